@@ -1,0 +1,71 @@
+"""Compiled twin of CartPoleSwingUp: the same physics as envs.swingup, over a state array."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+STATE_SIZE = 4
+OBS_SIZE = 5
+ACTION_SIZE = 1
+
+GRAVITY = 9.82
+M_CART = 0.5
+M_POLE = 0.5
+TOTAL_M = M_CART + M_POLE
+LENGTH = 0.6
+M_P_L = M_POLE * LENGTH
+FORCE_MAG = 10.0
+DT = 0.01
+FRICTION = 0.1
+X_THRESHOLD = 2.4
+
+
+@numba.njit(cache=True)
+def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
+    """Advance (x, x_dot, theta, theta_dot) one explicit-Euler step; return (reward, terminated)."""
+    a = action[0]
+    if a < -1.0:
+        a = -1.0
+    elif a > 1.0:
+        a = 1.0
+    force = a * FORCE_MAG
+    x, x_dot, theta, theta_dot = state[0], state[1], state[2], state[3]
+    s = math.sin(theta)
+    c = math.cos(theta)
+    xdot_update = (
+        -2.0 * M_P_L * (theta_dot * theta_dot) * s
+        + 3.0 * M_POLE * GRAVITY * s * c
+        + 4.0 * force
+        - 4.0 * FRICTION * x_dot
+    ) / (4.0 * TOTAL_M - 3.0 * M_POLE * c * c)
+    thetadot_update = (
+        -3.0 * M_P_L * (theta_dot * theta_dot) * s * c
+        + 6.0 * TOTAL_M * GRAVITY * s
+        + 6.0 * (force - FRICTION * x_dot) * c
+    ) / (4.0 * LENGTH * TOTAL_M - 3.0 * M_P_L * c * c)
+    x = x + x_dot * DT
+    theta = theta + theta_dot * DT
+    x_dot = x_dot + xdot_update * DT
+    theta_dot = theta_dot + thetadot_update * DT
+    state[0], state[1], state[2], state[3] = x, x_dot, theta, theta_dot
+    reward_theta = (math.cos(theta) + 1.0) / 2.0
+    reward_x = math.cos((x / X_THRESHOLD) * (math.pi / 2.0))
+    return reward_theta * reward_x, (x < -X_THRESHOLD) or (x > X_THRESHOLD)
+
+
+@numba.njit(cache=True)
+def observe(state: np.ndarray, obs: np.ndarray) -> None:
+    """(x, x_dot, cos theta, sin theta, theta_dot)."""
+    obs[0] = state[0]
+    obs[1] = state[1]
+    obs[2] = math.cos(state[2])
+    obs[3] = math.sin(state[2])
+    obs[4] = state[3]
+
+
+def state_from_env(env) -> np.ndarray:  # noqa: ANN001 - any gymnasium env wrapping the swing-up
+    """The swing-up env's state after reset, as a fresh float64 array."""
+    return np.array(env.unwrapped.state, dtype=np.float64)

@@ -1,0 +1,79 @@
+"""The `wann` command: one entry point, subcommands discovered in wann.commands.
+
+User errors (WannError) print one line on stderr and exit 2; Ctrl-C exits 130 after the
+subcommand has saved what it can. No traceback reaches the user for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import pkgutil
+import sys
+import warnings
+
+from wann import WannError, __version__
+
+EPILOG = """examples:
+  wann evolve --task swingup --generations 20
+  wann evolve --preset laptop_swing --out results/runs/laptop
+  wann eval results/runs/laptop/champion.json --task swingup --episodes 100
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as 'wann: error: ...' on one line, exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise WannError(f"{self.prog}: {message}")
+
+
+def commands() -> list:
+    import wann.commands as pkg
+
+    mods = [importlib.import_module(f"wann.commands.{m.name}") for m in pkgutil.iter_modules(pkg.__path__)]
+    return sorted((m for m in mods if hasattr(m, "register")), key=lambda m: (m.ORDER, m.NAME))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="wann",
+        description="Search for weight agnostic neural networks, evaluate, tune and compare them.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"wann {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for mod in commands():
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(format="wann: %(levelname)s: %(message)s", level=logging.INFO)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    warnings.filterwarnings("ignore", module="gymnasium")
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.verbose:
+            logging.getLogger().setLevel(logging.DEBUG)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+    except WannError as exc:
+        print(f"wann: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("wann: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

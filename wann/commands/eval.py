@@ -1,0 +1,103 @@
+"""`wann eval`: score a genome (ours or a reference champion) on fixed test episodes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from wann import WannError
+from wann.config import STANDARD_WEIGHTS
+from wann.evaluation import BACKENDS, make_evaluator
+from wann.io import load_genome
+from wann.run import check_task_fits
+from wann.scoring import (
+    own_weight_returns,
+    random_shared_returns,
+    random_weight_returns,
+    shared_weight_returns,
+    summary,
+    test_seeds,
+)
+from wann.tasks import get_task
+
+NAME = "eval"
+ORDER = 1
+EXAMPLES = """examples:
+  wann eval results/runs/swingup-1/champion.json --task swingup
+  wann eval ../shared/reference/champions/swing.out --task swingup --random --json
+  wann eval ../shared/reference/champions/swing.out --task swingup \\
+      --tuned ../shared/reference/tuned/cartpole_swingup.wann.json
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME, help="evaluate a genome over shared weights", epilog=EXAMPLES,
+        description="Mean ± std return per shared weight on fixed episode seeds.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("genome", help="genome JSON, or a reference champion matrix (*.out)")
+    p.add_argument("--task", help="task name or gymnasium id (default: the genome's own)")
+    p.add_argument("--weights", type=float, nargs="+", help="shared weights (default the six)")
+    p.add_argument("--episodes", type=int, default=100, help="test episodes per weight")
+    p.add_argument("--seed", type=int, default=0, help="seed of the test episodes")
+    p.add_argument("--tuned", help="reference fine-tuned weights (*.wann.json) for a *.out")
+    p.add_argument("--random", action="store_true",
+                   help="also score random weights and a random shared weight (U(-2, 2))")
+    p.add_argument("--backend", default="auto", choices=BACKENDS)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--json", action="store_true", help="print a machine-readable result")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.episodes < 1:
+        raise WannError(f"--episodes must be at least 1, got {args.episodes}")
+    task_name = args.task
+    if task_name is None:
+        if args.genome.endswith(".out"):
+            raise WannError("a reference champion (*.out) needs --task")
+        task_name = load_genome(args.genome).meta.get("task")
+        if task_name is None:
+            raise WannError("the genome names no task; pass --task")
+    task = get_task(task_name)
+    genome = load_genome(args.genome, task.name, task.n_in, task.n_out, args.tuned)
+    check_task_fits(task, genome.n_in, genome.n_out, f"genome {args.genome}")
+    weights = np.array(args.weights or STANDARD_WEIGHTS, dtype=np.float64)
+    seeds = test_seeds(args.seed, args.episodes)
+    ev = make_evaluator(task, args.backend, args.workers)
+    try:
+        shared = shared_weight_returns(ev, genome, weights, seeds)
+        result: dict = {
+            "genome": args.genome, "task": task.name, "episodes": args.episodes,
+            "seed": args.seed, "connections": genome.n_enabled,
+            "shared_weights": [{"weight": float(w), **summary(shared[i])}
+                               for i, w in enumerate(weights)],
+            "all_shared_weights": summary(shared),
+        }
+        if genome.meta.get("weights") == "tuned":
+            result["own_weights"] = summary(own_weight_returns(ev, genome, seeds))
+        if args.random:
+            rng = np.random.default_rng(np.random.SeedSequence([args.seed, 0xB0B]))
+            result["random_weights"] = summary(random_weight_returns(ev, genome, seeds, rng))
+            result["random_shared_weight"] = summary(
+                random_shared_returns(ev, genome, seeds, rng)
+            )
+    finally:
+        ev.close()
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    print(f"{args.genome} on {task.name}: {genome.n_enabled} connections, "
+          f"{args.episodes} episodes (seed {args.seed})")
+    print(f"{'weight':>22}  {'mean':>9}  {'std':>8}")
+    for row in result["shared_weights"]:
+        print(f"{row['weight']:>22g}  {row['mean']:9.2f}  {row['std']:8.2f}")
+    for key, label in (("all_shared_weights", "all shared weights"), ("own_weights", "own weights"),
+                       ("random_weights", "random weights"),
+                       ("random_shared_weight", "random shared weight")):
+        if key in result:
+            print(f"{label:>22}  {result[key]['mean']:9.2f}  {result[key]['std']:8.2f}")
+    return 0

@@ -1,0 +1,57 @@
+"""Evaluators: score a packed generation over shared weights and episode seeds.
+
+Every backend implements `evaluate(batch, weights, seeds) -> (returns, bad)` with returns of
+shape [net, weight, repetition]. Each rollout depends only on (net, weight, seed), never on
+which worker ran it, so the same seed gives the same numbers on every backend.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from wann import WannError
+from wann.network import NetBatch
+from wann.tasks import Task
+
+BACKENDS = ("auto", "compiled", "serial", "pool")
+
+
+class Evaluator(Protocol):
+    def evaluate(
+        self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def close(self) -> None: ...
+
+
+def episode_seeds(run_seed: int, generation: int, n_reps: int) -> np.ndarray:
+    """Common random numbers: the n_reps episode seeds every individual sees in a generation."""
+    ss = np.random.SeedSequence([int(run_seed), int(generation)])
+    return ss.generate_state(n_reps, dtype=np.uint32).astype(np.int64)
+
+
+def make_evaluator(task: Task, backend: str = "auto", workers: int = 1) -> Evaluator:
+    """The compiled backend where the task has a twin (for 'auto'), else serial or a pool."""
+    from envs.twins import twin_for
+
+    if backend not in BACKENDS:
+        raise WannError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    if workers < 1:
+        raise WannError(f"--workers must be at least 1, got {workers}")
+    if backend == "auto":
+        backend = "compiled" if twin_for(task.env_id) is not None else (
+            "pool" if workers > 1 else "serial"
+        )
+    if backend == "compiled":
+        from wann.evaluation.compiled import CompiledEvaluator
+
+        return CompiledEvaluator(task, threads=workers)
+    if backend == "pool":
+        from wann.evaluation.pool import PoolEvaluator
+
+        return PoolEvaluator(task, workers)
+    from wann.evaluation.serial import SerialEvaluator
+
+    return SerialEvaluator(task)

@@ -1,0 +1,279 @@
+"""Genomes as arrays, and the innovation registry.
+
+A genome holds node genes and connection genes in parallel numpy arrays, never a Python
+object per gene, so copying, hashing and compiling a genome stay cheap.
+Node ids: 0 is the bias, 1..n_in the inputs, n_in+1..n_in+n_out the outputs, then hidden nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+BIAS, INPUT, OUTPUT, HIDDEN = 0, 1, 2, 3
+
+
+@dataclass
+class Genome:
+    """One network topology: node genes and connection genes."""
+
+    n_in: int
+    n_out: int
+    node_id: np.ndarray  # int64
+    node_kind: np.ndarray  # int8: BIAS, INPUT, OUTPUT, HIDDEN
+    node_act: np.ndarray  # int8 activation ids
+    conn_innov: np.ndarray  # int64
+    conn_src: np.ndarray  # int64 node ids
+    conn_dst: np.ndarray  # int64 node ids
+    conn_enabled: np.ndarray  # bool
+    conn_weight: np.ndarray  # float64; used only when a net is compiled with its own weights
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.node_id.size)
+
+    @property
+    def n_hidden(self) -> int:
+        return int(np.count_nonzero(self.node_kind == HIDDEN))
+
+    @property
+    def n_enabled(self) -> int:
+        return int(np.count_nonzero(self.conn_enabled))
+
+    def copy(self) -> Genome:
+        return Genome(
+            self.n_in,
+            self.n_out,
+            self.node_id.copy(),
+            self.node_kind.copy(),
+            self.node_act.copy(),
+            self.conn_innov.copy(),
+            self.conn_src.copy(),
+            self.conn_dst.copy(),
+            self.conn_enabled.copy(),
+            self.conn_weight.copy(),
+            dict(self.meta),
+        )
+
+    def key(self) -> bytes:
+        """A hashable fingerprint of the structure (used to spot clones)."""
+        order = np.argsort(self.conn_innov, kind="stable")
+        parts = (
+            self.node_id,
+            self.node_act.astype(np.int64),
+            self.conn_innov[order],
+            self.conn_enabled[order].astype(np.int64),
+        )
+        return b"|".join(p.tobytes() for p in parts)
+
+
+def io_nodes(n_in: int, n_out: int, output_act: int = 1) -> tuple[np.ndarray, ...]:
+    """Node arrays holding only the bias, the inputs and the outputs."""
+    n = 1 + n_in + n_out
+    node_id = np.arange(n, dtype=np.int64)
+    kind = np.empty(n, dtype=np.int8)
+    kind[0] = BIAS
+    kind[1 : 1 + n_in] = INPUT
+    kind[1 + n_in :] = OUTPUT
+    act = np.ones(n, dtype=np.int8)
+    act[1 + n_in :] = output_act
+    return node_id, kind, act
+
+
+class InnovationRegistry:
+    """Gives one innovation number to one structural change.
+
+    Connections are numbered by (source, destination) for the whole run, so the same connection
+    made twice, in one generation or in two, carries one number. Node splits are numbered per
+    generation: splitting the same connection twice in one generation yields the same node id.
+    """
+
+    def __init__(self, n_in: int, n_out: int) -> None:
+        self.n_in = n_in
+        self.n_out = n_out
+        self.conn: dict[tuple[int, int], int] = {}
+        self.split: dict[int, int] = {}
+        self.next_innov = 0
+        self.next_node = 1 + n_in + n_out
+        for s in range(1 + n_in):
+            for d in range(1 + n_in, 1 + n_in + n_out):
+                self.connection(s, d)
+
+    def connection(self, src: int, dst: int) -> int:
+        key = (int(src), int(dst))
+        innov = self.conn.get(key)
+        if innov is None:
+            innov = self.next_innov
+            self.conn[key] = innov
+            self.next_innov += 1
+        return innov
+
+    def split_node(self, innov: int, taken: np.ndarray) -> int:
+        """Node id for splitting connection `innov`; fresh if the genome already holds that id."""
+        node = self.split.get(int(innov))
+        if node is None or np.any(taken == node):
+            node = self.next_node
+            self.next_node += 1
+            self.split[int(innov)] = node
+        return node
+
+    def new_generation(self) -> None:
+        self.split.clear()
+
+    def state(self) -> dict:
+        return {
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "conn": [[s, d, i] for (s, d), i in self.conn.items()],
+            "split": [[k, v] for k, v in self.split.items()],
+            "next_innov": self.next_innov,
+            "next_node": self.next_node,
+        }
+
+    @classmethod
+    def from_state(cls, st: dict) -> InnovationRegistry:
+        reg = cls.__new__(cls)
+        reg.n_in, reg.n_out = st["n_in"], st["n_out"]
+        reg.conn = {(s, d): i for s, d, i in st["conn"]}
+        reg.split = {k: v for k, v in st["split"]}
+        reg.next_innov, reg.next_node = st["next_innov"], st["next_node"]
+        return reg
+
+
+def initial_genome(
+    n_in: int,
+    n_out: int,
+    registry: InnovationRegistry,
+    rng: np.random.Generator,
+    p_enable: float,
+    output_act: int = 1,
+) -> Genome:
+    """Every bias/input to output connection exists, each enabled with probability p_enable."""
+    node_id, kind, act = io_nodes(n_in, n_out, output_act)
+    src = np.repeat(np.arange(1 + n_in, dtype=np.int64), n_out)
+    dst = np.tile(np.arange(1 + n_in, 1 + n_in + n_out, dtype=np.int64), 1 + n_in)
+    innov = np.array([registry.connection(s, d) for s, d in zip(src, dst)], dtype=np.int64)
+    enabled = rng.random(src.size) < p_enable
+    weight = np.ones(src.size, dtype=np.float64)
+    return Genome(n_in, n_out, node_id, kind, act, innov, src, dst, enabled, weight)
+
+
+def from_dense(
+    layer_sizes: list[int],
+    weights: np.ndarray | None = None,
+    hidden_act: int = 5,
+    output_act: int = 1,
+) -> Genome:
+    """A fully connected layered network as a genome; layer_sizes = [n_in, h1, ..., n_out].
+
+    The bias node feeds every hidden and output node, so a 5-10-1 net has 71 connections.
+    """
+    n_in, n_out = layer_sizes[0], layer_sizes[-1]
+    hidden = layer_sizes[1:-1]
+    node_id, kind, act = io_nodes(n_in, n_out, output_act)
+    next_id = 1 + n_in + n_out
+    layers: list[np.ndarray] = [np.arange(1, 1 + n_in, dtype=np.int64)]
+    h_ids: list[int] = []
+    for size in hidden:
+        ids = np.arange(next_id, next_id + size, dtype=np.int64)
+        next_id += size
+        layers.append(ids)
+        h_ids.extend(ids.tolist())
+    layers.append(np.arange(1 + n_in, 1 + n_in + n_out, dtype=np.int64))
+    src_l: list[np.ndarray] = []
+    dst_l: list[np.ndarray] = []
+    for a, b in zip(layers[:-1], layers[1:]):
+        srcs = np.concatenate([[0], a])
+        src_l.append(np.repeat(srcs, b.size))
+        dst_l.append(np.tile(b, srcs.size))
+    src = np.concatenate(src_l).astype(np.int64)
+    dst = np.concatenate(dst_l).astype(np.int64)
+    m = src.size
+    w = np.ones(m) if weights is None else np.asarray(weights, dtype=np.float64).copy()
+    if w.shape != (m,):
+        raise ValueError(f"dense net {layer_sizes} has {m} weights, got {w.shape}")
+    return Genome(
+        n_in,
+        n_out,
+        np.concatenate([node_id, np.array(h_ids, dtype=np.int64)]),
+        np.concatenate([kind, np.full(len(h_ids), HIDDEN, dtype=np.int8)]),
+        np.concatenate([act, np.full(len(h_ids), hidden_act, dtype=np.int8)]),
+        np.arange(m, dtype=np.int64),
+        src,
+        dst,
+        np.ones(m, dtype=bool),
+        w,
+    )
+
+
+def topological_order(genome: Genome) -> np.ndarray:
+    """Indices (into the node arrays) of all nodes in an order where every edge goes forward.
+
+    All connections count, enabled or not, so re-enabling one can never close a cycle.
+    Raises ValueError on a cycle or on an edge whose end is not a node of the genome.
+    """
+    n = genome.n_nodes
+    index = {int(nid): i for i, nid in enumerate(genome.node_id)}
+    try:
+        src = np.array([index[int(s)] for s in genome.conn_src], dtype=np.int64)
+        dst = np.array([index[int(d)] for d in genome.conn_dst], dtype=np.int64)
+    except KeyError as exc:
+        raise ValueError(f"connection to unknown node {exc.args[0]}") from None
+    indeg = np.bincount(dst, minlength=n)
+    children: list[list[int]] = [[] for _ in range(n)]
+    for s, d in zip(src.tolist(), dst.tolist()):
+        children[s].append(d)
+    # Bias and inputs first, in id order, then Kahn's algorithm by node index.
+    ready = [i for i in range(n) if indeg[i] == 0]
+    order: list[int] = []
+    head = 0
+    while head < len(ready):
+        i = ready[head]
+        head += 1
+        order.append(i)
+        for c in children[i]:
+            indeg[c] -= 1
+            if indeg[c] == 0:
+                ready.append(c)
+    if len(order) != n:
+        raise ValueError("the connections form a cycle")
+    return np.array(order, dtype=np.int64)
+
+
+def validate(genome: Genome) -> None:
+    """Check the invariants every genome must satisfy; raise ValueError naming the first broken one."""
+    g = genome
+    n_io = 1 + g.n_in + g.n_out
+    arrays = (g.node_id, g.node_kind, g.node_act)
+    if len({a.size for a in arrays}) != 1:
+        raise ValueError("node arrays differ in length")
+    carrays = (g.conn_innov, g.conn_src, g.conn_dst, g.conn_enabled, g.conn_weight)
+    if len({a.size for a in carrays}) != 1:
+        raise ValueError("connection arrays differ in length")
+    if g.n_nodes < n_io or not np.array_equal(g.node_id[:n_io], np.arange(n_io)):
+        raise ValueError("bias, inputs and outputs must be the first nodes, ids 0..n_in+n_out")
+    if np.unique(g.node_id).size != g.n_nodes:
+        raise ValueError("duplicate node ids")
+    kinds = g.node_kind
+    if kinds[0] != BIAS or np.any(kinds[1 : 1 + g.n_in] != INPUT):
+        raise ValueError("node kinds do not match the bias/input layout")
+    if np.any(kinds[1 + g.n_in : n_io] != OUTPUT) or np.any(kinds[n_io:] != HIDDEN):
+        raise ValueError("node kinds do not match the output/hidden layout")
+    if np.any((g.node_act < 1) | (g.node_act > 11)):
+        raise ValueError("activation id outside 1..11")
+    kind_of = dict(zip(g.node_id.tolist(), kinds.tolist()))
+    for s, d in zip(g.conn_src.tolist(), g.conn_dst.tolist()):
+        if s not in kind_of or d not in kind_of:
+            raise ValueError(f"connection {s}->{d} names a node that does not exist")
+        if kind_of[s] == OUTPUT or kind_of[d] in (BIAS, INPUT):
+            raise ValueError(f"connection {s}->{d} has an invalid end")
+        if s == d:
+            raise ValueError(f"self-connection on node {s}")
+    pairs = g.conn_src * (int(g.node_id.max()) + 1) + g.conn_dst
+    if np.unique(pairs).size != pairs.size:
+        raise ValueError("two connections share a (source, destination)")
+    if np.unique(g.conn_innov).size != g.conn_innov.size:
+        raise ValueError("duplicate innovation numbers")
+    topological_order(g)

@@ -1,0 +1,167 @@
+"""The WANN search as ask / tell.
+
+`ask()` returns the generation's genomes; `tell(returns)` takes the evaluator's array
+[individual, weight, repetition], ranks, selects and makes the next generation. The search
+never touches an environment. All state (population, innovation registry, random state)
+is plain data, so a checkpoint restores a run exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from wann import species as spc
+from wann.config import Hyperparameters
+from wann.genome import Genome, InnovationRegistry, initial_genome
+from wann.ranking import rank_population, wann_objectives
+from wann.variation import mutate
+
+
+@dataclass
+class GenerationStats:
+    """What one generation's `tell` learned, for reporters."""
+
+    generation: int
+    mean: np.ndarray  # per individual: mean return over weights and repetitions
+    peak: np.ndarray  # per individual: best per-weight mean return
+    n_conn: np.ndarray
+    n_nodes: np.ndarray
+    rank: np.ndarray
+    best: int  # index of the generation's highest mean return
+    used_connections: bool  # which objective pair ranked this generation
+    best_ever: Genome
+    best_ever_fitness: float
+
+
+class Search:
+    """NEAT-style topology search scored over shared weights."""
+
+    def __init__(
+        self,
+        hp: Hyperparameters,
+        n_in: int,
+        n_out: int,
+        hidden_acts: tuple[int, ...],
+        output_act: int = 1,
+        seed: int = 0,
+    ) -> None:
+        self.hp = hp
+        self.n_in, self.n_out = n_in, n_out
+        self.hidden_acts = tuple(hidden_acts)
+        self.output_act = output_act
+        self.seed = int(seed)
+        self.rng = np.random.default_rng(np.random.SeedSequence([self.seed, 0x5EA2C4]))
+        self.registry = InnovationRegistry(n_in, n_out)
+        self.generation = 0
+        self.population = [
+            initial_genome(n_in, n_out, self.registry, self.rng, hp.prob_init_enable, output_act)
+            for _ in range(hp.pop_size)
+        ]
+        self.best_ever: Genome | None = None
+        self.best_ever_fitness = -np.inf
+        self.species_reps: list[Genome] = []
+        self.spec_thresh = hp.spec_thresh
+
+    def ask(self) -> list[Genome]:
+        return self.population
+
+    def tell(self, returns: np.ndarray) -> GenerationStats:
+        """Rank this generation on its returns and replace it by the next one."""
+        hp = self.hp
+        returns = np.asarray(returns, dtype=np.float64)
+        if returns.shape[0] != len(self.population):
+            raise ValueError("returns must have one row per individual")
+        per_weight = returns.mean(axis=2)
+        mean = per_weight.mean(axis=1)
+        peak = per_weight.max(axis=1)
+        n_conn = np.array([g.n_enabled for g in self.population], dtype=np.int64)
+        n_nodes = np.array([g.n_nodes for g in self.population], dtype=np.int64)
+        use_conn = bool(self.rng.random() < hp.prob_moo)
+        ranked_mean = mean
+        species = None
+        if hp.speciate:
+            species, self.species_reps = spc.speciate(
+                self.population, self.species_reps, self.spec_thresh, hp.spec_gene_coef
+            )
+            ranked_mean = spc.shared_fitness(mean - mean.min() + 1e-9, species)
+            self._adapt_threshold(len(self.species_reps))
+        rank = rank_population(wann_objectives(ranked_mean, peak, n_conn, use_conn))
+        # The best is the highest mean return, not a rank that depends on the objective pair.
+        top = best = int(np.argmax(mean))
+        if mean[top] > self.best_ever_fitness:
+            self.best_ever_fitness = float(mean[top])
+            self.best_ever = self.population[top].copy()
+        stats = GenerationStats(
+            self.generation, mean, peak, n_conn, n_nodes, rank, best, use_conn,
+            self.best_ever, self.best_ever_fitness,  # type: ignore[arg-type]
+        )
+        self.population = self._next_generation(rank)
+        self.generation += 1
+        return stats
+
+    def _adapt_threshold(self, n_species: int) -> None:
+        if n_species < self.hp.spec_target:
+            self.spec_thresh = max(self.spec_thresh - self.hp.spec_compat_mod, 0.1)
+        elif n_species > self.hp.spec_target:
+            self.spec_thresh += self.hp.spec_compat_mod
+
+    def _next_generation(self, rank: np.ndarray) -> list[Genome]:
+        """Cull the worst, keep the elites unchanged, fill the rest by tournament + mutation."""
+        hp = self.hp
+        self.registry.new_generation()
+        by_rank = np.argsort(rank, kind="stable")
+        n = len(by_rank)
+        n_cull = int(np.floor(hp.cull_ratio * n))
+        pool = by_rank[: n - n_cull]
+        n_elite = int(np.floor(hp.elite_ratio * n))
+        children = [self.population[i].copy() for i in by_rank[:n_elite]]
+        size = min(hp.tourn_size, pool.size)
+        probs = hp.mutation_probs
+        while len(children) < hp.pop_size:
+            # A tournament of exactly `size` distinct competitors from the parent pool.
+            competitors = self.rng.choice(pool.size, size=size, replace=False)
+            parent = self.population[int(pool[competitors.min()])]
+            child, _ = mutate(parent, self.rng, self.registry, probs, self.hidden_acts)
+            children.append(child)
+        return children
+
+    # -- checkpointing -------------------------------------------------------------------
+    def state(self) -> dict:
+        """Everything needed to continue the run exactly (plain data, picklable)."""
+        return {
+            "hp": self.hp,
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "hidden_acts": self.hidden_acts,
+            "output_act": self.output_act,
+            "seed": self.seed,
+            "rng": self.rng.bit_generator.state,
+            "registry": self.registry.state(),
+            "generation": self.generation,
+            "population": self.population,
+            "best_ever": self.best_ever,
+            "best_ever_fitness": self.best_ever_fitness,
+            "species_reps": self.species_reps,
+            "spec_thresh": self.spec_thresh,
+        }
+
+    @classmethod
+    def from_state(cls, st: dict) -> Search:
+        s = cls.__new__(cls)
+        s.hp = st["hp"]
+        s.n_in, s.n_out = st["n_in"], st["n_out"]
+        s.hidden_acts = tuple(st["hidden_acts"])
+        s.output_act = st["output_act"]
+        s.seed = st["seed"]
+        s.rng = np.random.default_rng()
+        s.rng.bit_generator.state = st["rng"]
+        s.registry = InnovationRegistry.from_state(st["registry"])
+        s.generation = st["generation"]
+        s.population = st["population"]
+        s.best_ever = st["best_ever"]
+        s.best_ever_fitness = st["best_ever_fitness"]
+        s.species_reps = st["species_reps"]
+        s.spec_thresh = st["spec_thresh"]
+        return s

@@ -1,0 +1,132 @@
+"""What a task is: a gymnasium environment plus how a network's outputs become actions.
+
+Any gymnasium environment with a Box observation and a Box or Discrete action space is a
+task; built-in names add the paper's settings (hidden activation pool, solved threshold).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gymnasium as gym
+import numpy as np
+
+import envs  # noqa: F401 - registers CartPoleSwingUp
+from wann import WannError
+from wann.activations import CONTROL_POOL
+
+
+@dataclass(frozen=True)
+class Task:
+    """A resolved task; picklable, so workers can rebuild its environment."""
+
+    name: str
+    env_id: str
+    n_in: int
+    n_out: int
+    discrete: bool
+    low: np.ndarray = field(repr=False)
+    high: np.ndarray = field(repr=False)
+    max_steps: int
+    hidden_acts: tuple[int, ...] = CONTROL_POOL
+    output_act: int = 1
+    worst_return: float = -1e6
+    solved: float | None = None
+    input_names: tuple[str, ...] = ()
+    output_names: tuple[str, ...] = ()
+    make_kwargs: tuple[tuple[str, object], ...] = ()
+
+    def make_env(self, **kwargs: object) -> gym.Env:
+        """A fresh gymnasium environment for this task (with its time limit)."""
+        return make_env(self.env_id, **dict(self.make_kwargs), **kwargs)
+
+    def to_action(self, out: np.ndarray) -> np.ndarray | int:
+        """Network outputs to an env action: argmax for Discrete, clipped outputs for Box."""
+        if self.discrete:
+            return int(np.argmax(out))
+        return np.clip(out, self.low, self.high)
+
+
+@dataclass(frozen=True)
+class _Builtin:
+    env_id: str
+    worst_return: float
+    solved: float | None = None
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    extra: str | None = None
+
+
+BUILTIN: dict[str, _Builtin] = {
+    "swingup": _Builtin(
+        "wann/CartPoleSwingUp-v0",
+        -1000.0,
+        None,
+        ("x", "x_dot", "cos θ", "sin θ", "θ_dot"),
+        ("force",),
+    ),
+    "cartpole": _Builtin(
+        "CartPole-v1", 0.0, 475.0, ("x", "x_dot", "θ", "θ_dot"), ("left", "right")
+    ),
+    "acrobot": _Builtin("Acrobot-v1", -500.0, -100.0),
+    "pendulum": _Builtin("Pendulum-v1", -3300.0, None, ("cos θ", "sin θ", "θ_dot"), ("torque",)),
+    "mountaincar": _Builtin("MountainCar-v0", -200.0, -110.0, ("x", "x_dot"), ("left", "none", "right")),
+    "mountaincar-continuous": _Builtin(
+        "MountainCarContinuous-v0", -1000.0, 90.0, ("x", "x_dot"), ("force",)
+    ),
+    "lunarlander": _Builtin("LunarLander-v3", -10000.0, 200.0, extra="box2d"),
+    "biped": _Builtin("BipedalWalker-v3", -10000.0, 300.0, extra="box2d"),
+}
+
+
+def make_env(env_id: str, **kwargs: object) -> gym.Env:
+    """gymnasium.make with errors turned into one clear line."""
+    try:
+        return gym.make(env_id, **kwargs)
+    except gym.error.DependencyNotInstalled as exc:
+        raise WannError(
+            f"environment {env_id} needs a package that is not installed ({exc}); "
+            "for Box2D tasks run: pip install 'wann[box2d]'"
+        ) from None
+    except (gym.error.Error, ModuleNotFoundError, ImportError) as exc:
+        raise WannError(f"cannot make environment {env_id!r}: {exc}") from None
+
+
+def get_task(name: str) -> Task:
+    """A built-in task name (swingup, cartpole, ...) or any gymnasium id."""
+    spec = BUILTIN.get(name)
+    env_id = spec.env_id if spec else name
+    if spec is None and env_id not in gym.registry:
+        known = ", ".join(sorted(BUILTIN))
+        raise WannError(f"unknown task {name!r}: use one of {known}, or a gymnasium id")
+    env = make_env(env_id)
+    try:
+        obs_space, act_space = env.observation_space, env.action_space
+        if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
+            raise WannError(f"task {name!r}: observation space must be a flat Box, got {obs_space}")
+        if isinstance(act_space, gym.spaces.Discrete):
+            discrete, n_out = True, int(act_space.n)
+            low = high = np.zeros(0)
+        elif isinstance(act_space, gym.spaces.Box) and len(act_space.shape) == 1:
+            discrete, n_out = False, int(act_space.shape[0])
+            low = act_space.low.astype(np.float64)
+            high = act_space.high.astype(np.float64)
+        else:
+            raise WannError(f"task {name!r}: action space must be Discrete or a flat Box")
+        max_steps = env.spec.max_episode_steps if env.spec else None
+    finally:
+        env.close()
+    return Task(
+        name=name,
+        env_id=env_id,
+        n_in=int(obs_space.shape[0]),
+        n_out=n_out,
+        discrete=discrete,
+        low=low,
+        high=high,
+        max_steps=int(max_steps or 1000),
+        worst_return=spec.worst_return if spec else -1e6,
+        solved=spec.solved if spec else None,
+        input_names=spec.inputs if spec else (),
+        output_names=spec.outputs if spec else (),
+    )
