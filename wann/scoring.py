@@ -19,6 +19,9 @@ def test_seeds(seed: int, n: int) -> np.ndarray:
     return ss.generate_state(n, dtype=np.uint32).astype(np.int64)
 
 
+test_seeds.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
 def shared_weight_returns(
     ev: Evaluator, genome: Genome, weights: np.ndarray, seeds: np.ndarray
 ) -> np.ndarray:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from wann.genome import BIAS, HIDDEN, INPUT, OUTPUT, Genome, InnovationRegistry
+from wann.genome import HIDDEN, OUTPUT, Genome, InnovationRegistry
 
 ADD_CONN, ADD_NODE, ENABLE, MUT_ACT = range(4)
 MUTATION_NAMES = ("add_connection", "add_node", "enable", "change_activation")
@@ -136,8 +136,8 @@ def mutate(
     """Exactly one topological mutation, chosen by roulette over `probs`.
 
     When the chosen one is impossible the roulette is spun again over the remaining
-    operators, so a child is never a silent clone. Returns (child, operator index), or
-    (copy, -1) only when no operator can change the genome at all.
+    operators (those with probability > 0), so a child is never a silent clone. Returns
+    (child, operator index), or (copy, -1) when no enabled operator can change the genome.
     """
     p = np.asarray(probs, dtype=np.float64).copy()
     while p.sum() > 0:
@@ -147,7 +147,3 @@ def mutate(
             return child, op
         p[op] = 0.0
     return g.copy(), -1
-
-
-def is_io(kind: int) -> bool:
-    return kind in (BIAS, INPUT, OUTPUT)

@@ -1,0 +1,97 @@
+"""The `wann` command: end to end, determinism across workers, and bad input."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from wann.cli import main
+
+TIMING = {"eval_seconds", "gen_seconds"}
+
+
+def log_rows(folder):
+    with open(folder / "log.csv") as f:
+        return [{k: v for k, v in r.items() if k not in TIMING} for r in csv.DictReader(f)]
+
+
+def test_help_shows_examples(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "examples:" in capsys.readouterr().out
+    for cmd in ("evolve", "eval"):
+        with pytest.raises(SystemExit):
+            main([cmd, "--help"])
+        assert "examples:" in capsys.readouterr().out
+
+
+def test_evolve_writes_a_run_folder(tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    assert main(["evolve", "--task", "swingup", "--generations", "3", "--pop-size", "12",
+                 "--seed", "4", "--out", str(out)]) == 0
+    for name in ("config.toml", "log.csv", "best.json", "champion.json", "summary.json"):
+        assert (out / name).is_file(), name
+    assert len(log_rows(out)) == 3
+    capsys.readouterr()
+    assert main(["eval", str(out / "champion.json"), "--episodes", "3", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["task"] == "swingup" and res["episodes"] == 3
+    assert [r["weight"] for r in res["shared_weights"]] == [-2, -1, -0.5, 0.5, 1, 2]
+
+
+def test_same_log_with_one_or_two_workers(tmp_path) -> None:
+    args = ["evolve", "--task", "swingup", "--generations", "2", "--pop-size", "8", "--reps", "1",
+            "--seed", "9"]
+    assert main([*args, "--backend", "serial", "--out", str(tmp_path / "s")]) == 0
+    assert main([*args, "--backend", "pool", "--workers", "2", "--out", str(tmp_path / "p")]) == 0
+    assert main([*args, "--backend", "compiled", "--workers", "2", "--out", str(tmp_path / "c")]) == 0
+    assert log_rows(tmp_path / "s") == log_rows(tmp_path / "p") == log_rows(tmp_path / "c")
+    champ = (tmp_path / "s" / "champion.json").read_text()
+    assert champ == (tmp_path / "p" / "champion.json").read_text()
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["evolve", "--task", "nosuchtask"], "unknown task 'nosuchtask'"),
+    (["evolve", "--preset", "nope"], "unknown preset 'nope'"),
+    (["evolve", "--pop-size", "-3"], "--pop-size must be at least 1"),
+    (["evolve", "--config", "/nonexistent.toml"], "does not exist"),
+    (["evolve", "--backend", "warp"], "invalid choice"),
+    (["eval", "/nonexistent.json", "--task", "swingup"], "does not exist"),
+])
+def test_bad_input_one_line_exit_2(argv, needle, capsys) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("wann: error:") and needle in err and "\n" not in err
+
+
+def test_malformed_files(tmp_path, capsys) -> None:
+    bad = tmp_path / "g.json"
+    bad.write_text('{"format": "wann-genome", "version": 1, "n_in": 5}')
+    assert main(["eval", str(bad), "--task", "swingup"]) == 2
+    assert "malformed genome" in capsys.readouterr().err
+    bad.write_text("not json at all")
+    assert main(["eval", str(bad), "--task", "swingup"]) == 2
+    assert "malformed genome" in capsys.readouterr().err
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("prob_add_node = 0.9\n")
+    assert main(["evolve", "--config", str(cfg), "--out", str(tmp_path / "r")]) == 2
+    assert "must add up to 1" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_genome_that_does_not_fit_the_task(tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    assert main(["evolve", "--generations", "1", "--pop-size", "4", "--seed", "1",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out / "champion.json"), "--task", "cartpole"]) == 2
+    assert "needs 4 and 2" in capsys.readouterr().err
+
+
+def test_no_traceback_from_the_console_script(tmp_path) -> None:
+    p = subprocess.run([sys.executable, "-m", "wann.cli", "evolve", "--task", "x-unknown"],
+                       capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr and p.stderr.count("\n") == 1
