@@ -12,16 +12,21 @@ import numpy as np
 def nondominated_fronts(obj: np.ndarray) -> np.ndarray:
     """Front index (0 = Pareto front) of each row of obj [n, m], all objectives maximised."""
     n = obj.shape[0]
-    ge = np.all(obj[:, None, :] >= obj[None, :, :], axis=2)
-    gt = np.any(obj[:, None, :] > obj[None, :, :], axis=2)
+    # One n x n comparison per objective (never an n x n x m array).
+    ge = np.ones((n, n), dtype=bool)
+    gt = np.zeros((n, n), dtype=bool)
+    for j in range(obj.shape[1]):
+        col = obj[:, j]
+        ge &= col[:, None] >= col[None, :]
+        gt |= col[:, None] > col[None, :]
     dominates = ge & gt  # dominates[i, j]: i dominates j
-    dom_count = dominates.sum(axis=0)
+    dom_count = dominates.sum(axis=0, dtype=np.int64)
     front = np.full(n, -1, dtype=np.int64)
     current = np.flatnonzero(dom_count == 0)
     f = 0
     while current.size:
         front[current] = f
-        dom_count = dom_count - dominates[current].sum(axis=0)
+        dom_count = dom_count - dominates[current].sum(axis=0, dtype=np.int64)
         dom_count[front >= 0] = -1
         current = np.flatnonzero(dom_count == 0)
         f += 1

@@ -16,73 +16,63 @@ import numpy as np
 from numba import prange
 
 from envs.twins import twin_for
+from envs.twins.dispatch import TWIN_IDS, observe_twin, step_twin
 from wann import WannError
 from wann.network import NetBatch, forward, kernel_args
 from wann.tasks import Task
 
-_KERNELS: dict[str, object] = {}
-
-
-def make_kernel(twin: ModuleType):  # noqa: ANN201 - returns a numba dispatcher
-    """Build (once per twin) the generation kernel with the twin's functions inlined."""
-    step = twin.step
-    observe = twin.observe
-    state_size = twin.STATE_SIZE
-    obs_size = twin.OBS_SIZE
-
-    @numba.njit(parallel=True, cache=True)
-    def kernel(
-        node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
-        weights, init_states, max_steps, discrete, low, high, worst, returns, bad,
-    ):  # pragma: no cover - compiled
-        n_nets = node_off.size - 1
-        n_w = weights.size
-        n_rep = init_states.shape[0]
-        max_nodes = 0
-        for k in range(n_nets):
-            max_nodes = max(max_nodes, node_off[k + 1] - node_off[k])
-        per_net = n_w * n_rep
-        for job in prange(n_nets * per_net):
-            k = job // per_net
-            wi = (job % per_net) // n_rep
-            rep = job % n_rep
-            w = weights[wi]
-            state = init_states[rep].copy()
-            values = np.empty(max_nodes)
-            out = np.empty(n_out)
-            obs = np.empty(obs_size)
-            action = np.empty(max(1, n_out) if not discrete else 1)
-            total = 0.0
-            failed = False
-            for _ in range(max_steps):
-                observe(state, obs)
-                forward(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in,
-                        obs, w, values, out)
-                finite = True
-                for o in range(n_out):
-                    if not np.isfinite(out[o]):
-                        finite = False
-                if not finite:
+@numba.njit(parallel=True, cache=True)
+def generation_kernel(
+    tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
+    weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
+):  # pragma: no cover - compiled
+    """Every (net, weight, repetition) rollout of a generation, one prange job each."""
+    n_nets = node_off.size - 1
+    n_w = weights.size
+    n_rep = init_states.shape[0]
+    max_nodes = 0
+    for k in range(n_nets):
+        max_nodes = max(max_nodes, node_off[k + 1] - node_off[k])
+    per_net = n_w * n_rep
+    for job in prange(n_nets * per_net):
+        k = job // per_net
+        wi = (job % per_net) // n_rep
+        rep = job % n_rep
+        w = weights[wi]
+        state = init_states[rep].copy()
+        values = np.empty(max_nodes)
+        out = np.empty(n_out)
+        obs = np.empty(obs_size)
+        action = np.empty(max(1, n_out))
+        total = 0.0
+        failed = False
+        t = 0
+        while t < max_steps:
+            observe_twin(tid, state, obs)
+            forward(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in,
+                    obs, w, values, out)
+            for o in range(n_out):
+                if not np.isfinite(out[o]):
                     failed = True
-                    break
-                if discrete:
-                    best = 0
-                    for o in range(1, n_out):
-                        if out[o] > out[best]:
-                            best = o
-                    action[0] = best
-                else:
-                    for o in range(n_out):
-                        action[o] = min(max(out[o], low[o]), high[o])
-                reward, terminated = step(state, action)
-                total += reward
-                if terminated:
-                    break
-            returns[k, wi, rep] = worst if failed else total
-            bad[k, wi, rep] = failed
-
-    del state_size
-    return kernel
+            if failed:
+                break
+            if discrete:
+                best = 0
+                for o in range(1, n_out):
+                    if out[o] > out[best]:
+                        best = o
+                action[0] = best
+            else:
+                for o in range(n_out):
+                    action[o] = min(max(out[o], low[o]), high[o])
+            reward, terminated = step_twin(tid, state, action)
+            total += reward
+            t += 1
+            if terminated:
+                break
+        returns[k, wi, rep] = worst if failed else total
+        bad[k, wi, rep] = failed
+        steps[k, wi, rep] = t
 
 
 def initial_states(task: Task, twin: ModuleType, seeds: np.ndarray) -> np.ndarray:
@@ -109,10 +99,9 @@ class CompiledEvaluator:
             )
         self.task = task
         self.twin = twin
+        self.tid = TWIN_IDS.index(task.env_id)
         self.threads = max(1, min(threads, numba.config.NUMBA_NUM_THREADS))
-        if twin.__name__ not in _KERNELS:
-            _KERNELS[twin.__name__] = make_kernel(twin)
-        self.kernel = _KERNELS[twin.__name__]
+        self.last_steps = 0  # environment steps taken by the last evaluate call
 
     def evaluate(
         self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
@@ -123,16 +112,18 @@ class CompiledEvaluator:
         shape = (batch.n_nets, weights.size, len(seeds))
         returns = np.empty(shape)
         bad = np.zeros(shape, dtype=np.bool_)
+        steps = np.zeros(shape, dtype=np.int64)
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)
         try:
-            self.kernel(
-                *kernel_args(batch), batch.n_in, batch.n_out, weights, states, t.max_steps,
-                t.discrete, np.asarray(t.low, np.float64), np.asarray(t.high, np.float64),
-                float(t.worst_return), returns, bad,
+            generation_kernel(
+                self.tid, self.twin.OBS_SIZE, *kernel_args(batch), batch.n_in, batch.n_out,
+                weights, states, t.max_steps, t.discrete, np.asarray(t.low, np.float64),
+                np.asarray(t.high, np.float64), float(t.worst_return), returns, bad, steps,
             )
         finally:
             numba.set_num_threads(previous)
+        self.last_steps = int(steps.sum())
         return returns, bad
 
     def close(self) -> None:
