@@ -95,3 +95,15 @@ def test_no_traceback_from_the_console_script(tmp_path) -> None:
                        capture_output=True, text=True)
     assert p.returncode == 2
     assert "Traceback" not in p.stderr and p.stderr.count("\n") == 1
+
+
+def test_environment_not_installed(monkeypatch, capsys) -> None:
+    import gymnasium as gym
+
+    def missing(*args, **kwargs):
+        raise gym.error.DependencyNotInstalled("Box2D is not installed")
+
+    monkeypatch.setattr(gym, "make", missing)
+    assert main(["evolve", "--task", "biped", "--generations", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'wann[box2d]'" in err and err.count("\n") == 1

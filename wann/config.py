@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -197,7 +198,11 @@ def load_file(path: str | Path, base: Hyperparameters | None = None) -> Hyperpar
 
 
 def reference_dir() -> Path:
-    """Where the reference release's data lies (../shared/reference beside the checkout)."""
+    """Where the reference release's data lies: $WANN_REFERENCE, else ../shared/reference
+    beside the checkout."""
+    env = os.environ.get("WANN_REFERENCE")
+    if env:
+        return Path(env)
     here = Path(__file__).resolve().parent.parent
     return here.parent / "shared" / "reference"
 

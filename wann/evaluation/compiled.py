@@ -9,6 +9,7 @@ bit-identical whatever the thread count. Initial states come from the gymnasium 
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 
 import numba
@@ -24,9 +25,13 @@ from wann.tasks import Task
 @numba.njit(parallel=True, cache=True)
 def generation_kernel(
     tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
-    weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
+    weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps, stride,
 ):  # pragma: no cover - compiled
-    """Every (net, weight, repetition) rollout of a generation, one prange job each."""
+    """Every (net, weight, repetition) rollout of a generation, one prange job each.
+
+    prange hands each thread a contiguous block of iterations; iteration i runs rollout
+    (i * stride) mod total, a permutation that mixes long and short episodes in every block.
+    """
     n_nets = node_off.size - 1
     n_w = weights.size
     n_rep = init_states.shape[0]
@@ -34,7 +39,9 @@ def generation_kernel(
     for k in range(n_nets):
         max_nodes = max(max_nodes, node_off[k + 1] - node_off[k])
     per_net = n_w * n_rep
-    for job in prange(n_nets * per_net):
+    total_jobs = n_nets * per_net
+    for i in prange(total_jobs):
+        job = (i * stride) % total_jobs
         k = job // per_net
         wi = (job % per_net) // n_rep
         rep = job % n_rep
@@ -73,6 +80,14 @@ def generation_kernel(
         returns[k, wi, rep] = worst if failed else total
         bad[k, wi, rep] = failed
         steps[k, wi, rep] = t
+
+
+def coprime_stride(n: int) -> int:
+    """A stride near n * 0.618 that shares no factor with n (so i * stride mod n permutes)."""
+    s = max(1, int(n * 0.6180339887))
+    while math.gcd(s, n) != 1:
+        s += 1
+    return s
 
 
 def initial_states(task: Task, twin: ModuleType, seeds: np.ndarray) -> np.ndarray:
@@ -120,6 +135,7 @@ class CompiledEvaluator:
                 self.tid, self.twin.OBS_SIZE, *kernel_args(batch), batch.n_in, batch.n_out,
                 weights, states, t.max_steps, t.discrete, np.asarray(t.low, np.float64),
                 np.asarray(t.high, np.float64), float(t.worst_return), returns, bad, steps,
+                coprime_stride(returns.size),
             )
         finally:
             numba.set_num_threads(previous)
