@@ -21,6 +21,12 @@ KIND_IDS = {v: k for k, v in KIND_NAMES.items()}
 REFERENCE_TUNE_BIAS = {"swingup": -1.5, "biped": -1.87}
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | Path, data: str | bytes) -> None:
     """Write then rename, so a crash never leaves a half-written file that looks whole."""
     p = Path(path)
@@ -28,6 +34,7 @@ def atomic_write(path: str | Path, data: str | bytes) -> None:
     mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         with os.fdopen(fd, mode) as f:
             f.write(data)
             f.flush()
