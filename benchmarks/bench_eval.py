@@ -47,26 +47,32 @@ def _loop_forward(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_
     return acc
 
 
-def bench_forward() -> str:
-    rows = []
-    for name in ("swing", "biped"):
-        g = champion(name)
-        if g is None:
-            return "_reference champions not found: forward-pass benchmark skipped_"
-        b = compile_genome(g)
-        obs = np.random.default_rng(0).normal(size=g.n_in)
-        n = 200_000
-        _loop_forward(*kernel_args(b), g.n_in, obs.copy(), 10)
-        t_single = best_of(lambda b=b, obs=obs: _loop_forward(*kernel_args(b), g.n_in, obs.copy(), n))
-        from wann.network import activate
+def _forward_row(name: str) -> list | None:
+    """ns per forward call of one champion: compiled single, compiled batched, numpy."""
+    from wann.network import activate
 
-        many = np.random.default_rng(1).normal(size=(4096, g.n_in))
-        activate(b, 0, many, 0.5)
-        t_batch = best_of(lambda b=b, many=many: activate(b, 0, many, 0.5))
-        wmat, avec, n_in, n_out = refb.to_matrix(g, 0.5)
-        t_ref = best_of(lambda: [refb.act(wmat, avec, n_in, n_out, obs) for _ in range(2000)])
-        rows.append([f"{name}.out", g.n_enabled, t_single / n * 1e9, t_batch / 4096 * 1e9,
-                     t_ref / 2000 * 1e9, (t_ref / 2000) / (t_single / n)])
+    g = champion(name)
+    if g is None:
+        return None
+    b = compile_genome(g)
+    args = kernel_args(b)
+    obs = np.random.default_rng(0).normal(size=g.n_in)
+    n = 200_000
+    _loop_forward(*args, g.n_in, obs.copy(), 10)
+    t_single = best_of(lambda: _loop_forward(*args, g.n_in, obs.copy(), n))
+    many = np.random.default_rng(1).normal(size=(4096, g.n_in))
+    activate(b, 0, many, 0.5)
+    t_batch = best_of(lambda: activate(b, 0, many, 0.5))
+    wmat, avec, n_in, n_out = refb.to_matrix(g, 0.5)
+    t_ref = best_of(lambda: [refb.act(wmat, avec, n_in, n_out, obs) for _ in range(2000)])
+    return [f"{name}.out", g.n_enabled, t_single / n * 1e9, t_batch / 4096 * 1e9,
+            t_ref / 2000 * 1e9, (t_ref / 2000) / (t_single / n)]
+
+
+def bench_forward() -> str:
+    rows = [_forward_row(name) for name in ("swing", "biped")]
+    if any(r is None for r in rows):
+        return "_reference champions not found: forward-pass benchmark skipped_"
     return table(["net", "connections", "ns/call (single, compiled loop)", "ns/input (batch 4096)",
                   "ns/call (reference numpy)", "speed-up single"], rows)
 
@@ -120,7 +126,7 @@ def bench_throughput(cores: list[int], pool_nets: int, base_nets: int) -> tuple[
     base_rate = base_steps / t_base
     results["baseline"] = (base_steps, t_base)
     rows = [["(a) reference-style numpy", 1, base_steps, t_base, base_rate, base_rate, 1.0]]
-    for label, key, rs in (("(b) pool", "pool", pool_rows), ("(c) compiled", "compiled", comp_rows)):
+    for label, rs in (("(b) pool", pool_rows), ("(c) compiled", comp_rows)):
         for r in rs:
             rows.append([label, r[0], r[1], r[2], r[3], r[4], r[4] / base_rate])
     thr = table(["backend", "cores", "env steps", "seconds", "steps/s", "steps/s per core",
@@ -252,7 +258,8 @@ def main() -> None:
         section("1. Forward pass", bench_forward())
     if "throughput" not in skip:
         thr, scl, _ = bench_throughput(cores, args.pool_nets, args.base_nets)
-        section("2. Swing-up evaluation throughput (a whole `swingup` generation: 192 x 6 weights x 3 reps)", thr)
+        section("2. Swing-up evaluation throughput (a `swingup` generation: 192 x 6 weights x 3 reps)",
+                thr)
         section("4. Scaling with cores", scl)
     if "generation" not in skip:
         section("3. Seconds per generation and projected full runs (compiled)", bench_generation(max(cores)))

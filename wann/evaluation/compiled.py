@@ -22,6 +22,7 @@ from wann import WannError
 from wann.network import NetBatch, forward, kernel_args
 from wann.tasks import Task
 
+
 @numba.njit(parallel=True, cache=True)
 def generation_kernel(
     tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
