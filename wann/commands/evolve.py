@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from wann import WannError
+from wann import checkpoint as ckp
 from wann.config import Hyperparameters, load_file, preset
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.run import ProgressReporter, Run
@@ -19,6 +20,13 @@ EXAMPLES = """examples:
   wann evolve --preset laptop_swing --workers 2 --out results/runs/laptop
   wann evolve --task cartpole --config my.toml
   wann evolve --config ../shared/reference/hyperparameters/swingup.json
+  wann evolve --task swingup --generations 200 --checkpoint-every 4 --out results/runs/s1
+  wann evolve --resume results/runs/s1                   # after Ctrl-C, a crash or a kill
+  wann evolve --resume results/runs/s1 --generations 400   # extend a finished run
+
+A checkpoint (RUN/checkpoint.ckpt) is written every --checkpoint-every generations (default 8,
+0 = never), at the end and on Ctrl-C or an error. A resumed run gives the same log and
+champion, bit for bit, as the run made in one go.
 """
 
 
@@ -34,11 +42,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--generations", type=int, help="number of generations")
     p.add_argument("--pop-size", type=int, help="population size")
     p.add_argument("--reps", type=int, help="episodes per shared weight (n_reps)")
-    p.add_argument("--workers", type=int, default=1, help="processes (pool) or threads (compiled)")
+    p.add_argument("--workers", type=int, help="processes (pool), threads (compiled) or Dask "
+                   "workers (default 1; a local Dask cluster: one per core)")
     p.add_argument("--backend", default="auto", choices=BACKENDS, help="evaluation backend")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same run)")
+    p.add_argument("--scheduler", metavar="HOST:PORT",
+                   help="join this Dask scheduler (address or scheduler file; implies dask)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="pool/dask: a sub-batch running longer counts as a lost worker")
+    p.add_argument("--seed", type=int, help="random seed (same seed, same run; default 0)")
     p.add_argument("--out", help="run folder (default results/runs/<task>-<timestamp>)")
+    p.add_argument("--checkpoint-every", type=int, metavar="N",
+                   help="write a checkpoint every N generations (0: never; default 8)")
+    p.add_argument("--resume", metavar="RUN_DIR",
+                   help="continue the run in RUN_DIR from its checkpoint")
     p.set_defaults(func=run)
+
+
+# Settings a resumed run takes from its checkpoint, not from the command line.
+FIXED_ON_RESUME = ("task", "preset", "config", "pop_size", "reps", "seed", "out",
+                   "checkpoint_every")
 
 
 def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
@@ -56,7 +78,13 @@ def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
         changes["pop_size"] = args.pop_size
     if args.reps is not None:
         changes["n_reps"] = args.reps
+    if args.checkpoint_every is not None:
+        changes["checkpoint_every"] = args.checkpoint_every
     if changes:
+        if changes.get("checkpoint_every", 0) < 0:
+            raise WannError(
+                f"--checkpoint-every must be 0 (never) or positive, got {args.checkpoint_every}"
+            )
         for key in ("generations", "pop_size", "n_reps"):
             if key in changes and changes[key] < 1:
                 flag = {"n_reps": "--reps"}.get(key, "--" + key.replace("_", "-"))
@@ -66,14 +94,55 @@ def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.resume is not None:
+        return resume(args)
     hp = resolve_settings(args)
     task = get_task(hp.task)
     out = Path(args.out or f"results/runs/{task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
-    if (out / "log.csv").exists():
-        raise WannError(f"run folder {str(out)!r} already holds a run; choose another --out")
-    evaluator = make_evaluator(task, args.backend, args.workers)
+    if (out / "log.csv").exists() or ckp.path_in(out).exists():
+        raise WannError(
+            f"run folder {str(out)!r} already holds a run; choose another --out, "
+            "or continue it with --resume"
+        )
+    evaluator = make_evaluator(
+        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
+    )
     try:
-        r = Run.new(task, hp, evaluator, out, args.seed, [ProgressReporter()])
+        r = Run.new(task, hp, evaluator, out, args.seed or 0, [ProgressReporter()])
+        r.run()
+    finally:
+        evaluator.close()
+    print(f"best fitness {r.search.best_ever_fitness:.2f}; champion: {out / 'champion.json'}")
+    return 0
+
+
+def resume(args: argparse.Namespace) -> int:
+    """Continue RUN_DIR from its checkpoint; everything but the length comes from there."""
+    given = [k for k in FIXED_ON_RESUME if getattr(args, k) is not None]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise WannError(f"{flag} cannot be changed on --resume (the run keeps its own settings)")
+    out = Path(args.resume)
+    if not out.is_dir():
+        raise WannError(f"run folder {str(out)!r} does not exist")
+    ckpt_path = ckp.path_in(out)
+    if not ckpt_path.is_file():
+        raise WannError(
+            f"run folder {str(out)!r} holds no checkpoint ({ckp.FILENAME}); "
+            "was it run with --checkpoint-every 0, or before checkpoints existed?"
+        )
+    ckpt = ckp.load(ckpt_path)
+    if args.generations is not None and args.generations < 1:
+        raise WannError(f"--generations must be at least 1, got {args.generations}")
+    task = get_task(ckpt.task)
+    evaluator = make_evaluator(
+        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
+    )
+    try:
+        r = Run.resume(ckpt, task, evaluator, out, [ProgressReporter()], args.generations)
+        if r.search.generation >= r.hp.generations:
+            print(f"wann: the run is complete ({r.hp.generations} generations); "
+                  "pass --generations to extend it")
         r.run()
     finally:
         evaluator.close()

@@ -15,7 +15,7 @@ from wann import WannError
 from wann.network import NetBatch
 from wann.tasks import Task
 
-BACKENDS = ("auto", "compiled", "serial", "pool")
+BACKENDS = ("auto", "compiled", "serial", "pool", "dask")
 
 
 class Evaluator(Protocol):
@@ -32,18 +32,43 @@ def episode_seeds(run_seed: int, generation: int, n_reps: int) -> np.ndarray:
     return ss.generate_state(n_reps, dtype=np.uint32).astype(np.int64)
 
 
-def make_evaluator(task: Task, backend: str = "auto", workers: int = 1) -> Evaluator:
-    """The compiled backend where the task has a twin (for 'auto'), else serial or a pool."""
+def make_evaluator(
+    task: Task, backend: str = "auto", workers: int | None = 1, *,
+    scheduler: str | None = None, timeout: float | None = None,
+) -> Evaluator:
+    """The compiled backend where the task has a twin (for 'auto'), else serial or a pool.
+
+    `workers=None` means 1, except for a local Dask cluster: one worker per core. A
+    `scheduler` address (Dask) makes 'auto' mean 'dask'; `timeout` bounds one sub-batch on
+    the pool and Dask backends (past it the worker counts as lost and the work is re-run).
+    """
     from envs.twins import twin_for
 
     if backend not in BACKENDS:
         raise WannError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise WannError(f"--workers must be at least 1, got {workers}")
+    if timeout is not None and not timeout > 0:
+        raise WannError(f"--timeout must be a positive number of seconds, got {timeout:g}")
+    if scheduler is not None and backend not in ("auto", "dask"):
+        raise WannError(f"--scheduler needs --backend dask (got --backend {backend})")
+    if backend == "auto" and scheduler is not None:
+        backend = "dask"
+    if backend == "dask":
+        try:
+            from wann.evaluation.dask_backend import DaskEvaluator
+        except ImportError as exc:
+            raise WannError(
+                "the dask backend needs dask.distributed: pip install 'wann[dask]'"
+            ) from exc
+        return DaskEvaluator(task, scheduler=scheduler, workers=workers, timeout=timeout)
+    workers = workers or 1
     if backend == "auto":
         backend = "compiled" if twin_for(task.env_id) is not None else (
             "pool" if workers > 1 else "serial"
         )
+    if timeout is not None and backend != "pool":
+        raise WannError(f"--timeout applies to the pool and dask backends, not {backend!r}")
     if backend == "compiled":
         from wann.evaluation.compiled import CompiledEvaluator
 
@@ -51,7 +76,7 @@ def make_evaluator(task: Task, backend: str = "auto", workers: int = 1) -> Evalu
     if backend == "pool":
         from wann.evaluation.pool import PoolEvaluator
 
-        return PoolEvaluator(task, workers)
+        return PoolEvaluator(task, workers, timeout=timeout)
     from wann.evaluation.serial import SerialEvaluator
 
     return SerialEvaluator(task)

@@ -1,0 +1,303 @@
+"""Checkpoint and resume: an interrupted run, resumed, equals the run made in one go.
+
+Compared exactly: every column of log.csv except the wall-clock ones (TIMING_COLUMNS), and
+champion.json, best.json and population.csv byte for byte. Interruptions covered: a normal
+stop extended with --generations, an exception from the evaluation backend, Ctrl-C (SIGINT)
+and SIGKILL of a real `wann evolve` process between checkpoints.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wann import WannError
+from wann import checkpoint as ckp
+from wann.cli import main
+from wann.config import preset
+from wann.evaluation import make_evaluator
+from wann.run import LOG_COLUMNS, TIMING_COLUMNS, ProgressBar, Run
+from wann.tasks import get_task
+
+GENS = 32
+EVERY = 4
+FLAGS = ["--task", "swingup", "--pop-size", "16", "--reps", "2", "--seed", "5",
+         "--checkpoint-every", str(EVERY)]
+# A child that turns SIGINT into KeyboardInterrupt even where the parent shell ignores it.
+CHILD = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+         "from wann.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
+def log_rows(path: Path) -> list[dict]:
+    """log.csv without its wall-clock columns, as strings (compared exactly)."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [{k: v for k, v in r.items() if k not in TIMING_COLUMNS} for r in rows]
+
+
+def strip_timing(rows: list[dict]) -> list[dict]:
+    """Checkpoint rows as log.csv would print them, without the wall-clock columns."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=LOG_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return [{k: v for k, v in r.items() if k not in TIMING_COLUMNS}
+            for r in csv.DictReader(io.StringIO(buf.getvalue()))]
+
+
+def assert_same_run(a: Path, b: Path) -> None:
+    assert log_rows(a / "log.csv") == log_rows(b / "log.csv")
+    for name in ("champion.json", "best.json", "population.csv", "config.toml"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def folder_digest(d: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.iterdir())}
+
+
+def start_child(out: Path) -> subprocess.Popen:
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, "evolve", *FLAGS, "--generations", str(GENS),
+         "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+
+
+def n_log_rows(out: Path) -> int:
+    try:
+        return max(len((out / "log.csv").read_text().splitlines()) - 1, 0)
+    except OSError:
+        return 0
+
+
+def between_checkpoints(out: Path) -> bool:
+    """A checkpoint exists and the run has gone past it (it is not on a boundary)."""
+    n = n_log_rows(out)
+    return ckp.path_in(out).exists() and n > EVERY and n % EVERY != 0
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Two real runs side by side, one killed with SIGKILL and one stopped by SIGINT, each
+    between two checkpoints; then the uninterrupted reference, made in this process."""
+    base = tmp_path_factory.mktemp("interrupt")
+    dirs = {"kill": base / "killed", "int": base / "ctrl_c"}
+    sig = {"kill": signal.SIGKILL, "int": signal.SIGINT}
+    procs = {name: start_child(d) for name, d in dirs.items()}
+    waiting, t0 = set(procs), time.monotonic()
+    while waiting and time.monotonic() - t0 < 60:
+        for name in sorted(waiting):
+            if procs[name].poll() is not None:
+                for p in procs.values():
+                    p.kill()
+                pytest.fail(f"wann evolve ended before it was interrupted: "
+                            f"{procs[name].stderr.read()}")
+            if between_checkpoints(dirs[name]):
+                procs[name].send_signal(sig[name])
+                waiting.discard(name)
+        time.sleep(0.002)
+    for p in procs.values():
+        if p.poll() is None and waiting:
+            p.kill()
+    assert not waiting, "no checkpoint appeared in time"
+    results = {}
+    for name, p in procs.items():
+        _, err = p.communicate(timeout=60)
+        results[name] = (p.returncode, err)
+    ref_dir = base / "reference"
+    assert main(["evolve", *FLAGS, "--generations", str(GENS), "--out", str(ref_dir)]) == 0
+    return {"killed": dirs["kill"], "ctrl_c": dirs["int"], "reference": ref_dir,
+            "results": results}
+
+
+def test_sigkill_between_checkpoints_resumes_to_the_same_run(interrupted: dict) -> None:
+    killed, ref = interrupted["killed"], interrupted["reference"]
+    assert interrupted["results"]["kill"][0] == -signal.SIGKILL
+    ck = ckp.load(ckp.path_in(killed))  # the last complete checkpoint, whole
+    rows_written = n_log_rows(killed)
+    assert ck.generation % EVERY == 0 and EVERY <= ck.generation < rows_written < GENS
+    # Nothing before the checkpoint is lost: its rows are the reference's first rows.
+    assert strip_timing(ck.rows) == log_rows(ref / "log.csv")[: ck.generation]
+    assert main(["evolve", "--resume", str(killed)]) == 0
+    assert_same_run(ref, killed)
+    assert ckp.load(ckp.path_in(killed)).generation == GENS
+
+
+def test_ctrl_c_writes_the_last_generation_and_resumes(interrupted: dict) -> None:
+    stopped, ref = interrupted["ctrl_c"], interrupted["reference"]
+    rc, err = interrupted["results"]["int"]
+    assert rc == 130, err
+    assert "interrupted" in err and "--resume" in err
+    ck = ckp.load(ckp.path_in(stopped))
+    # The checkpoint holds the last completed generation (one more may have been mid-write).
+    assert n_log_rows(stopped) - 1 <= ck.generation <= n_log_rows(stopped)
+    assert ck.generation > EVERY
+    assert strip_timing(ck.rows) == log_rows(ref / "log.csv")[: ck.generation]
+    assert main(["evolve", "--resume", str(stopped)]) == 0
+    assert_same_run(ref, stopped)
+
+
+def test_normal_stop_extended_equals_one_go(interrupted: dict, tmp_path: Path) -> None:
+    out = tmp_path / "short"
+    assert main(["evolve", *FLAGS, "--generations", "9", "--out", str(out)]) == 0
+    assert ckp.load(ckp.path_in(out)).generation == 9  # the final checkpoint
+    assert main(["evolve", "--resume", str(out), "--generations", str(GENS)]) == 0
+    assert_same_run(interrupted["reference"], out)
+
+
+class FailingEvaluator:
+    """Wraps a real evaluator and fails at one generation, as a crashed backend would."""
+
+    def __init__(self, inner: object, fail_at_call: int) -> None:
+        self.inner, self.calls, self.fail_at = inner, 0, fail_at_call
+
+    def evaluate(self, batch, weights, seeds):  # noqa: ANN001, ANN201
+        if self.calls == self.fail_at:
+            raise RuntimeError("backend lost")
+        self.calls += 1
+        return self.inner.evaluate(batch, weights, seeds)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_error_in_backend_keeps_last_completed_generation(
+    interrupted: dict, tmp_path: Path
+) -> None:
+    task = get_task("swingup")
+    # The settings the CLI resolves from FLAGS (the quick preset under the flags).
+    hp = preset("quick").replace(pop_size=16, generations=GENS, checkpoint_every=EVERY)
+    ev = FailingEvaluator(make_evaluator(task, "compiled"), fail_at_call=6)
+    out = tmp_path / "crashed"
+    run = Run.new(task, hp, ev, out, seed=5)
+    with pytest.raises(RuntimeError, match="backend lost"):
+        run.run()
+    assert ckp.load(ckp.path_in(out)).generation == 6  # not 4: nothing completed is lost
+    assert main(["evolve", "--resume", str(out)]) == 0
+    assert_same_run(interrupted["reference"], out)
+
+
+@pytest.fixture(scope="module")
+def small_ckpt(interrupted: dict) -> bytes:
+    return ckp.path_in(interrupted["reference"]).read_bytes()
+
+
+def test_round_trip_is_exact(small_ckpt: bytes) -> None:
+    ck = ckp.decode(small_ckpt)
+    assert ckp.encode(ck) == small_ckpt
+    assert ck.task == "swingup" and ck.seed == 5 and ck.generation == GENS
+    assert all(isinstance(g.node_act, np.ndarray) for g in ck.search["population"])
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda b: b[: len(b) // 2], "corrupted or truncated"),
+    (lambda b: b[:-40] + bytes([b[-40] ^ 0xFF]) + b[-39:], "corrupted or truncated"),
+    (lambda b: b"\x80\x04garbage" + b, "not a wann checkpoint"),
+    (lambda b: b"", "not a wann checkpoint"),
+    (lambda b: b.replace(b'"version": 1', b'"version": 99', 1), "version 99 is not supported"),
+])
+def test_damaged_checkpoint_is_one_clear_error(small_ckpt: bytes, damage, message) -> None:  # noqa: ANN001
+    with pytest.raises(WannError, match=message):
+        ckp.decode(damage(small_ckpt))
+
+
+def test_valid_checksum_over_bad_content_is_caught(small_ckpt: bytes) -> None:
+    import gzip
+    import hashlib
+    import json
+
+    body = gzip.compress(b'{"task": "swingup", "seed": 1}')
+    header = {"format": ckp.FORMAT, "version": ckp.VERSION, "generation": 0,
+              "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+    with pytest.raises(WannError, match="unreadable"):
+        ckp.decode(json.dumps(header).encode() + b"\n" + body)
+
+
+def test_resume_from_corrupted_checkpoint_leaves_folder_untouched(
+    interrupted: dict, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    src = interrupted["reference"]
+    for name in ("log.csv", "champion.json", "config.toml"):
+        (out / name).write_bytes((src / name).read_bytes())
+    data = ckp.path_in(src).read_bytes()
+    ckp.path_in(out).write_bytes(data[:-100])
+    before = folder_digest(out)
+    assert main(["evolve", "--resume", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("wann: error:") and "truncated" in err[0]
+    assert folder_digest(out) == before
+
+
+def test_crash_while_writing_keeps_the_old_checkpoint(
+    small_ckpt: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / ckp.FILENAME
+    path.write_bytes(small_ckpt)
+    ck = ckp.decode(small_ckpt)
+    ck.rows = ck.rows[:-1] + [dict(ck.rows[-1], mean_fitness=0.0)]
+
+    def crash(fd: int) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError):
+        ckp.save(path, ck)
+    assert path.read_bytes() == small_ckpt
+    assert [p.name for p in tmp_path.iterdir()] == [ckp.FILENAME]  # no temp file left
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--seed", "3"], "--seed cannot be changed"),
+    (["--pop-size", "8"], "--pop-size cannot be changed"),
+    (["--generations", "2"], "less than the"),
+])
+def test_resume_rejects_changed_settings(
+    interrupted: dict, extra: list[str], message: str, capsys: pytest.CaptureFixture
+) -> None:
+    before = folder_digest(interrupted["reference"])
+    assert main(["evolve", "--resume", str(interrupted["reference"]), *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert folder_digest(interrupted["reference"]) == before
+
+
+def test_resume_needs_a_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["evolve", "--resume", str(tmp_path)]) == 2
+    assert "holds no checkpoint" in capsys.readouterr().err
+    assert main(["evolve", "--resume", str(tmp_path / "nope")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+class FakeTty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_live_on_a_terminal_plain_lines_otherwise() -> None:
+    plain = io.StringIO()
+    bar = ProgressBar(4, "gen", plain)
+    for i in range(1, 5):
+        bar.update(i, f"best {i}")
+    bar.close()
+    lines = plain.getvalue().splitlines()
+    assert [ln.split(" ETA")[0] for ln in lines] == [f"gen {i}/4 best {i}" for i in range(1, 5)]
+    assert "\r" not in plain.getvalue()
+    tty = FakeTty()
+    bar = ProgressBar(4, "gen", tty)
+    bar.update(2, "x")
+    bar.close()
+    out = tty.getvalue()
+    assert out.startswith("\r") and "[##########----------] gen 2/4 x ETA" in out
+    assert out.endswith("\n")

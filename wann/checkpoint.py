@@ -1,0 +1,164 @@
+"""Checkpoints: everything a run needs to continue exactly where it stopped.
+
+A checkpoint holds the search state (population, innovation registry, bit generator state),
+the log rows so far, the seed, the task name and the settings. The file is a one-line ASCII
+header (format name, version, length and SHA-256 of the body) followed by gzip-compressed JSON:
+a safe format (loading one runs no code, unlike pickle), and a truncated or corrupted file is
+recognised before anything is built from it. Files are written with `atomic_write`, so a crash
+never leaves a half-written checkpoint that looks whole.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wann import WannError
+from wann.config import Hyperparameters, from_dict
+from wann.genome import Genome
+from wann.io import atomic_write, genome_from_dict, genome_to_dict
+
+FORMAT = "wann-checkpoint"
+VERSION = 1
+FILENAME = "checkpoint.ckpt"
+MAX_HEADER = 4096
+
+
+@dataclass
+class Checkpoint:
+    """A run as it stood after `generation` completed generations."""
+
+    task: str
+    seed: int
+    hp: Hyperparameters
+    search: dict  # Search.state()
+    rows: list[dict]
+
+    @property
+    def generation(self) -> int:
+        return int(self.search["generation"])
+
+
+def path_in(run_dir: str | Path) -> Path:
+    """Where a run folder keeps its checkpoint."""
+    return Path(run_dir) / FILENAME
+
+
+def _plain(o: Any) -> Any:
+    """JSON fallback for numpy scalars and arrays (values are kept exactly)."""
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, tuple):
+        return list(o)
+    raise TypeError(f"cannot store {type(o).__name__} in a checkpoint")
+
+
+def _genome_or_none(g: Genome | None) -> dict | None:
+    return None if g is None else genome_to_dict(g)
+
+
+def encode(ckpt: Checkpoint) -> bytes:
+    """The checkpoint file's bytes: header line, then the gzip-compressed JSON body."""
+    st = dict(ckpt.search)
+    st["hp"] = asdict(st["hp"])
+    st["population"] = [genome_to_dict(g) for g in st["population"]]
+    st["best_ever"] = _genome_or_none(st["best_ever"])
+    st["species_reps"] = [genome_to_dict(g) for g in st["species_reps"]]
+    payload = {
+        "task": ckpt.task,
+        "seed": int(ckpt.seed),
+        "hp": asdict(ckpt.hp),
+        "search": st,
+        "rows": ckpt.rows,
+    }
+    text = json.dumps(payload, default=_plain, separators=(",", ":"))
+    # mtime=0: the same checkpoint always gives the same bytes.
+    body = gzip.compress(text.encode(), compresslevel=6, mtime=0)
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "generation": ckpt.generation,
+        "bytes": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(),
+    }
+    return json.dumps(header).encode() + b"\n" + body
+
+
+def _header(data: bytes, source: str) -> tuple[dict, bytes]:
+    line, sep, body = data[:MAX_HEADER].partition(b"\n")
+    try:
+        header = json.loads(line.decode("ascii")) if sep else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        header = None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise WannError(f"{source}: not a wann checkpoint (or its header is corrupted)")
+    if header.get("version") != VERSION:
+        raise WannError(
+            f"{source}: checkpoint format version {header.get('version')!r} is not supported "
+            f"(this wann reads version {VERSION})"
+        )
+    body = data[len(line) + 1 :]
+    if header.get("bytes") != len(body) or header.get("sha256") != hashlib.sha256(body).hexdigest():
+        raise WannError(f"{source}: checkpoint is corrupted or truncated (checksum mismatch)")
+    return header, body
+
+
+def decode(data: bytes, source: str = "checkpoint") -> Checkpoint:
+    """Parse and check a checkpoint file's bytes; any defect becomes one WannError."""
+    _, body = _header(data, source)
+    try:
+        payload = json.loads(gzip.decompress(body))
+        st = payload["search"]
+        st["hp"] = from_dict(st["hp"], source=source)
+        st["population"] = [genome_from_dict(d, source) for d in st["population"]]
+        st["best_ever"] = None if st["best_ever"] is None else genome_from_dict(
+            st["best_ever"], source
+        )
+        st["species_reps"] = [genome_from_dict(d, source) for d in st["species_reps"]]
+        st["hidden_acts"] = tuple(st["hidden_acts"])
+        ckpt = Checkpoint(
+            task=str(payload["task"]),
+            seed=int(payload["seed"]),
+            hp=from_dict(payload["hp"], source=source),
+            search=st,
+            rows=list(payload["rows"]),
+        )
+        if len(ckpt.rows) != ckpt.generation or len(st["population"]) != ckpt.hp.pop_size:
+            raise ValueError("its log rows or population do not match its generation")
+    except WannError:
+        raise
+    except (OSError, EOFError, zlib.error, KeyError, TypeError, ValueError) as exc:
+        what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise WannError(f"{source}: checkpoint is unreadable ({what})") from None
+    return ckpt
+
+
+def save(path: str | Path, ckpt: Checkpoint) -> None:
+    """Write atomically: the old checkpoint stays whole until the new one is complete."""
+    atomic_write(path, encode(ckpt))
+
+
+def load(path: str | Path) -> Checkpoint:
+    p = Path(path)
+    if not p.is_file():
+        raise WannError(f"no checkpoint at {str(p)!r}")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise WannError(f"cannot read checkpoint {str(p)!r}: {exc.strerror}") from None
+    return decode(data, str(p))
+
+
+def clean_stale(run_dir: str | Path) -> None:
+    """Remove temporary files a killed write may have left beside the checkpoint."""
+    for tmp in Path(run_dir).glob(f".{FILENAME}.*.tmp"):
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,62 @@
+"""`wann plot`: figures of a run folder (or several runs overlaid), written as PNG/SVG."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from wann import WannError
+from wann.evaluation import BACKENDS
+from wann.run import LOG_COLUMNS
+
+NAME = "plot"
+ORDER = 3
+EXAMPLES = """examples:
+  wann plot results/swingup-run                 # RUN/figures/{fitness,complexity,...}.png
+  wann plot results/swingup-run --svg --sweep   # also SVG; compute the weight sweep first
+  wann plot results/runs/seed-*                 # several runs on one fitness figure
+  wann plot results/runs/seed-* --column mean_fitness --out results/figures
+
+One run gives: fitness (mean, median, best, best's peak, best ever), complexity, the last
+generation's objectives with its Pareto front, the champion's network and, when the folder
+holds sweep.csv (from wann tune, or --sweep), the champion's return against the weight.
+Several runs: runs with the same config.toml are seeds of one setting, drawn as their mean
+with a min-to-max band.
+"""
+NUMERIC = [c for c in LOG_COLUMNS if c not in ("generation", "objectives")]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME, help="draw a run's figures (PNG, SVG)", epilog=EXAMPLES,
+        description="Figures from what a run wrote to disk; prints the paths it writes.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folder(s)")
+    p.add_argument("--out", help="folder for the figures (default RUN_DIR/figures; for "
+                   "several runs, their common parent folder)")
+    p.add_argument("--svg", action="store_true", help="write SVG beside each PNG")
+    p.add_argument("--sweep", action="store_true",
+                   help="compute the champion's shared-weight sweep (writes RUN_DIR/sweep.csv)")
+    p.add_argument("--column", default="best_fitness", choices=NUMERIC, metavar="COLUMN",
+                   help="log column overlaid for several runs (default best_fitness)")
+    p.add_argument("--backend", default="auto", choices=BACKENDS, help="backend for --sweep")
+    p.add_argument("--workers", type=int, default=1, help="workers for --sweep")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wann.plotting import plot_overlay, plot_run
+
+    if len(args.runs) == 1:
+        paths, notes = plot_run(args.runs[0], args.out, args.svg, args.sweep, args.backend,
+                                args.workers)
+        for note in notes:
+            print(f"wann: {note}", file=sys.stderr)
+    else:
+        if args.sweep:
+            raise WannError("--sweep works on one run folder at a time")
+        paths = plot_overlay(args.runs, args.out, args.svg, args.column)
+    for p in paths:
+        print(p)
+    return 0

@@ -1,0 +1,133 @@
+"""Reading what a run wrote to disk, for the figures (plots never touch a live search).
+
+A run folder holds log.csv (one row per generation), config.toml, champion.json,
+population.csv (the last generation's individuals) and, after `wann tune` or
+`wann plot --sweep`, sweep.csv (the champion's return against the shared weight).
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from wann import WannError
+from wann.genome import Genome
+from wann.io import load_genome
+from wann.run import LOG_COLUMNS, POPULATION_COLUMNS
+from wann.tasks import BUILTIN
+
+TEXT_COLUMNS = ("objectives",)
+SWEEP_FILE = "sweep.csv"
+
+
+@dataclass
+class RunData:
+    """One run folder's files, parsed: log columns as float arrays (text columns as lists)."""
+
+    path: Path
+    log: dict[str, np.ndarray]
+    text: dict[str, list[str]]
+    settings: dict = field(default_factory=dict)
+    config_text: str = ""
+    champion: Genome | None = None
+    population: dict[str, np.ndarray] | None = None
+    sweep: dict[str, np.ndarray] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name or str(self.path)
+
+    @property
+    def task(self) -> str | None:
+        t = self.settings.get("task")
+        if t is None and self.champion is not None:
+            t = self.champion.meta.get("task")
+        return t
+
+    @property
+    def generations(self) -> np.ndarray:
+        return self.log["generation"]
+
+    @property
+    def n_io(self) -> int | None:
+        """Bias + inputs + outputs, to turn node counts into hidden-node counts."""
+        g = self.champion
+        return None if g is None else 1 + g.n_in + g.n_out
+
+
+def solved_threshold(task: str | None) -> float | None:
+    spec = BUILTIN.get(task or "")
+    return None if spec is None else spec.solved
+
+
+def io_names(task: str | None, n_in: int, n_out: int) -> tuple[list[str], list[str]]:
+    """Input and output names of a task (generic ones where the task names none)."""
+    spec = BUILTIN.get(task or "")
+    ins = list(spec.inputs) if spec and len(spec.inputs) == n_in else [
+        f"in {i + 1}" for i in range(n_in)]
+    outs = list(spec.outputs) if spec and len(spec.outputs) == n_out else [
+        f"out {i + 1}" for i in range(n_out)]
+    return ins, outs
+
+
+def read_table(path: Path, columns: tuple[str, ...], text: tuple[str, ...] = ()
+               ) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """A CSV with a header as columns; every column but `text` must be numeric."""
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+            header = rows[0].keys() if rows else []
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise WannError(f"cannot read {str(path)!r}: {exc}") from None
+    if not rows:
+        raise WannError(f"{str(path)!r} holds no rows yet (an empty log: has the run started?)")
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise WannError(f"{str(path)!r} lacks the column {missing[0]!r}; is it a wann file?")
+    nums, texts = {}, {}
+    for c in columns:
+        vals = [r[c] for r in rows]
+        if c in text:
+            texts[c] = vals
+            continue
+        try:
+            nums[c] = np.array([float(v) for v in vals])
+        except (TypeError, ValueError):
+            raise WannError(f"{str(path)!r}: column {c!r} holds a value that is not a number"
+                            ) from None
+    return nums, texts
+
+
+def read_sweep(path: Path) -> dict[str, np.ndarray]:
+    nums, _ = read_table(path, ("weight", "mean", "std"))
+    return nums
+
+
+def load_run(path: str | Path) -> RunData:
+    """Parse a run folder; a folder with no log, or an empty log, is one clear error."""
+    p = Path(path)
+    if not p.is_dir():
+        raise WannError(f"run folder {str(p)!r} does not exist")
+    log_path = p / "log.csv"
+    if not log_path.is_file():
+        raise WannError(f"{str(p)!r} holds no log.csv: not a run folder (or not started)")
+    log, text = read_table(log_path, LOG_COLUMNS, TEXT_COLUMNS)
+    run = RunData(p, log, text)
+    cfg = p / "config.toml"
+    if cfg.is_file():
+        try:
+            run.config_text = cfg.read_text()
+            run.settings = tomllib.loads(run.config_text)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise WannError(f"cannot read {str(cfg)!r}: {exc}") from None
+    if (p / "champion.json").is_file():
+        run.champion = load_genome(p / "champion.json")
+    if (p / "population.csv").is_file():
+        run.population, _ = read_table(p / "population.csv", POPULATION_COLUMNS)
+    if (p / SWEEP_FILE).is_file():
+        run.sweep = read_sweep(p / SWEEP_FILE)
+    return run
