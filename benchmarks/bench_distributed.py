@@ -4,7 +4,8 @@ Each task evaluates one fixed population (one-mutation variants of the reference
 late-search population whose episodes mostly run their full length) over the six shared
 weights, for a few generations with fresh episode seeds each. Every configuration must give
 the same returns, bit for bit; the table says so. Dask runs its own LocalCluster of
-single-threaded worker processes; the pool its own processes.
+single-threaded worker processes; the pool its own processes. At each worker count both run
+side by side, their generations alternating, so drifting machine load touches both alike.
 
     python benchmarks/bench_distributed.py --workers 1 2 --out results/bench-distributed-local.md
     python benchmarks/bench_distributed.py --workers 1 2 4 8 16 --tasks biped \\
@@ -65,26 +66,34 @@ def make(backend: str, task_name: str, workers: int):  # noqa: ANN201 - an Evalu
 
 
 def measure(
-    backend: str, task_name: str, workers: int, batch: NetBatch, reps: int, generations: int
-) -> dict:
-    t0 = time.perf_counter()
-    ev = make(backend, task_name, workers)
-    startup = time.perf_counter() - t0
+    backends: list[str], task_name: str, workers: int, batch: NetBatch, reps: int,
+    generations: int,
+) -> dict[str, dict]:
+    """Time the backends side by side: their generations alternate, so a change in the
+    machine's load touches all of them alike (the others sit idle meanwhile)."""
+    evaluators, out = {}, {}
     try:
-        # One small untimed generation: every later one runs on warm workers.
-        ev.evaluate(batch.select(range(min(batch.n_nets, 4 * workers))), WEIGHTS[:1],
-                    episode_seeds(0, 999, 1))
-        times, first = [], None
+        for backend in backends:
+            t0 = time.perf_counter()
+            evaluators[backend] = make(backend, task_name, workers)
+            out[backend] = {"startup": time.perf_counter() - t0, "times": [], "returns": None}
+            # One small untimed generation: every later one runs on warm workers.
+            evaluators[backend].evaluate(
+                batch.select(range(min(batch.n_nets, 4 * workers))), WEIGHTS[:1],
+                episode_seeds(0, 999, 1),
+            )
         for g in range(generations):
             seeds = episode_seeds(0, g, reps)
-            t = time.perf_counter()
-            returns, _ = ev.evaluate(batch, WEIGHTS, seeds)
-            times.append(time.perf_counter() - t)
-            if first is None:
-                first = returns
+            for backend, ev in evaluators.items():
+                t = time.perf_counter()
+                returns, _ = ev.evaluate(batch, WEIGHTS, seeds)
+                out[backend]["times"].append(time.perf_counter() - t)
+                if out[backend]["returns"] is None:
+                    out[backend]["returns"] = returns
     finally:
-        ev.close()
-    return {"startup": startup, "times": times, "returns": first}
+        for ev in evaluators.values():
+            ev.close()
+    return out
 
 
 def main() -> int:
@@ -108,8 +117,9 @@ def main() -> int:
         base_time: dict[str, float] = {}
         per_workers: dict[int, dict[str, float]] = {}
         for workers in args.workers:
-            for backend in args.backends:
-                m = measure(backend, task_name, workers, batch, args.reps, args.generations)
+            results = measure(args.backends, task_name, workers, batch, args.reps,
+                              args.generations)
+            for backend, m in results.items():
                 s_gen = statistics.median(m["times"])
                 if reference is None:
                     reference = m["returns"]
@@ -135,8 +145,9 @@ def main() -> int:
         f"Machine: {machine()}.",
         f"Command: `python {' '.join(sys.argv)}`.",
         f"Each generation: every net x {WEIGHTS.size} shared weights x {args.reps} episode(s); "
-        f"median of {args.generations} timed generations after a warm-up. Speedup: against "
-        "the smallest worker count of the same backend, scaled by its worker count.",
+        f"median of {args.generations} timed generations after a warm-up, the backends' "
+        "generations alternating. Speedup: against the smallest worker count of the same "
+        "backend, scaled by its worker count.",
         "",
         table(["task", "backend", "workers", "episodes/gen", "startup s", "s/gen",
                "episodes/s", "speedup", "same returns"], rows),

@@ -92,7 +92,7 @@ class _Slot:
     conn: Any
     ready: bool = False
     job: int | None = None
-    started: float = 0.0
+    started: float = 0.0  # when it was started (while not ready), or got its sub-batch
     failed_starts: int = 0
     stale: bool = False  # stopped by us after an aborted generation; replace before use
 
@@ -145,7 +145,7 @@ class PoolEvaluator:
         with _one_numba_thread():
             proc.start()
         child.close()
-        return _Slot(proc, parent, failed_starts=failed_starts)
+        return _Slot(proc, parent, started=time.monotonic(), failed_starts=failed_starts)
 
     def _await_ready(self) -> None:
         """Wait until every worker has built its environment (a bad setup fails here, early)."""
@@ -270,11 +270,12 @@ class PoolEvaluator:
         return 1
 
     def _check_timeouts(self, todo: deque, attempts: list[int]) -> None:
-        if self.timeout is None:
-            return
         now = time.monotonic()
         for slot in list(self.slots):
-            if slot.job is not None and now - slot.started > self.timeout:
+            if not slot.ready and now - slot.started > START_TIMEOUT:
+                self._lose(slot, "lost", f"not started after {START_TIMEOUT:g} s", todo, attempts)
+            elif (self.timeout is not None and slot.job is not None
+                  and now - slot.started > self.timeout):
                 self._lose(slot, "timeout", f"sub-batch over {self.timeout:g} s", todo, attempts)
 
     def _lose(

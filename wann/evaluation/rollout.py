@@ -40,6 +40,22 @@ def policy(
     return 0
 
 
+def forget_history(env: gym.Env) -> None:
+    """Make the next reset independent of the episodes run before it in this environment.
+
+    BipedalWalker keeps its Box2D world across resets, and the world's internal state changes
+    the physics slightly: the same (net, weight, seed) would score differently depending on
+    which episodes ran earlier in the same process, i.e. on how a generation is split over
+    workers. A new world before each reset gives it the state of a fresh environment.
+    """
+    u = env.unwrapped
+    if type(u).__name__ == "BipedalWalker" and hasattr(u, "_destroy") and hasattr(u, "world"):
+        import Box2D
+
+        u._destroy()
+        u.world = Box2D.b2World()
+
+
 def run_episode(
     env: gym.Env, task: Task, batch: NetBatch, k: int, w: float, seed: int
 ) -> tuple[float, bool]:
@@ -53,6 +69,7 @@ def run_episode(
     action = np.empty(batch.n_out)
     low = np.asarray(task.low, dtype=np.float64)
     high = np.asarray(task.high, dtype=np.float64)
+    forget_history(env)
     obs, _ = env.reset(seed=int(seed))
     total = 0.0
     for _ in range(task.max_steps):

@@ -1,0 +1,274 @@
+"""The Dask backend: the serial backend's numbers bit for bit, faults survived, clean errors.
+
+Runs on a LocalCluster started here (two single-threaded worker processes on loopback), on a
+scheduler and worker started by hand as separate processes, and through the `wann` command.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip(
+    "distributed", reason="dask.distributed is not installed (pip install 'wann[dask]')"
+)
+psutil = pytest.importorskip("psutil", reason="psutil (a dask.distributed dependency) missing")
+
+from distributed import Client, LocalCluster  # noqa: E402
+
+from tests.conftest import random_genome  # noqa: E402
+from wann import WannError  # noqa: E402
+from wann import checkpoint as ckp  # noqa: E402
+from wann.cli import main  # noqa: E402
+from wann.config import preset  # noqa: E402
+from wann.evaluation import dask_backend  # noqa: E402
+from wann.evaluation.dask_backend import DaskEvaluator  # noqa: E402
+from wann.evaluation.serial import SerialEvaluator  # noqa: E402
+from wann.network import compile_population  # noqa: E402
+from wann.run import TIMING_COLUMNS, Run  # noqa: E402
+from wann.tasks import get_task  # noqa: E402
+
+HP = preset("quick").replace(pop_size=8, generations=2, tourn_size=2, n_reps=2)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Two single-threaded worker processes (with nannies, which restart killed workers)."""
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"},
+    ) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def probe(cluster):
+    """The test's own client: to see which worker holds what, and their process ids."""
+    with Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def evaluator(cluster):
+    ev = DaskEvaluator(get_task("swingup"), scheduler=cluster.scheduler_address)
+    yield ev
+    ev.close()
+
+
+@pytest.fixture(scope="module")
+def work():
+    """A small swing-up generation and its serial (fault-free) results."""
+    task = get_task("swingup")
+    batch = compile_population([random_genome(s, 5, 1, 25) for s in range(8)])
+    weights, seeds = np.array([-1.0, 0.5, 2.0]), np.array([3, 4])
+    serial = SerialEvaluator(task)
+    expected = serial.evaluate(batch, weights, seeds)
+    serial.close()
+    return task, batch, weights, seeds, expected
+
+
+def log_rows(run_dir: Path) -> list[dict]:
+    with open(run_dir / "log.csv") as f:
+        return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(f)]
+
+
+class SignalBusyWorker(threading.Thread):
+    """Send `sig` to the process of the first worker seen holding one of our sub-batches."""
+
+    def __init__(self, probe: Client, sig: signal.Signals) -> None:
+        super().__init__(daemon=True)
+        self.probe, self.sig, self.address = probe, sig, None
+        self.pids = probe.run(os.getpid)
+
+    def run(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            busy = [a for a, keys in self.probe.processing().items()
+                    if any(str(k).startswith("wann-") for k in keys)]
+            if busy:
+                self.address = busy[0]
+                os.kill(self.pids[self.address], self.sig)
+                return
+            time.sleep(0.002)
+
+
+def wait_for_event(ev: DaskEvaluator, kind: str, worker: str) -> list:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = [e for e in ev.events if (e.kind, e.worker) == (kind, worker)]
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"no {kind!r} event for {worker}: {ev.events}")
+
+
+def test_same_seed_same_log_as_the_serial_backend(evaluator, tmp_path) -> None:
+    task = get_task("swingup")
+    Run.new(task, HP, SerialEvaluator(task), tmp_path / "serial", seed=3).run()
+    Run.new(task, HP, evaluator, tmp_path / "dask", seed=3).run()
+    assert log_rows(tmp_path / "dask") == log_rows(tmp_path / "serial")
+    for name in ("champion.json", "population.csv"):
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
+    # Environments stay warm: one per worker thread, however many sub-batches ran.
+    name = evaluator._plugin.name
+    envs = evaluator.client.run(lambda dask_worker: len(dask_worker.plugins[name]._all))
+    assert sorted(envs.values()) == [1, 1]
+
+
+def test_a_killed_worker_has_its_sub_batches_rerun(evaluator, probe, work, caplog) -> None:
+    task, batch, weights, seeds, (expected, expected_bad) = work
+    killer = SignalBusyWorker(probe, signal.SIGKILL)
+    with caplog.at_level(logging.WARNING, logger="wann"):
+        killer.start()
+        returns, bad = evaluator.evaluate(batch, weights, seeds)
+        killer.join()
+        lost = wait_for_event(evaluator, "lost", killer.address)
+    np.testing.assert_array_equal(returns, expected)
+    np.testing.assert_array_equal(bad, expected_bad)
+    assert lost[0].chunks, "the killed worker held a sub-batch: it must be re-run"
+    assert f"worker {killer.address} lost" in caplog.text
+    probe.wait_for_workers(2, timeout=30)  # the nanny replaces it
+
+
+def test_a_sub_batch_past_the_timeout_counts_as_a_lost_worker(evaluator, probe, work) -> None:
+    task, batch, weights, seeds, (expected, _) = work
+    evaluator.timeout = 1.0
+    try:
+        frozen = SignalBusyWorker(probe, signal.SIGSTOP)  # alive, connected, never finishing
+        frozen.start()
+        returns, _ = evaluator.evaluate(batch, weights, seeds)
+        frozen.join()
+    finally:
+        evaluator.timeout = None
+    np.testing.assert_array_equal(returns, expected)
+    assert wait_for_event(evaluator, "timeout", frozen.address)
+    probe.wait_for_workers(2, timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_by_hand(tmp_path: Path) -> tuple[subprocess.Popen, subprocess.Popen, Path]:
+    """A scheduler and one worker (no nanny: nothing restarts it), as the README recipe does."""
+    sched_file = tmp_path / "scheduler.json"
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+    bindir = Path(sys.executable).parent
+    common = dict(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    scheduler = subprocess.Popen(
+        [bindir / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(free_port()),
+         "--no-dashboard", "--scheduler-file", sched_file], **common,
+    )
+    worker = subprocess.Popen(
+        [bindir / "dask", "worker", "--scheduler-file", sched_file, "--nthreads", "1",
+         "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"], **common,
+    )
+    return scheduler, worker, sched_file
+
+
+def test_every_worker_lost_stops_with_a_checkpoint_and_resume_works_elsewhere(tmp_path) -> None:
+    task = get_task("swingup")
+    hp = HP.replace(generations=3)
+    scheduler, worker, sched_file = start_by_hand(tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while not sched_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ev = DaskEvaluator(task, scheduler=str(sched_file), connect_timeout=30, lost_after=2)
+
+        class KillTheWorker:
+            def start(self, run: Run) -> None: ...
+            def end(self, run: Run) -> None: ...
+
+            def generation(self, run: Run, stats: object, row: dict) -> None:
+                worker.kill()
+                worker.wait()
+
+        out = tmp_path / "run"
+        try:
+            with pytest.raises(WannError, match="every Dask worker is lost"):
+                Run.new(task, hp, ev, out, seed=5, reporters=[KillTheWorker()]).run()
+        finally:
+            ev.close()
+    finally:
+        for p in (worker, scheduler):
+            p.kill()
+            p.wait()
+    ckpt = ckp.load(ckp.path_in(out))
+    assert ckpt.generation == 1
+    Run.resume(ckpt, task, SerialEvaluator(task), out).run()  # on another backend
+    Run.new(task, hp, SerialEvaluator(task), tmp_path / "straight", seed=5).run()
+    assert log_rows(out) == log_rows(tmp_path / "straight")
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str]:
+    rc = main(args)
+    return rc, capsys.readouterr().err
+
+
+def test_bad_input_is_one_clear_error(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT_S", 1.0)
+    out = tmp_path / "run"
+    base = ["evolve", "--generations", "1", "--pop-size", "4", "--out", str(out)]
+    port = free_port()
+    cases = {
+        f"cannot reach the Dask scheduler at 127.0.0.1:{port}":
+            ["--scheduler", f"127.0.0.1:{port}"],
+        "scheduler file 'nowhere.json' does not exist": ["--scheduler", "nowhere.json"],
+        "--scheduler needs --backend dask": ["--backend", "pool", "--scheduler", "x:1"],
+        "--timeout must be a positive number": ["--backend", "dask", "--timeout", "-1"],
+    }
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
+        cases["has 0 workers, needs 1"] = ["--scheduler", empty.scheduler_address]
+        for expected, extra in cases.items():
+            rc, err = run_cli(base + extra, capsys)
+            assert rc == 2, (expected, err)
+            assert err.startswith("wann: error: ") and expected in err, err
+            assert "Traceback" not in err
+            assert not out.exists(), "nothing is written when the evaluator cannot start"
+    # Dask not installed: one line too.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    monkeypatch.delitem(sys.modules, "wann.evaluation.dask_backend")
+    rc, err = run_cli(base + ["--backend", "dask"], capsys)
+    assert rc == 2 and "the dask backend needs dask.distributed" in err
+
+
+def test_ctrl_c_closes_the_local_cluster_cleanly(tmp_path) -> None:
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wann.cli", "evolve", "--backend", "dask", "--workers", "2",
+         "--generations", "500", "--pop-size", "8", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        seen = []
+        for line in proc.stderr:  # wait for a generation to finish: the cluster is busy now
+            seen.append(line)
+            if line.startswith("gen "):
+                break
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 2, "".join(seen)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    err = "".join(seen) + rest
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "wann: interrupted" in err
+    assert ckp.path_in(out).exists()
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, f"left running: {alive}"
