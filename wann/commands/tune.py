@@ -1,0 +1,156 @@
+"""`wann tune`: the best shared weight by a sweep, then every weight tuned by CMA-ES."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from wann import WannError
+from wann.evaluation import BACKENDS, make_evaluator
+from wann.io import atomic_write, load_genome, save_genome
+from wann.run import check_task_fits
+from wann.scoring import own_weight_returns, shared_weight_returns, summary, test_seeds
+from wann.tasks import get_task
+from wann.tune import (
+    SWEEP_TAG,
+    CMASettings,
+    Progress,
+    history_csv,
+    stream_seeds,
+    sweep_shared_weight,
+    tune_weights,
+    weight_grid,
+)
+
+NAME = "tune"
+ORDER = 2
+EXAMPLES = """examples:
+  wann tune results/runs/swingup-1/champion.json            # writes beside the genome
+  wann tune ../shared/reference/champions/swing.out --task swingup --out results/tune-swing
+  wann tune champion.json --sweep-only --grid 161
+  wann tune champion.json --generations 300 --rollouts 8 --workers 2 --seed 3
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        NAME, help="tune the shared weight, then every weight (CMA-ES)", epilog=EXAMPLES,
+        description=(
+            "Sweep the shared weight over a grid on training episodes and report the best "
+            "nonzero value on separate test episodes (sweep.csv); then tune every connection by CMA-ES "
+            "as offsets from that value, as the reference's tuning tool did (tuned.json, "
+            "loadable by wann eval)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("genome", help="genome JSON, or a reference champion matrix (*.out)")
+    p.add_argument("--task", help="task name or gymnasium id (default: the genome's own)")
+    p.add_argument("--out", help="output folder (default: the genome's folder; for a *.out, "
+                   "results/tune-<name>)")
+    p.add_argument("--grid", type=int, default=81, help="sweep points over the range (81)")
+    p.add_argument("--range", type=float, nargs=2, default=(-2.0, 2.0), metavar=("LO", "HI"),
+                   help="shared-weight range of the sweep (-2 2)")
+    p.add_argument("--train-episodes", type=int, default=32,
+                   help="training episodes per grid point (32)")
+    p.add_argument("--episodes", type=int, default=100, help="test episodes (100)")
+    p.add_argument("--sweep-only", action="store_true", help="skip the CMA-ES tuning")
+    p.add_argument("--generations", type=int, default=150, help="CMA-ES generations (150)")
+    p.add_argument("--popsize", type=int, default=32, help="CMA-ES population (32)")
+    p.add_argument("--rollouts", type=int, default=4, help="episodes per candidate (4)")
+    p.add_argument("--sigma", type=float, default=0.5, help="CMA-ES initial sd (0.5)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every episode and of CMA-ES")
+    p.add_argument("--backend", default="auto", choices=BACKENDS)
+    p.add_argument("--workers", type=int, default=1, help="threads (compiled) or processes")
+    p.add_argument("--json", action="store_true", help="print a machine-readable result")
+    p.set_defaults(func=run)
+
+
+def _at_least(value: int, flag: str, low: int = 1) -> None:
+    if value < low:
+        raise WannError(f"{flag} must be at least {low}, got {value}")
+
+
+def settings_from(args: argparse.Namespace) -> CMASettings:
+    for flag in ("generations", "rollouts"):
+        _at_least(getattr(args, flag), f"--{flag}")
+    _at_least(args.popsize, "--popsize", 2)
+    if not args.sigma > 0:
+        raise WannError(f"--sigma must be positive, got {args.sigma}")
+    return CMASettings(args.generations, args.popsize, args.rollouts, args.sigma)
+
+
+def resolve(args: argparse.Namespace):  # noqa: ANN201 - (task, genome)
+    task_name = args.task
+    if task_name is None:
+        if args.genome.endswith(".out"):
+            raise WannError("a reference champion (*.out) needs --task")
+        task_name = load_genome(args.genome).meta.get("task")
+        if task_name is None:
+            raise WannError("the genome names no task; pass --task")
+    task = get_task(task_name)
+    genome = load_genome(args.genome, task.name, task.n_in, task.n_out)
+    check_task_fits(task, genome.n_in, genome.n_out, f"genome {args.genome}")
+    if genome.n_enabled == 0:
+        raise WannError(f"genome {args.genome} has no enabled connection to tune")
+    return task, genome
+
+
+def run(args: argparse.Namespace) -> int:
+    _at_least(args.grid, "--grid")
+    _at_least(args.train_episodes, "--train-episodes")
+    _at_least(args.episodes, "--episodes")
+    settings = None if args.sweep_only else settings_from(args)
+    task, genome = resolve(args)
+    src = Path(args.genome)
+    out = Path(args.out) if args.out else (
+        Path("results") / f"tune-{src.stem}" if src.suffix == ".out" else src.parent
+    )
+    grid = weight_grid(args.grid, *args.range)
+    progress = Progress()
+    ev = make_evaluator(task, args.backend, args.workers)
+    try:
+        progress.line(f"sweeping {grid.size} shared weights on {args.train_episodes} "
+                      f"training episodes")
+        sweep = sweep_shared_weight(
+            ev, genome, stream_seeds(args.seed, SWEEP_TAG, args.train_episodes), grid
+        )
+        test = test_seeds(args.seed, args.episodes)
+        best = shared_weight_returns(ev, genome, [sweep.best_weight], test)[0]
+        result: dict = {
+            "genome": args.genome, "task": task.name, "seed": args.seed,
+            "connections": genome.n_enabled, "test_episodes": args.episodes,
+            "best_shared_weight": sweep.best_weight,
+            "sweep_train_mean": float(sweep.mean[sweep.best_index]),
+            "tuned_shared_weight": summary(best),
+        }
+        atomic_write(out / "sweep.csv", sweep.to_csv())
+        if settings is not None:
+            progress.line(f"CMA-ES on {genome.n_enabled} weights: {settings.generations} "
+                          f"generations of {settings.popsize} x {settings.rollouts} rollouts")
+            res = tune_weights(ev, genome, sweep.best_weight, settings, args.seed, progress)
+            res.genome.meta.update({"task": task.name, "source": args.genome})
+            result["tuned_weights"] = summary(own_weight_returns(ev, res.genome, test))
+            result["cma"] = {"generations": settings.generations, "popsize": settings.popsize,
+                             "rollouts": settings.rollouts, "sigma0": settings.sigma0,
+                             "env_steps": res.rollouts * task.max_steps,
+                             "chosen_generation": res.check_generation}
+            res.genome.meta["test_mean"] = result["tuned_weights"]["mean"]
+            save_genome(res.genome, out / "tuned.json")
+            atomic_write(out / "tune_log.csv", history_csv(res.history))
+    finally:
+        ev.close()
+    atomic_write(out / "tune.json", json.dumps(result, indent=1) + "\n")
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    ts = result["tuned_shared_weight"]
+    print(f"{args.genome} on {task.name}: {genome.n_enabled} connections, "
+          f"{args.episodes} test episodes (seed {args.seed})")
+    print(f"tuned shared weight {sweep.best_weight:+.3g}: {ts['mean']:.2f} ± {ts['std']:.2f}")
+    if "tuned_weights" in result:
+        tw = result["tuned_weights"]
+        print(f"tuned weights:        {tw['mean']:.2f} ± {tw['std']:.2f}")
+    print(f"wrote {out / 'sweep.csv'}" + ("" if settings is None else
+                                          f", {out / 'tuned.json'}"))
+    return 0

@@ -1,0 +1,352 @@
+"""One protocol for every row of the paper's table: WANN against dense, pruned, lottery-ticket,
+signed-constant, supermask and random-mask networks.
+
+Every row is a genome scored the same way on the same 100 test episodes: random weights
+(every connection U(-2, 2) per episode), a random shared weight (one U(-2, 2) value per
+episode), the tuned shared weight (best of a grid sweep on training episodes) and the row's
+own tuned weights. The same seed gives the same table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from wann.baselines.common import Net
+from wann.baselines.dense import train_dense
+from wann.baselines.lottery import lottery_tickets
+from wann.baselines.prune import check_sparsity, prune_and_finetune
+from wann.baselines.random_nets import random_mask_net
+from wann.baselines.signed import signed_constant, supermask
+from wann.evaluation import Evaluator
+from wann.genome import HIDDEN, Genome
+from wann.io import atomic_write, save_genome
+from wann.scoring import (
+    own_weight_returns,
+    random_shared_returns,
+    random_weight_returns,
+    shared_weight_returns,
+    summary,
+    test_seeds,
+)
+from wann.tasks import Task
+from wann.tune import (
+    SWEEP_TAG,
+    CMASettings,
+    Progress,
+    Sweep,
+    stream_seeds,
+    sub_seed,
+    sweep_shared_weight,
+    tune_weights,
+    weight_grid,
+)
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("random_weights", "random weights"),
+    ("random_shared", "random shared weight"),
+    ("tuned_shared", "tuned shared weight"),
+    ("tuned_weights", "tuned weights"),
+)
+DEFAULT_SPARSITIES: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Training budgets. `retrain` serves every lottery round and every random mask."""
+
+    dense: CMASettings
+    retrain: CMASettings
+    finetune: CMASettings
+    tune: CMASettings
+    grid: int = 81
+    sweep_episodes: int = 32
+    search_preset: str = "laptop_swing"
+
+
+# The papers' budgets: CMA-ES popsize 32 and 4 rollouts everywhere; WANN tuning 150
+# generations from sd 0.5 (the reference's tuning tool); lottery rounds retrain in full.
+PAPER = Budget(
+    dense=CMASettings(generations=500, rollouts=4, sigma0=1.0),
+    retrain=CMASettings(generations=500, rollouts=4, sigma0=1.0),
+    finetune=CMASettings(generations=150, rollouts=4, sigma0=0.5),
+    tune=CMASettings(generations=150, rollouts=4, sigma0=0.5),
+)
+QUICK = Budget(
+    dense=CMASettings(generations=200, rollouts=2, sigma0=1.0),
+    retrain=CMASettings(generations=80, rollouts=2, sigma0=1.0),
+    finetune=CMASettings(generations=40, rollouts=2, sigma0=0.5),
+    tune=CMASettings(generations=100, rollouts=2, sigma0=0.5),
+    sweep_episodes=16,
+    search_preset="quick",
+)
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    name: str
+    connections: int
+    sparsity: float
+    env_steps: int | None
+    best_shared_weight: float
+    scores: dict[str, dict]
+    note: str = ""
+    sweep: Sweep | None = field(default=None, repr=False)
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def dag_capacity(genome: Genome) -> int:
+    """Connections of a complete feed-forward net on the genome's nodes (every earlier node
+    to every later hidden or output node)."""
+    n_src = 1 + genome.n_in
+    n_h = int(np.count_nonzero(genome.node_kind == HIDDEN))
+    return n_src * (n_h + genome.n_out) + n_h * (n_h - 1) // 2 + n_h * genome.n_out
+
+
+def score_net(
+    ev: Evaluator, net: Net, seed: int, episodes: int, budget: Budget,
+    dense_size: int | None = None,
+) -> Row:
+    """The four columns for one network, on the shared test episodes.
+
+    The random columns draw from a generator seeded like `wann eval --random`, so the WANN
+    row matches what `wann eval` prints for the same seed.
+    """
+    g = net.genome
+    test = test_seeds(seed, episodes)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB0B]))
+    scores = {
+        "random_weights": summary(random_weight_returns(ev, g, test, rng)),
+        "random_shared": summary(random_shared_returns(ev, g, test, rng)),
+    }
+    sweep = sweep_shared_weight(
+        ev, g, stream_seeds(seed, SWEEP_TAG, budget.sweep_episodes), weight_grid(budget.grid)
+    )
+    scores["tuned_shared"] = summary(shared_weight_returns(ev, g, [sweep.best_weight], test)[0])
+    scores["tuned_weights"] = summary(own_weight_returns(ev, g, test))
+    capacity = dense_size if dense_size is not None else dag_capacity(g)
+    return Row(net.name, g.n_enabled, 1.0 - g.n_enabled / capacity, net.env_steps,
+               sweep.best_weight, scores, net.note, sweep)
+
+
+def wann_net(
+    ev: Evaluator, task: Task, genome: Genome, search_steps: int | None, budget: Budget,
+    seed: int, progress: Progress,
+) -> Net:
+    """The WANN row's network: the champion, with its tuned weights (tuned here if absent)."""
+    sweep = sweep_shared_weight(
+        ev, genome, stream_seeds(seed, SWEEP_TAG, budget.sweep_episodes), weight_grid(budget.grid)
+    )
+    if genome.meta.get("weights") == "tuned":
+        note = "given champion and tuned weights" if search_steps is None else ""
+        return Net("WANN", genome, search_steps, note=note)
+    progress.line(f"tuning the WANN's {genome.n_enabled} weights from the best shared weight "
+                  f"{sweep.best_weight:+.2f}")
+    res = tune_weights(ev, genome, sweep.best_weight, budget.tune, sub_seed(seed, 7), progress)
+    steps = res.rollouts * task.max_steps
+    if search_steps is None:
+        return Net("WANN", res.genome, steps, note="given champion; steps of tuning only")
+    return Net("WANN", res.genome, search_steps + steps)
+
+
+def run_compare(
+    ev: Evaluator,
+    task: Task,
+    wann: Genome,
+    wann_steps: int | None,
+    layer_sizes: Sequence[int],
+    budget: Budget,
+    sparsities: Sequence[float] = DEFAULT_SPARSITIES,
+    seed: int = 0,
+    episodes: int = 100,
+    out: Path | None = None,
+    progress: Progress | None = None,
+) -> list[Row]:
+    """Build every row's network and score it; save each network under out/genomes/."""
+    progress = progress or Progress(quiet=True)
+    sparsities = sorted({check_sparsity(s) for s in sparsities})
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    nets: list[Net] = [wann_net(ev, task, wann, wann_steps, budget, seed, progress)]
+    timings["wann"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    progress.line(f"training the dense {'-'.join(map(str, layer_sizes))} network")
+    dense = train_dense(ev, task, layer_sizes, budget.dense, sub_seed(seed, 1), progress)
+    nets.append(dense.net)
+    timings["dense"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for i, s in enumerate(sparsities):
+        progress.line(f"pruning to {s:.0%} and fine-tuning")
+        nets.append(prune_and_finetune(ev, dense, s, budget.finetune, sub_seed(seed, 2, i),
+                                       task.max_steps, progress))
+    timings["pruned"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    progress.line("lottery tickets: iterative pruning with rewinding")
+    nets += lottery_tickets(ev, dense, sparsities, budget.retrain, sub_seed(seed, 3),
+                            task.max_steps, progress=progress)
+    timings["lottery"] = time.perf_counter() - t
+
+    nets += [signed_constant(dense, s) for s in sparsities]
+    nets += [supermask(dense, s) for s in sparsities]
+    t = time.perf_counter()
+    for i, s in enumerate(sparsities):
+        progress.line(f"random mask at {s:.0%}")
+        nets.append(random_mask_net(ev, dense, s, budget.retrain, sub_seed(seed, 4, i),
+                                    task.max_steps, progress))
+    timings["random_mask"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    rows = []
+    dense_size = dense.trained.size
+    for k, n in enumerate(nets):
+        progress.update(f"scoring {n.name} ({k + 1}/{len(nets)})", every_line=True)
+        rows.append(score_net(ev, n, seed, episodes, budget, None if k == 0 else dense_size))
+        if out is not None:
+            save_genome(n.genome, Path(out) / "genomes" / f"{slug(n.name)}.json")
+    timings["scoring"] = time.perf_counter() - t
+    progress.line("scored every row")
+    if out is not None:
+        write_outputs(Path(out), task, rows, budget, seed, episodes, timings)
+    return rows
+
+
+# ---------------------------------------------------------------------------- outputs
+def _cell(s: dict) -> str:
+    return f"{s['mean']:.0f} ± {s['std']:.0f}"
+
+
+def _steps(n: int | None) -> str:
+    return "—" if n is None else f"{n:.2e}".replace("e+0", "e").replace("e+", "e")
+
+
+def markdown_table(task: Task, rows: Sequence[Row], episodes: int, seed: int) -> str:
+    head = ["model", *(label for _, label in COLUMNS), "connections", "sparsity", "env steps"]
+    lines = [
+        f"# {task.name}: WANN against dense, pruned and random networks",
+        "",
+        f"Mean ± std over {episodes} test episodes (seed {seed}), the same episodes for every "
+        "row.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for r in rows:
+        name = r.name + (f" ({r.note})" if r.note else "")
+        cells = [name, *(_cell(r.scores[key]) for key, _ in COLUMNS), str(r.connections),
+                 f"{r.sparsity:.1%}", _steps(r.env_steps)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "- random weights: every connection drawn from U(-2, 2), afresh for each episode;",
+        "  random shared weight: one U(-2, 2) value for all connections per episode;",
+        "  tuned shared weight: the best nonzero value of a grid over [-2, 2] on separate",
+        "  training episodes (per row in compare.csv; 0 would cut every connection);",
+        "  tuned weights: the row's own weights.",
+        "- sparsity: 1 - connections / those of the dense net for rows made from it; for the",
+        "  WANN, relative to a complete feed-forward net on its nodes.",
+        "- env steps: rollouts x episode length spent making the network (search, training,",
+        "  fine-tuning, tuning; cumulative for derived rows), an upper bound since failing",
+        "  episodes stop early; test episodes and sweeps are not counted.",
+        "- signed constant and supermask rows are not trained: their own weights are scored.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def csv_table(rows: Sequence[Row]) -> str:
+    buf = io.StringIO()
+    cols = ["model", "note", "connections", "sparsity", "env_steps", "best_shared_weight"]
+    for key, _ in COLUMNS:
+        cols += [f"{key}_mean", f"{key}_std", f"{key}_median"]
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in rows:
+        line = [r.name, r.note, r.connections, f"{r.sparsity:.6f}",
+                "" if r.env_steps is None else r.env_steps, f"{r.best_shared_weight:.4g}"]
+        for key, _ in COLUMNS:
+            s = r.scores[key]
+            line += [f"{s['mean']:.4f}", f"{s['std']:.4f}", f"{s['median']:.4f}"]
+        w.writerow(line)
+    return buf.getvalue()
+
+
+def sweeps_csv(rows: Sequence[Row]) -> str:
+    lines = ["model,weight,mean,std"]
+    for r in rows:
+        if r.sweep is None:
+            continue
+        for w, m, s in zip(r.sweep.weights, r.sweep.mean, r.sweep.std):
+            lines.append(f"{r.name},{w:.6g},{m:.6f},{s:.6f}")
+    return "\n".join(lines) + "\n"
+
+
+def bar_chart(task: Task, rows: Sequence[Row], path: Path, episodes: int) -> None:
+    """Grouped bars: one group per row, one bar per column, std as error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n, k = len(rows), len(COLUMNS)
+    x = np.arange(n)
+    width = 0.8 / k
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.55 * n + 2), 5.0), dpi=120)
+    for j, (key, label) in enumerate(COLUMNS):
+        means = [r.scores[key]["mean"] for r in rows]
+        stds = [r.scores[key]["std"] for r in rows]
+        ax.bar(x + (j - (k - 1) / 2) * width, means, width, yerr=stds, label=label,
+               capsize=1.5, error_kw={"elinewidth": 0.6})
+    ax.set_xticks(x)
+    ax.set_xticklabels([r.name for r in rows], rotation=55, ha="right", fontsize=8)
+    ax.set_ylabel(f"return (mean ± std, {episodes} episodes)")
+    ax.set_title(f"{task.name}: WANN against dense, pruned and random networks")
+    ax.axhline(0.0, color="black", linewidth=0.5)
+    family = [r.name.rstrip("0123456789% ") for r in rows]
+    for i in range(1, n):
+        if family[i] != family[i - 1]:
+            ax.axvline(i - 0.5, color="0.8", linewidth=0.8, zorder=0)
+    ax.set_xlim(-0.6, n - 0.4)
+    top = max(r.scores[key]["mean"] + r.scores[key]["std"] for r in rows for key, _ in COLUMNS)
+    low = min(r.scores[key]["mean"] - r.scores[key]["std"] for r in rows for key, _ in COLUMNS)
+    span = max(top, 0.0) - min(low, 0.0) or 1.0
+    ax.set_ylim(min(low, 0.0) - 0.04 * span, max(top, 0.0) + 0.2 * span)  # room for the legend
+    ax.legend(fontsize=8, ncols=k, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_outputs(
+    out: Path, task: Task, rows: Sequence[Row], budget: Budget, seed: int, episodes: int,
+    timings: dict[str, float],
+) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "table.md", markdown_table(task, rows, episodes, seed))
+    atomic_write(out / "compare.csv", csv_table(rows))
+    atomic_write(out / "sweeps.csv", sweeps_csv(rows))
+    record = {
+        "task": task.name, "seed": seed, "episodes": episodes,
+        "budget": asdict(budget),
+        "seconds": {k: round(v, 2) for k, v in timings.items()},
+        "rows": [{"model": r.name, "note": r.note, "connections": r.connections,
+                  "sparsity": r.sparsity, "env_steps": r.env_steps,
+                  "best_shared_weight": r.best_shared_weight, "scores": r.scores}
+                 for r in rows],
+    }
+    atomic_write(out / "compare.json", json.dumps(record, indent=1) + "\n")
+    bar_chart(task, rows, out / "compare.png", episodes)
