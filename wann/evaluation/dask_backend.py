@@ -410,7 +410,13 @@ class DaskEvaluator:
             log.debug("restarting worker %s: %s", addr, exc)
 
     def close(self) -> None:
-        """Release the workers' environments; shut down the cluster if this evaluator made it."""
+        """Release the workers' environments; shut down the cluster if this evaluator made it.
+
+        Tearing the event loop down (after Ctrl-C above all) can make tornado log a traceback
+        for a callback cut short; that is shutdown noise, so those loggers are quiet here.
+        """
+        for name in ("tornado.application", "tornado.general", "asyncio"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         client, self.client = self.client, None
         if client is not None:
             for topic in ("all", START_TOPIC):
