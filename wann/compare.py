@@ -215,7 +215,8 @@ def run_compare(
     rows = []
     dense_size = dense.trained.size
     for k, n in enumerate(nets):
-        progress.update(f"scoring {n.name} ({k + 1}/{len(nets)})", every_line=True)
+        progress.update(f"scoring {n.name} ({k + 1}/{len(nets)})", every_line=True,
+                        fraction=(k + 1) / len(nets))
         rows.append(score_net(ev, n, seed, episodes, budget, None if k == 0 else dense_size))
         if out is not None:
             save_genome(n.genome, Path(out) / "genomes" / f"{slug(n.name)}.json")

@@ -60,12 +60,17 @@ class Progress:
             self._live = False
         print(f"wann: {text}", file=self.stream, flush=True)
 
-    def update(self, text: str, every_line: bool) -> None:
-        """A passing update: rewritten in place on a terminal, printed when every_line."""
+    def update(self, text: str, every_line: bool, fraction: float | None = None) -> None:
+        """A passing update: rewritten in place on a terminal (with a bar when `fraction` is
+        given), printed when every_line."""
         if self.quiet:
             return
         if self.tty:
-            print(f"\r\033[Kwann: {text}", end="", file=self.stream, flush=True)
+            bar = ""
+            if fraction is not None:
+                fill = int(20 * min(max(fraction, 0.0), 1.0))
+                bar = "[" + "#" * fill + "-" * (20 - fill) + "] "
+            print(f"\r\033[K{bar}wann: {text}", end="", file=self.stream, flush=True)
             self._live = True
         elif every_line:
             print(f"wann: {text}", file=self.stream, flush=True)
@@ -298,11 +303,13 @@ def cma_es(
         history.append(row)
         if progress is not None:
             elapsed = time.perf_counter() - t0
+            eta = elapsed / done * (s.generations - done)
             progress.update(
                 f"{label}: gen {done}/{s.generations} best {row['best']:.1f} "
                 f"mean {row['mean']:.1f} sd {row['sigma']:.3f} "
-                f"check {best_score:.1f} ({elapsed:.0f}s)",
+                f"check {best_score:.1f} ({elapsed:.0f}s, ETA {eta // 60:.0f}:{eta % 60:02.0f})",
                 every_line=done % max(1, s.generations // 5) == 0 or done == s.generations,
+                fraction=done / s.generations,
             )
     g = wb.genome_with(base, best_x)
     return CMAResult(g, best_score, best_gen, rollouts, history)
