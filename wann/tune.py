@@ -60,6 +60,12 @@ class Progress:
             self._live = False
         print(f"wann: {text}", file=self.stream, flush=True)
 
+    def done(self) -> None:
+        """End a live line, so what follows starts on a line of its own."""
+        if self._live:
+            print(file=self.stream, flush=True)
+            self._live = False
+
     def update(self, text: str, every_line: bool, fraction: float | None = None) -> None:
         """A passing update: rewritten in place on a terminal (with a bar when `fraction` is
         given), printed when every_line."""

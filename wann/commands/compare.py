@@ -118,15 +118,17 @@ def run(args: argparse.Namespace) -> int:
     if (out / "compare.csv").exists():
         raise WannError(f"{str(out)!r} already holds a comparison; choose another --out")
     ev = make_evaluator(task, args.backend, args.workers)
+    progress = Progress()
     t0 = time.perf_counter()
     try:
         steps = None
         if champion is None:
             champion, steps = fresh_search(task, ev, budget, out / "search", args.seed)
         rows = run_compare(ev, task, champion, steps, layers, budget, sparsities, args.seed,
-                           args.episodes, out, Progress())
+                           args.episodes, out, progress)
     finally:
         ev.close()
+        progress.done()
     width = max(len(r.name) for r in rows)
     print(f"{'model':<{width}}  " + "  ".join(f"{label:>20}" for _, label in COLUMNS))
     for r in rows:

@@ -141,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         ev.close()
     atomic_write(out / "tune.json", json.dumps(result, indent=1) + "\n")
+    progress.done()
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
