@@ -24,7 +24,8 @@ def test_presets_equal_reference_files(ref, name) -> None:
 
 
 def test_toml_round_trip(tmp_path) -> None:
-    hp = preset("laptop_swing").replace(weights=(-1.0, 1.0), speciate=True)
+    hp = preset("laptop_swing").replace(weights=(-1.0, 1.0), speciate=True,
+                                        hidden_activations=(1, 3, 5))
     p = tmp_path / "c.toml"
     p.write_text(to_toml(hp))
     assert load_file(p) == hp
@@ -36,6 +37,7 @@ def test_toml_round_trip(tmp_path) -> None:
     ("pop_size = -4\n", "'pop_size' must be at least 1"),
     ("prob_add_node = 0.9\n", "must add up to 1"),
     ("prob_moo = 1.5\n", "'prob_moo' must lie in [0, 1]"),
+    ("hidden_activations = [1, 12]\n", "activation ids 1..11"),
     ("this is = = not toml\n", "malformed"),
 ])
 def test_bad_config_names_the_key(tmp_path, text, needle) -> None:

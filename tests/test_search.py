@@ -61,3 +61,12 @@ def test_speciation_runs(tmp_path) -> None:
     run = Run.new(task, hp, make_evaluator(task, "compiled"), tmp_path, seed=2)
     run.run()
     assert 1 <= len(run.search.species_reps) <= 16
+
+
+def test_hidden_activation_pool_is_configurable(tmp_path) -> None:
+    task = get_task("swingup")
+    hp = preset("quick").replace(pop_size=16, generations=6, hidden_activations=(5, 9))
+    run = Run.new(task, hp, make_evaluator(task, "compiled"), tmp_path, seed=4)
+    run.run()
+    acts = {int(a) for g in run.search.population for a, k in zip(g.node_act, g.node_kind) if k == 3}
+    assert acts and acts <= {5, 9}

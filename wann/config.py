@@ -45,6 +45,8 @@ class Hyperparameters:
     save_mod: int = 8
     best_reps: int = 20
     checkpoint_every: int = 8
+    hidden_activations: tuple[int, ...] = ()  # activation ids for hidden nodes; () = the task's
+
 
     @property
     def mutation_probs(self) -> tuple[float, float, float, float]:
@@ -100,6 +102,12 @@ def _check_type(key: str, value: Any, default: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise WannError(f"config key {key!r} must be a number, got {value!r}")
         return float(value)
+    if key == "hidden_activations":
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 11 for v in value
+        ):
+            raise WannError(f"config key {key!r} must be a list of activation ids 1..11, got {value!r}")
+        return tuple(int(v) for v in value)
     if isinstance(default, tuple):
         if not isinstance(value, list | tuple) or not all(
             isinstance(v, int | float) and not isinstance(v, bool) for v in value
@@ -241,6 +249,8 @@ def to_toml(hp: Hyperparameters) -> str:
             lines.append(f"{key} = {'true' if value else 'false'}")
         elif isinstance(value, str):
             lines.append(f"{key} = {json.dumps(value)}")
+        elif key == "hidden_activations":
+            lines.append(f"{key} = [{', '.join(str(int(v)) for v in value)}]")
         elif isinstance(value, tuple | list):
             lines.append(f"{key} = [{', '.join(repr(float(v)) for v in value)}]")
         else:

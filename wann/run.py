@@ -70,7 +70,8 @@ class Run:
         cls, task: Task, hp: Hyperparameters, evaluator: Evaluator, out: Path, seed: int,
         reporters: list[Reporter] | None = None,
     ) -> Run:
-        search = Search(hp, task.n_in, task.n_out, task.hidden_acts, task.output_act, seed)
+        acts = hp.hidden_activations or task.hidden_acts
+        search = Search(hp, task.n_in, task.n_out, acts, task.output_act, seed)
         return cls(task, hp, evaluator, Path(out), seed, search, reporters or [])
 
     @classmethod
