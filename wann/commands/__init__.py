@@ -1,1 +1,23 @@
 """Subcommands of the `wann` command; each module defines NAME, ORDER, register() and run()."""
+
+from __future__ import annotations
+
+from wann import WannError
+from wann.genome import Genome
+from wann.io import load_genome
+from wann.run import check_task_fits
+from wann.tasks import Task, get_task
+
+
+def task_and_genome(path: str, task_name: str | None, tuned: str | None = None) -> tuple[Task, Genome]:
+    """The task (given, or named in the genome file) and the genome, checked to fit it."""
+    if task_name is None:
+        if path.endswith(".out"):
+            raise WannError("a reference champion (*.out) needs --task")
+        task_name = load_genome(path).meta.get("task")
+        if task_name is None:
+            raise WannError("the genome names no task; pass --task")
+    task = get_task(task_name)
+    genome = load_genome(path, task.name, task.n_in, task.n_out, tuned)
+    check_task_fits(task, genome.n_in, genome.n_out, f"genome {path}")
+    return task, genome

@@ -8,10 +8,9 @@ import json
 import numpy as np
 
 from wann import WannError
+from wann.commands import task_and_genome
 from wann.config import STANDARD_WEIGHTS
 from wann.evaluation import BACKENDS, make_evaluator
-from wann.io import load_genome
-from wann.run import check_task_fits
 from wann.scoring import (
     own_weight_returns,
     random_shared_returns,
@@ -20,7 +19,6 @@ from wann.scoring import (
     summary,
     test_seeds,
 )
-from wann.tasks import get_task
 
 NAME = "eval"
 ORDER = 1
@@ -55,16 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.episodes < 1:
         raise WannError(f"--episodes must be at least 1, got {args.episodes}")
-    task_name = args.task
-    if task_name is None:
-        if args.genome.endswith(".out"):
-            raise WannError("a reference champion (*.out) needs --task")
-        task_name = load_genome(args.genome).meta.get("task")
-        if task_name is None:
-            raise WannError("the genome names no task; pass --task")
-    task = get_task(task_name)
-    genome = load_genome(args.genome, task.name, task.n_in, task.n_out, args.tuned)
-    check_task_fits(task, genome.n_in, genome.n_out, f"genome {args.genome}")
+    task, genome = task_and_genome(args.genome, args.task, args.tuned)
     weights = np.array(args.weights or STANDARD_WEIGHTS, dtype=np.float64)
     seeds = test_seeds(args.seed, args.episodes)
     ev = make_evaluator(task, args.backend, args.workers)

@@ -9,13 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from wann import WannError
+from wann.commands import task_and_genome
 from wann.config import STANDARD_WEIGHTS
 from wann.evaluation import BACKENDS, make_evaluator
-from wann.io import load_genome
 from wann.render import check_output, record, save
-from wann.run import check_task_fits
 from wann.scoring import shared_weight_returns, test_seeds
-from wann.tasks import get_task
 
 NAME = "render"
 ORDER = 4
@@ -74,16 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if args.every < 1:
         raise WannError(f"--every must be at least 1, got {args.every}")
     output = check_output(args.output or Path(args.genome).with_suffix(".gif"))
-    task_name = args.task
-    if task_name is None:
-        if args.genome.endswith(".out"):
-            raise WannError("a reference champion (*.out) needs --task")
-        task_name = load_genome(args.genome).meta.get("task")
-        if task_name is None:
-            raise WannError("the genome names no task; pass --task")
-    task = get_task(task_name)
-    genome = load_genome(args.genome, task.name, task.n_in, task.n_out, args.tuned)
-    check_task_fits(task, genome.n_in, genome.n_out, f"genome {args.genome}")
+    task, genome = task_and_genome(args.genome, args.task, args.tuned)
     tuned = genome.meta.get("weights") == "tuned"
     weight = args.weight
     how = "given"

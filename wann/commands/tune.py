@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 from wann import WannError
+from wann.commands import task_and_genome
 from wann.evaluation import BACKENDS, make_evaluator
-from wann.io import atomic_write, load_genome, save_genome
-from wann.run import check_task_fits
+from wann.io import atomic_write, save_genome
 from wann.scoring import own_weight_returns, shared_weight_returns, summary, test_seeds
-from wann.tasks import get_task
 from wann.tune import (
     SWEEP_TAG,
     CMASettings,
@@ -81,16 +80,7 @@ def settings_from(args: argparse.Namespace) -> CMASettings:
 
 
 def resolve(args: argparse.Namespace):  # noqa: ANN201 - (task, genome)
-    task_name = args.task
-    if task_name is None:
-        if args.genome.endswith(".out"):
-            raise WannError("a reference champion (*.out) needs --task")
-        task_name = load_genome(args.genome).meta.get("task")
-        if task_name is None:
-            raise WannError("the genome names no task; pass --task")
-    task = get_task(task_name)
-    genome = load_genome(args.genome, task.name, task.n_in, task.n_out)
-    check_task_fits(task, genome.n_in, genome.n_out, f"genome {args.genome}")
+    task, genome = task_and_genome(args.genome, args.task)
     if genome.n_enabled == 0:
         raise WannError(f"genome {args.genome} has no enabled connection to tune")
     return task, genome
