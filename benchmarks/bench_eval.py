@@ -119,7 +119,7 @@ def bench_throughput(cores: list[int], pool_nets: int, base_nets: int) -> tuple[
         results[("pool", c)] = (sub_steps, t)
         pool_rows.append([c, sub_steps, t, sub_steps / t, sub_steps / t / c])
     # (a) the reference's way, one core, on the first base_nets nets and one repetition.
-    states = initial_states(task, ev1.twin, seeds[:1])
+    states = initial_states(ev1.env, ev1.twin, seeds[:1])
     t0 = time.perf_counter()
     _, base_steps = refb.rollouts(pop[:base_nets], WEIGHTS, states)
     t_base = time.perf_counter() - t0

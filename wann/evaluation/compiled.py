@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from types import ModuleType
 
+import gymnasium as gym
 import numba
 import numpy as np
 from numba import prange
@@ -91,17 +92,16 @@ def coprime_stride(n: int) -> int:
     return s
 
 
-def initial_states(task: Task, twin: ModuleType, seeds: np.ndarray) -> np.ndarray:
-    """The state after the gymnasium env's reset(seed=s), one row per seed."""
-    env = task.make_env()
-    try:
-        rows = []
-        for s in seeds:
-            env.reset(seed=int(s))
-            rows.append(twin.state_from_env(env))
-        return np.array(rows, dtype=np.float64).reshape(len(seeds), twin.STATE_SIZE)
-    finally:
-        env.close()
+def initial_states(env: gym.Env, twin: ModuleType, seeds: np.ndarray) -> np.ndarray:
+    """The state after the gymnasium env's reset(seed=s), one row per seed.
+
+    reset(seed=...) reseeds the env completely, so one env serves every call.
+    """
+    rows = []
+    for s in seeds:
+        env.reset(seed=int(s))
+        rows.append(twin.state_from_env(env))
+    return np.array(rows, dtype=np.float64).reshape(len(seeds), twin.STATE_SIZE)
 
 
 class CompiledEvaluator:
@@ -118,13 +118,14 @@ class CompiledEvaluator:
         self.tid = TWIN_IDS.index(task.env_id)
         self.threads = max(1, min(threads, numba.config.NUMBA_NUM_THREADS))
         self.last_steps = 0  # environment steps taken by the last evaluate call
+        self.env = task.make_env()  # only for the initial states of episodes
 
     def evaluate(
         self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         t = self.task
         weights = np.asarray(weights, dtype=np.float64)
-        states = initial_states(t, self.twin, np.asarray(seeds))
+        states = initial_states(self.env, self.twin, np.asarray(seeds))
         shape = (batch.n_nets, weights.size, len(seeds))
         returns = np.empty(shape)
         bad = np.zeros(shape, dtype=np.bool_)
@@ -144,4 +145,4 @@ class CompiledEvaluator:
         return returns, bad
 
     def close(self) -> None:
-        pass
+        self.env.close()
