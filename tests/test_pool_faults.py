@@ -168,3 +168,35 @@ def test_a_rerun_scores_the_same_whatever_ran_before_it_in_that_worker() -> None
     again, _ = evaluate_nets(env, task, batch.select([2]), weights, seeds)  # a used env
     np.testing.assert_array_equal(together[2:], alone)
     np.testing.assert_array_equal(again, alone)
+
+
+def test_a_run_records_worker_faults_in_events_csv(tmp_path) -> None:
+    """A run whose pool loses a worker writes events.csv; its log equals a fault-free run's."""
+    import csv
+
+    from wann.config import preset
+    from wann.run import TIMING_COLUMNS, Run
+
+    task = get_task("swingup")
+    hp = preset("quick").replace(pop_size=8, generations=2, n_reps=1, tourn_size=2)
+
+    def log_rows(folder):
+        with open(folder / "log.csv") as f:
+            return [{k: v for k, v in r.items() if k not in TIMING_COLUMNS} for r in csv.DictReader(f)]
+
+    Run.new(task, hp, SerialEvaluator(task), tmp_path / "serial", seed=3).run()
+    pool = PoolEvaluator(task, 2)
+    try:
+        run = Run.new(task, hp, pool, tmp_path / "pool", seed=3)
+        killer = SignalBusyWorker(pool, signal.SIGKILL)
+        killer.start()
+        run.run()
+        killer.join()
+    finally:
+        pool.close()
+    assert log_rows(tmp_path / "serial") == log_rows(tmp_path / "pool")
+    assert not (tmp_path / "serial" / "events.csv").exists()
+    with open(tmp_path / "pool" / "events.csv") as f:
+        events = list(csv.DictReader(f))
+    assert events and events[0]["kind"] == "lost" and events[0]["worker"] == f"pid {killer.pid}"
+    assert events[0]["generation"] in ("0", "1")

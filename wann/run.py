@@ -105,6 +105,7 @@ class Run:
         t1 = time.perf_counter()
         returns, bad = self.evaluator.evaluate(batch, weights, seeds)
         t2 = time.perf_counter()
+        self.record_faults(self.search.generation)
         n_bad = int(bad.sum())
         if n_bad:
             log.warning(
@@ -158,6 +159,25 @@ class Run:
             w.writerow([i, float(stats.mean[i]), float(stats.peak[i]), int(stats.n_conn[i]),
                         int(stats.n_nodes[i]), int(stats.rank[i])])
         atomic_write(self.out / "population.csv", buf.getvalue())
+
+    def record_faults(self, generation: int) -> None:
+        """Append the evaluator's new fault events (lost or timed-out workers) to events.csv.
+
+        Faults never change results, so they stay out of log.csv (which must equal that of a
+        run without faults); events.csv says what happened and when.
+        """
+        events = getattr(self.evaluator, "events", None)
+        seen = getattr(self, "_faults_seen", 0)
+        if not events or len(events) <= seen:
+            return
+        path = self.out / "events.csv"
+        old = path.read_text() if path.exists() else "generation,kind,worker,sub_batches,detail\n"
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        for e in events[seen:]:
+            w.writerow([generation, e.kind, e.worker, " ".join(map(str, e.chunks)), e.detail])
+        atomic_write(path, old + buf.getvalue())
+        self._faults_seen = len(events)
 
     def write_log(self) -> None:
         buf = io.StringIO()
