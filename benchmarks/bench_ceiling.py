@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from pathlib import Path
 
 import numba
@@ -17,7 +16,7 @@ import numpy as np
 from numba import prange
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import champion, champion_population, machine, table  # noqa: E402
+from common import best_of, champion, champion_population, machine, table  # noqa: E402
 
 from wann.evaluation import episode_seeds  # noqa: E402
 from wann.evaluation.compiled import CompiledEvaluator  # noqa: E402
@@ -37,15 +36,6 @@ def pure_compute(n_jobs: int, work: int) -> np.ndarray:
     return out
 
 
-def timed(fn, repeat: int = 3) -> float:
-    best = math.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cores", default="1,2")
@@ -63,10 +53,10 @@ def main() -> None:
     pure_compute(32, 10)
     for c in cores:
         numba.set_num_threads(c)
-        t_pure = timed(lambda: pure_compute(4096, 20_000))
+        t_pure = best_of(lambda: pure_compute(4096, 20_000))
         ev = CompiledEvaluator(task, threads=c)
         ev.evaluate(batch.select([0]), weights, seeds)
-        t_comp = timed(lambda ev=ev: ev.evaluate(batch, weights, seeds))
+        t_comp = best_of(lambda ev=ev: ev.evaluate(batch, weights, seeds))
         t_pure1 = t_pure1 or t_pure
         t_comp1 = t_comp1 or t_comp
         rows.append([c, t_pure, t_pure1 / t_pure, t_comp, ev.last_steps / t_comp, t_comp1 / t_comp])

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from wann.config import reference_dir
+from wann.evaluation import make_evaluator
+from wann.evaluation.serial import SerialEvaluator
 from wann.genome import Genome, InnovationRegistry, initial_genome
+from wann.network import compile_population
+from wann.run import TIMING_COLUMNS
+from wann.tasks import get_task
 from wann.variation import mutate
 
 
@@ -28,3 +34,37 @@ def random_genome(seed: int, n_in: int = 5, n_out: int = 2, n_mut: int = 30) -> 
     for _ in range(n_mut):
         g, _ = mutate(g, rng, reg, (0.3, 0.3, 0.1, 0.3), tuple(range(1, 12)))
     return g
+
+
+def log_rows(path: Path) -> list[dict]:
+    """A run's log.csv (given the file or its run folder) without the wall-clock columns,
+    as strings: what must be equal, bit for bit, between runs with the same seed."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "log.csv"
+    with open(path, newline="") as f:
+        return [{k: v for k, v in r.items() if k not in TIMING_COLUMNS} for r in csv.DictReader(f)]
+
+
+@pytest.fixture(scope="module")
+def task():
+    return get_task("swingup")
+
+
+@pytest.fixture(scope="module")
+def ev(task):
+    e = make_evaluator(task, "compiled", 2)
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module")
+def work():
+    """A small swing-up generation and its serial (fault-free) results."""
+    task = get_task("swingup")
+    batch = compile_population([random_genome(s, 5, 1, 25) for s in range(8)])
+    weights, seeds = np.array([-1.0, 0.5, 2.0]), np.array([3, 4])
+    serial = SerialEvaluator(task)
+    expected = serial.evaluate(batch, weights, seeds)
+    serial.close()
+    return task, batch, weights, seeds, expected

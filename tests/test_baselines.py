@@ -26,26 +26,12 @@ from wann.baselines.prune import (
 from wann.baselines.random_nets import random_mask, random_mask_net
 from wann.baselines.signed import signed_constant, signed_constant_weights, supermask
 from wann.compare import PAPER
-from wann.evaluation import make_evaluator
 from wann.scoring import own_weight_returns, random_shared_returns, test_seeds
-from wann.tasks import get_task
 from wann.tune import CMAResult, CMASettings
 
 LAYERS = [5, 10, 1]
 SPARSITIES = (0.5, 0.8, 0.9, 0.95)
 TINY = CMASettings(generations=2, popsize=4, rollouts=1, check_every=2, check_episodes=1)
-
-
-@pytest.fixture(scope="module")
-def task():
-    return get_task("swingup")
-
-
-@pytest.fixture(scope="module")
-def ev(task):
-    e = make_evaluator(task, "compiled", 2)
-    yield e
-    e.close()
 
 
 def fake_dense(task, seed: int = 0) -> DenseRun:

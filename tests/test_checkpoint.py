@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import log_rows
 from wann import WannError
 from wann import checkpoint as ckp
 from wann.cli import main
@@ -36,13 +37,6 @@ FLAGS = ["--task", "swingup", "--pop-size", "16", "--reps", "2", "--seed", "5",
 # A child that turns SIGINT into KeyboardInterrupt even where the parent shell ignores it.
 CHILD = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
          "from wann.cli import main; sys.exit(main(sys.argv[1:]))")
-
-
-def log_rows(path: Path) -> list[dict]:
-    """log.csv without its wall-clock columns, as strings (compared exactly)."""
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    return [{k: v for k, v in r.items() if k not in TIMING_COLUMNS} for r in rows]
 
 
 def strip_timing(rows: list[dict]) -> list[dict]:

@@ -1,20 +1,13 @@
 """The `wann` command: end to end, determinism across workers, and bad input."""
 
-import csv
 import json
 import subprocess
 import sys
 
 import pytest
 
+from tests.conftest import log_rows
 from wann.cli import main
-
-TIMING = {"eval_seconds", "gen_seconds"}
-
-
-def log_rows(folder):
-    with open(folder / "log.csv") as f:
-        return [{k: v for k, v in r.items() if k not in TIMING} for r in csv.DictReader(f)]
 
 
 def test_help_shows_examples(capsys) -> None:

@@ -10,10 +10,8 @@ from wann.baselines.common import Net
 from wann.cli import main
 from wann.commands.compare import fresh_search
 from wann.compare import COLUMNS, PAPER, QUICK, Budget, csv_table, dag_capacity, run_compare, score_net
-from wann.evaluation import make_evaluator
 from wann.genome import from_dense
 from wann.io import load_genome, save_genome
-from wann.tasks import get_task
 from wann.tune import CMASettings
 
 TINY_CMA = CMASettings(generations=1, popsize=4, rollouts=1, check_every=1, check_episodes=1)
@@ -22,18 +20,6 @@ TINY = Budget(TINY_CMA, TINY_CMA, TINY_CMA, TINY_CMA, grid=5, sweep_episodes=1,
 # The paper's Table 1, SwingUp, WANN row: mean and spread over 100 trials.
 PAPER_WANN = {"random_weights": (57, 121), "random_shared": (515, 58),
               "tuned_shared": (723, 16), "tuned_weights": (932, 6)}
-
-
-@pytest.fixture(scope="module")
-def task():
-    return get_task("swingup")
-
-
-@pytest.fixture(scope="module")
-def ev(task):
-    e = make_evaluator(task, "compiled", 2)
-    yield e
-    e.close()
 
 
 def test_wann_row_reproduces_table_1(ev, ref) -> None:

@@ -6,7 +6,6 @@ scheduler and worker started by hand as separate processes, and through the `wan
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 import signal
@@ -27,7 +26,7 @@ psutil = pytest.importorskip("psutil", reason="psutil (a dask.distributed depend
 
 from distributed import Client, LocalCluster  # noqa: E402
 
-from tests.conftest import random_genome  # noqa: E402
+from tests.conftest import log_rows  # noqa: E402
 from wann import WannError  # noqa: E402
 from wann import checkpoint as ckp  # noqa: E402
 from wann.cli import main  # noqa: E402
@@ -35,8 +34,7 @@ from wann.config import preset  # noqa: E402
 from wann.evaluation import dask_backend  # noqa: E402
 from wann.evaluation.dask_backend import DaskEvaluator  # noqa: E402
 from wann.evaluation.serial import SerialEvaluator  # noqa: E402
-from wann.network import compile_population  # noqa: E402
-from wann.run import TIMING_COLUMNS, Run  # noqa: E402
+from wann.run import Run  # noqa: E402
 from wann.tasks import get_task  # noqa: E402
 
 HP = preset("quick").replace(pop_size=8, generations=2, tourn_size=2, n_reps=2)
@@ -64,23 +62,6 @@ def evaluator(cluster):
     ev = DaskEvaluator(get_task("swingup"), scheduler=cluster.scheduler_address)
     yield ev
     ev.close()
-
-
-@pytest.fixture(scope="module")
-def work():
-    """A small swing-up generation and its serial (fault-free) results."""
-    task = get_task("swingup")
-    batch = compile_population([random_genome(s, 5, 1, 25) for s in range(8)])
-    weights, seeds = np.array([-1.0, 0.5, 2.0]), np.array([3, 4])
-    serial = SerialEvaluator(task)
-    expected = serial.evaluate(batch, weights, seeds)
-    serial.close()
-    return task, batch, weights, seeds, expected
-
-
-def log_rows(run_dir: Path) -> list[dict]:
-    with open(run_dir / "log.csv") as f:
-        return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(f)]
 
 
 class SignalBusyWorker(threading.Thread):

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 
-from tests.conftest import random_genome
+from tests.conftest import log_rows, random_genome
 from wann import WannError
 from wann.evaluation import make_evaluator
 from wann.evaluation.pool import PoolEvaluator
@@ -59,18 +59,6 @@ class SignalBusyWorker(threading.Thread):
                 os.kill(self.pid, self.sig)
                 return
             time.sleep(0.001)
-
-
-@pytest.fixture(scope="module")
-def work():
-    """A small swing-up generation and its serial (fault-free) results."""
-    task = get_task("swingup")
-    batch = compile_population([random_genome(s, 5, 1, 25) for s in range(8)])
-    weights, seeds = np.array([-1.0, 0.5, 2.0]), np.array([3, 4])
-    serial = SerialEvaluator(task)
-    expected = serial.evaluate(batch, weights, seeds)
-    serial.close()
-    return task, batch, weights, seeds, expected
 
 
 @pytest.fixture(scope="module")
@@ -175,14 +163,10 @@ def test_a_run_records_worker_faults_in_events_csv(tmp_path) -> None:
     import csv
 
     from wann.config import preset
-    from wann.run import TIMING_COLUMNS, Run
+    from wann.run import Run
 
     task = get_task("swingup")
     hp = preset("quick").replace(pop_size=8, generations=2, n_reps=1, tourn_size=2)
-
-    def log_rows(folder):
-        with open(folder / "log.csv") as f:
-            return [{k: v for k, v in r.items() if k not in TIMING_COLUMNS} for r in csv.DictReader(f)]
 
     Run.new(task, hp, SerialEvaluator(task), tmp_path / "serial", seed=3).run()
     pool = PoolEvaluator(task, 2)

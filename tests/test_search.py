@@ -1,21 +1,14 @@
 """The search loop: a real search improves, and the same seed gives the same run."""
 
-import csv
 
 import numpy as np
 
+from tests.conftest import log_rows
 from wann.config import preset
 from wann.evaluation import make_evaluator
-from wann.run import LOG_COLUMNS, Run
+from wann.run import LOG_COLUMNS, TIMING_COLUMNS, Run
 from wann.search import Search
 from wann.tasks import get_task
-
-TIMING = {"eval_seconds", "gen_seconds"}
-
-
-def read_log(path):
-    with open(path) as f:
-        return [{k: v for k, v in row.items() if k not in TIMING} for row in csv.DictReader(f)]
 
 
 def test_fitness_rises_on_swingup(tmp_path) -> None:
@@ -23,8 +16,8 @@ def test_fitness_rises_on_swingup(tmp_path) -> None:
     hp = preset("quick").replace(pop_size=32, generations=30)
     run = Run.new(task, hp, make_evaluator(task, "compiled"), tmp_path, seed=1)
     run.run()
-    rows = read_log(tmp_path / "log.csv")
-    assert len(rows) == 30 and list(rows[0]) == [c for c in LOG_COLUMNS if c not in TIMING]
+    rows = log_rows(tmp_path / "log.csv")
+    assert len(rows) == 30 and list(rows[0]) == [c for c in LOG_COLUMNS if c not in TIMING_COLUMNS]
     first = float(rows[0]["median_fitness"])
     late = np.mean([float(r["median_fitness"]) for r in rows[-5:]])
     assert late > 2 * first, (first, late)
@@ -50,7 +43,7 @@ def test_same_seed_same_run(tmp_path) -> None:
     hp = preset("quick").replace(pop_size=16, generations=4)
     for name in ("a", "b"):
         Run.new(task, hp, make_evaluator(task, "compiled"), tmp_path / name, seed=5).run()
-    assert read_log(tmp_path / "a" / "log.csv") == read_log(tmp_path / "b" / "log.csv")
+    assert log_rows(tmp_path / "a" / "log.csv") == log_rows(tmp_path / "b" / "log.csv")
     assert (tmp_path / "a" / "champion.json").read_text() == (
         tmp_path / "b" / "champion.json").read_text()
 
