@@ -2,7 +2,7 @@
 
 Compared exactly: every column of log.csv except the wall-clock ones (TIMING_COLUMNS), and
 champion.json, best.json and population.csv byte for byte. Interruptions covered: a normal
-stop extended with --generations, an exception from the evaluation backend, Ctrl-C (SIGINT)
+stop extended with --generations, an exception from the evaluation backend, Ctrl-C (SIGINT), SIGTERM
 and SIGKILL of a real `wann evolve` process between checkpoints.
 """
 
@@ -86,8 +86,8 @@ def interrupted(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Two real runs side by side, one killed with SIGKILL and one stopped by SIGINT, each
     between two checkpoints; then the uninterrupted reference, made in this process."""
     base = tmp_path_factory.mktemp("interrupt")
-    dirs = {"kill": base / "killed", "int": base / "ctrl_c"}
-    sig = {"kill": signal.SIGKILL, "int": signal.SIGINT}
+    dirs = {"kill": base / "killed", "int": base / "ctrl_c", "term": base / "terminated"}
+    sig = {"kill": signal.SIGKILL, "int": signal.SIGINT, "term": signal.SIGTERM}
     procs = {name: start_child(d) for name, d in dirs.items()}
     waiting, t0 = set(procs), time.monotonic()
     while waiting and time.monotonic() - t0 < 60:
@@ -111,8 +111,8 @@ def interrupted(tmp_path_factory: pytest.TempPathFactory) -> dict:
         results[name] = (p.returncode, err)
     ref_dir = base / "reference"
     assert main(["evolve", *FLAGS, "--generations", str(GENS), "--out", str(ref_dir)]) == 0
-    return {"killed": dirs["kill"], "ctrl_c": dirs["int"], "reference": ref_dir,
-            "results": results}
+    return {"killed": dirs["kill"], "ctrl_c": dirs["int"], "terminated": dirs["term"],
+            "reference": ref_dir, "results": results}
 
 
 def test_sigkill_between_checkpoints_resumes_to_the_same_run(interrupted: dict) -> None:
@@ -138,6 +138,17 @@ def test_ctrl_c_writes_the_last_generation_and_resumes(interrupted: dict) -> Non
     assert n_log_rows(stopped) - 1 <= ck.generation <= n_log_rows(stopped)
     assert ck.generation > EVERY
     assert strip_timing(ck.rows) == log_rows(ref / "log.csv")[: ck.generation]
+    assert main(["evolve", "--resume", str(stopped)]) == 0
+    assert_same_run(ref, stopped)
+
+
+def test_sigterm_writes_the_last_generation_and_resumes(interrupted: dict) -> None:
+    stopped, ref = interrupted["terminated"], interrupted["reference"]
+    rc, err = interrupted["results"]["term"]
+    assert rc == 143, err
+    assert "wann: terminated" in err and "--resume" in err and "Traceback" not in err
+    ck = ckp.load(ckp.path_in(stopped))
+    assert n_log_rows(stopped) - 1 <= ck.generation <= n_log_rows(stopped)
     assert main(["evolve", "--resume", str(stopped)]) == 0
     assert_same_run(ref, stopped)
 

@@ -1,7 +1,7 @@
 """The `wann` command: one entry point, subcommands discovered in wann.commands.
 
-User errors (WannError) print one line on stderr and exit 2; Ctrl-C exits 130 after the
-subcommand has saved what it can. No traceback reaches the user for bad input.
+User errors (WannError) print one line on stderr and exit 2; Ctrl-C exits 130 and SIGTERM
+143, after the subcommand has saved what it can. No traceback reaches the user for bad input.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import importlib
 import logging
 import os
 import pkgutil
+import signal
 import sys
+import threading
 import warnings
 
 from wann import WannError, __version__
@@ -21,6 +23,15 @@ EPILOG = """examples:
   wann evolve --preset laptop_swing --out results/runs/laptop
   wann eval results/runs/laptop/champion.json --task swingup --episodes 100
 """
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, a batch scheduler's time limit): handled like Ctrl-C, so a run saves a
+    checkpoint before it exits."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(format="wann: %(levelname)s: %(message)s", level=logging.INFO)
     os.environ.setdefault("MPLBACKEND", "Agg")
     warnings.filterwarnings("ignore", module="gymnasium")
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -68,11 +82,17 @@ def main(argv: list[str] | None = None) -> int:
     except WannError as exc:
         print(f"wann: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("wann: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("wann: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of everything")
     p.add_argument("--out", help="output folder (default results/compare-<task>-<time>)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
-    p.add_argument("--workers", type=int, default=1, help="threads (compiled) or processes")
+    p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
+                   "(default 1; a local Dask cluster: one per core)")
     p.set_defaults(func=run)
 
 

@@ -45,7 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--random", action="store_true",
                    help="also score random weights and a random shared weight (U(-2, 2))")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
+                   "(default 1; a local Dask cluster: one per core)")
     p.add_argument("--json", action="store_true", help="print a machine-readable result")
     p.set_defaults(func=run)
 

@@ -60,7 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sigma", type=float, default=0.5, help="CMA-ES initial sd (0.5)")
     p.add_argument("--seed", type=int, default=0, help="seed of every episode and of CMA-ES")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
-    p.add_argument("--workers", type=int, default=1, help="threads (compiled) or processes")
+    p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
+                   "(default 1; a local Dask cluster: one per core)")
     p.add_argument("--json", action="store_true", help="print a machine-readable result")
     p.set_defaults(func=run)
 
