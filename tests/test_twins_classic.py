@@ -18,7 +18,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from envs.twins.registry_classic import CLASSIC_TWINS
+from envs.twins import twin_for
 
 TOL = 1e-9
 Policy = Callable[[np.random.Generator, np.ndarray], float]
@@ -41,7 +41,7 @@ def _phys(twin_state: np.ndarray, env: gym.Env) -> tuple[np.ndarray, np.ndarray]
 
 def _drive(env_id: str, seed: int, steps: int, policy: Policy) -> dict[str, float]:
     """Run env and twin side by side; return the largest differences and counts of events."""
-    twin: ModuleType = CLASSIC_TWINS[env_id]
+    twin: ModuleType = twin_for(env_id)
     env = gym.make(env_id).unwrapped
     discrete = isinstance(env.action_space, gym.spaces.Discrete)
     rng = np.random.default_rng(seed)
@@ -131,8 +131,10 @@ CASES = {
 
 
 def test_registry_covers_the_five_ids() -> None:
-    assert set(CLASSIC_TWINS) == set(CASES)
-    for twin in CLASSIC_TWINS.values():
+    from envs.twins.dispatch import TWIN_IDS
+
+    assert set(CASES) <= set(TWIN_IDS)
+    for twin in map(twin_for, CASES):
         assert twin.ACTION_SIZE == 1
         assert isinstance(twin.STATE_SIZE, int) and isinstance(twin.OBS_SIZE, int)
 
@@ -149,7 +151,7 @@ def test_twin_matches_gymnasium(env_id: str, seed: int) -> None:
 
 def _one_step(env_id: str, env: gym.Env, action: float) -> None:
     """Step env and twin once from the env's current state and compare everything."""
-    twin = CLASSIC_TWINS[env_id]
+    twin = twin_for(env_id)
     state = twin.state_from_env(env)
     discrete = isinstance(env.action_space, gym.spaces.Discrete)
     real_obs, real_r, real_term, _, _ = env.step(
@@ -217,7 +219,7 @@ def test_acrobot_and_pendulum_speed_limits() -> None:
 
 def test_acrobot_reset_observation() -> None:
     """After reset numpy takes cos/sin of a float32 state in float32; the twin must match that."""
-    twin = CLASSIC_TWINS["Acrobot-v1"]
+    twin = twin_for("Acrobot-v1")
     env = gym.make("Acrobot-v1").unwrapped
     obs = np.empty(twin.OBS_SIZE)
     for seed in range(3000):  # about 1 reset in 600 rounds differently from float64 cos/sin
