@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 from typing import TextIO
 
-import cma
 import numpy as np
 
 from wann import WannError
@@ -276,6 +275,8 @@ def cma_es(
         "randn": lambda *shape: rng.standard_normal(shape),
         "verbose": -9,
     }
+    import cma  # here, not at the top: it loads scipy.stats, seconds of every `wann` start
+
     es = cma.CMAEvolutionStrategy(x0, s.sigma0, opts)
     check = stream_seeds(seed, CHECK_TAG, s.check_episodes)
     ones = np.ones(1)
