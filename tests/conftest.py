@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import importlib
+import os
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -24,6 +27,23 @@ def ref() -> Path:
     if not (d / "champions" / "swing.out").is_file():
         pytest.skip(f"reference data not found at {d} (needs ../shared/reference beside the repo)")
     return d
+
+
+# Set by .ci/run: there the `test` extra has installed every optional package a test uses, so a
+# test skipped for a missing one would be a test CI silently never ran; it fails instead.
+REQUIRE_EXTRAS = os.environ.get("WANN_REQUIRE_EXTRAS") == "1"
+
+
+def need(module: str, extra: str) -> ModuleType:
+    """Import an optional package a test needs: skip with the install line where it is absent,
+    fail under WANN_REQUIRE_EXTRAS=1 (CI), where the `test` extra must have installed it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        msg = f"{module} is not installed (pip install 'wann[{extra}]'): {exc}"
+        if REQUIRE_EXTRAS:
+            pytest.fail(f"{msg}; the 'test' extra must install it", pytrace=False)
+        pytest.skip(msg)
 
 
 def random_genome(seed: int, n_in: int = 5, n_out: int = 2, n_mut: int = 30) -> Genome:

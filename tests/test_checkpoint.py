@@ -34,10 +34,36 @@ GENS = 32
 EVERY = 4
 FLAGS = ["--task", "swingup", "--pop-size", "16", "--reps", "2", "--seed", "5",
          "--checkpoint-every", str(EVERY)]
-# A child that turns SIGINT into KeyboardInterrupt even where the parent shell ignores it.
-CHILD = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-         "from wann.cli import main; sys.exit(main(sys.argv[1:]))")
-
+PAUSE_AT = 6  # the generation a child stops before, between the checkpoints of 4 and 8
+# A child that turns SIGINT into KeyboardInterrupt even where the parent shell ignores it, and
+# that stops at a chosen point, after saying so in a marker file: the test signals it there, so
+# where the signal lands does not depend on timing. The points: "ask", before asking for
+# generation PAUSE_AT; "log", just after log.csv got generation PAUSE_AT's row (the generation
+# is logged but not yet complete: the window where a signal used to race the checkpoint).
+CHILD = """
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
+at, where = int(os.environ["WANN_TEST_PAUSE_AT"]), os.environ["WANN_TEST_PAUSE_IN"]
+def pause():
+    open(os.environ["WANN_TEST_PAUSED"], "w").close()
+    while True:
+        time.sleep(0.01)
+from wann.search import Search
+_ask, _replace = Search.ask, os.replace
+def ask(self):
+    if where == "ask" and self.generation == at:
+        pause()
+    return _ask(self)
+def replace(src, dst, *a, **k):
+    _replace(src, dst, *a, **k)
+    if where == "log" and os.path.basename(dst) == "log.csv":
+        with open(dst) as f:
+            if sum(1 for _ in f) == at + 2:  # the header and rows 0..at
+                pause()
+Search.ask, os.replace = ask, replace
+from wann.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 def strip_timing(rows: list[dict]) -> list[dict]:
     """Checkpoint rows as log.csv would print them, without the wall-clock columns."""
@@ -59,8 +85,9 @@ def folder_digest(d: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.iterdir())}
 
 
-def start_child(out: Path) -> subprocess.Popen:
-    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+def start_child(out: Path, marker: Path, where: str = "ask") -> subprocess.Popen:
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1", "WANN_TEST_PAUSE_AT": str(PAUSE_AT),
+           "WANN_TEST_PAUSE_IN": where, "WANN_TEST_PAUSED": str(marker)}
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, "evolve", *FLAGS, "--generations", str(GENS),
          "--out", str(out)],
@@ -75,52 +102,50 @@ def n_log_rows(out: Path) -> int:
         return 0
 
 
-def between_checkpoints(out: Path) -> bool:
-    """A checkpoint exists and the run has gone past it (it is not on a boundary)."""
-    n = n_log_rows(out)
-    return ckp.path_in(out).exists() and n > EVERY and n % EVERY != 0
-
-
 @pytest.fixture(scope="module")
 def interrupted(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Two real runs side by side, one killed with SIGKILL and one stopped by SIGINT, each
-    between two checkpoints; then the uninterrupted reference, made in this process."""
+    """Three real runs side by side, each stopped before generation PAUSE_AT (between two
+    checkpoints) and then killed with SIGKILL, interrupted by SIGINT or terminated by SIGTERM;
+    then the uninterrupted reference, made in this process."""
     base = tmp_path_factory.mktemp("interrupt")
-    dirs = {"kill": base / "killed", "int": base / "ctrl_c", "term": base / "terminated"}
-    sig = {"kill": signal.SIGKILL, "int": signal.SIGINT, "term": signal.SIGTERM}
-    procs = {name: start_child(d) for name, d in dirs.items()}
-    waiting, t0 = set(procs), time.monotonic()
-    while waiting and time.monotonic() - t0 < 60:
-        for name in sorted(waiting):
-            if procs[name].poll() is not None:
-                for p in procs.values():
-                    p.kill()
-                pytest.fail(f"wann evolve ended before it was interrupted: "
-                            f"{procs[name].stderr.read()}")
-            if between_checkpoints(dirs[name]):
-                procs[name].send_signal(sig[name])
-                waiting.discard(name)
-        time.sleep(0.002)
-    for p in procs.values():
-        if p.poll() is None and waiting:
-            p.kill()
-    assert not waiting, "no checkpoint appeared in time"
-    results = {}
-    for name, p in procs.items():
-        _, err = p.communicate(timeout=60)
-        results[name] = (p.returncode, err)
+    dirs = {"kill": base / "killed", "int": base / "ctrl_c", "term": base / "terminated",
+            "mid": base / "ctrl_c_mid_generation"}
+    sig = {"kill": signal.SIGKILL, "int": signal.SIGINT, "term": signal.SIGTERM,
+           "mid": signal.SIGINT}
+    markers = {name: base / f"{name}.paused" for name in dirs}
+    procs = {name: start_child(d, markers[name], "log" if name == "mid" else "ask")
+             for name, d in dirs.items()}
+    waiting = set(procs)
+    try:
+        while waiting:
+            for name in sorted(waiting):
+                if markers[name].exists():
+                    procs[name].send_signal(sig[name])
+                    waiting.discard(name)
+                elif procs[name].poll() is not None:
+                    pytest.fail(f"wann evolve ended before it was interrupted: "
+                                f"{procs[name].stderr.read()}")
+            time.sleep(0.01)
+        results = {}
+        for name, p in procs.items():
+            _, err = p.communicate(timeout=120)
+            results[name] = (p.returncode, err)
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
     ref_dir = base / "reference"
     assert main(["evolve", *FLAGS, "--generations", str(GENS), "--out", str(ref_dir)]) == 0
     return {"killed": dirs["kill"], "ctrl_c": dirs["int"], "terminated": dirs["term"],
-            "reference": ref_dir, "results": results}
+            "mid": dirs["mid"], "reference": ref_dir, "results": results}
 
 
 def test_sigkill_between_checkpoints_resumes_to_the_same_run(interrupted: dict) -> None:
     killed, ref = interrupted["killed"], interrupted["reference"]
     assert interrupted["results"]["kill"][0] == -signal.SIGKILL
     ck = ckp.load(ckp.path_in(killed))  # the last complete checkpoint, whole
-    rows_written = n_log_rows(killed)
-    assert ck.generation % EVERY == 0 and EVERY <= ck.generation < rows_written < GENS
+    assert n_log_rows(killed) == PAUSE_AT
+    assert ck.generation == PAUSE_AT // EVERY * EVERY
     # Nothing before the checkpoint is lost: its rows are the reference's first rows.
     assert strip_timing(ck.rows) == log_rows(ref / "log.csv")[: ck.generation]
     assert main(["evolve", "--resume", str(killed)]) == 0
@@ -134,10 +159,23 @@ def test_ctrl_c_writes_the_last_generation_and_resumes(interrupted: dict) -> Non
     assert rc == 130, err
     assert "interrupted" in err and "--resume" in err
     ck = ckp.load(ckp.path_in(stopped))
-    # The checkpoint holds the last completed generation (one more may have been mid-write).
-    assert n_log_rows(stopped) - 1 <= ck.generation <= n_log_rows(stopped)
-    assert ck.generation > EVERY
+    # The checkpoint holds the last completed generation, past the last periodic one.
+    assert ck.generation == n_log_rows(stopped) == PAUSE_AT
     assert strip_timing(ck.rows) == log_rows(ref / "log.csv")[: ck.generation]
+    assert main(["evolve", "--resume", str(stopped)]) == 0
+    assert_same_run(ref, stopped)
+
+
+def test_ctrl_c_after_a_logged_row_keeps_the_last_complete_generation(interrupted: dict) -> None:
+    """Interrupted after generation PAUSE_AT's log row was written but before that generation
+    was complete: the checkpoint holds generation PAUSE_AT (complete), and resuming re-runs
+    the logged generation to the same numbers."""
+    stopped, ref = interrupted["mid"], interrupted["reference"]
+    rc, err = interrupted["results"]["mid"]
+    assert rc == 130, err
+    ck = ckp.load(ckp.path_in(stopped))
+    assert n_log_rows(stopped) == PAUSE_AT + 1 and ck.generation == PAUSE_AT
+    assert strip_timing(ck.rows) == log_rows(ref / "log.csv")[:PAUSE_AT]
     assert main(["evolve", "--resume", str(stopped)]) == 0
     assert_same_run(ref, stopped)
 
@@ -148,7 +186,7 @@ def test_sigterm_writes_the_last_generation_and_resumes(interrupted: dict) -> No
     assert rc == 143, err
     assert "wann: terminated" in err and "--resume" in err and "Traceback" not in err
     ck = ckp.load(ckp.path_in(stopped))
-    assert n_log_rows(stopped) - 1 <= ck.generation <= n_log_rows(stopped)
+    assert ck.generation == n_log_rows(stopped) == PAUSE_AT
     assert main(["evolve", "--resume", str(stopped)]) == 0
     assert_same_run(ref, stopped)
 

@@ -12,21 +12,21 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-distributed = pytest.importorskip(
-    "distributed", reason="dask.distributed is not installed (pip install 'wann[dask]')"
-)
-psutil = pytest.importorskip("psutil", reason="psutil (a dask.distributed dependency) missing")
+from tests.conftest import need  # noqa: E402
+
+distributed = need("distributed", "dask")
+psutil = need("psutil", "dask")
 
 from distributed import Client, LocalCluster  # noqa: E402
 
-from tests.conftest import log_rows  # noqa: E402
+from tests.conftest import log_rows, random_genome  # noqa: E402
+from tests.gates import Gate, SignalHeldWorker  # noqa: E402
 from wann import WannError  # noqa: E402
 from wann import checkpoint as ckp  # noqa: E402
 from wann.cli import main  # noqa: E402
@@ -34,6 +34,7 @@ from wann.config import preset  # noqa: E402
 from wann.evaluation import dask_backend  # noqa: E402
 from wann.evaluation.dask_backend import DaskEvaluator  # noqa: E402
 from wann.evaluation.serial import SerialEvaluator  # noqa: E402
+from wann.network import compile_population  # noqa: E402
 from wann.run import Run  # noqa: E402
 from wann.tasks import get_task  # noqa: E402
 
@@ -64,24 +65,31 @@ def evaluator(cluster):
     ev.close()
 
 
-class SignalBusyWorker(threading.Thread):
-    """Send `sig` to the process of the first worker seen holding one of our sub-batches."""
+@pytest.fixture(scope="module")
+def gate(tmp_path_factory):
+    return Gate(tmp_path_factory.mktemp("gate"))
 
-    def __init__(self, probe: Client, sig: signal.Signals) -> None:
-        super().__init__(daemon=True)
-        self.probe, self.sig, self.address = probe, sig, None
-        self.pids = probe.run(os.getpid)
 
-    def run(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            busy = [a for a, keys in self.probe.processing().items()
-                    if any(str(k).startswith("wann-") for k in keys)]
-            if busy:
-                self.address = busy[0]
-                os.kill(self.pids[self.address], self.sig)
-                return
-            time.sleep(0.002)
+@pytest.fixture(scope="module")
+def gated(cluster, gate):
+    """A gated CartPole generation, its serial results, and a Dask evaluator for it."""
+    task = gate.task()
+    batch = compile_population([random_genome(s, 4, 2, 25) for s in range(8)])
+    weights, seeds = np.array([-1.0, 0.5, 2.0]), np.array([3, 4])
+    serial = SerialEvaluator(task)
+    expected = serial.evaluate(batch, weights, seeds)
+    serial.close()
+    ev = DaskEvaluator(task, scheduler=cluster.scheduler_address)
+    yield ev, batch, weights, seeds, expected
+    ev.close()
+
+
+@pytest.fixture
+def armed(gate):
+    gate.reset()
+    gate.arm()
+    yield gate
+    gate.open()
 
 
 def wait_for_event(ev: DaskEvaluator, kind: str, worker: str) -> list:
@@ -107,33 +115,36 @@ def test_same_seed_same_log_as_the_serial_backend(evaluator, tmp_path) -> None:
     assert sorted(envs.values()) == [1, 1]
 
 
-def test_a_killed_worker_has_its_sub_batches_rerun(evaluator, probe, work, caplog) -> None:
-    task, batch, weights, seeds, (expected, expected_bad) = work
-    killer = SignalBusyWorker(probe, signal.SIGKILL)
+def test_a_killed_worker_has_its_sub_batches_rerun(gated, probe, armed, caplog) -> None:
+    ev, batch, weights, seeds, (expected, expected_bad) = gated
+    addresses = {p: a for a, p in probe.run(os.getpid).items()}
+    killer = SignalHeldWorker(armed, signal.SIGKILL)
     with caplog.at_level(logging.WARNING, logger="wann"):
         killer.start()
-        returns, bad = evaluator.evaluate(batch, weights, seeds)
+        returns, bad = ev.evaluate(batch, weights, seeds)
         killer.join()
-        lost = wait_for_event(evaluator, "lost", killer.address)
+        lost = wait_for_event(ev, "lost", addresses[killer.pid])
     np.testing.assert_array_equal(returns, expected)
     np.testing.assert_array_equal(bad, expected_bad)
     assert lost[0].chunks, "the killed worker held a sub-batch: it must be re-run"
-    assert f"worker {killer.address} lost" in caplog.text
+    assert f"worker {addresses[killer.pid]} lost" in caplog.text
     probe.wait_for_workers(2, timeout=30)  # the nanny replaces it
 
 
-def test_a_sub_batch_past_the_timeout_counts_as_a_lost_worker(evaluator, probe, work) -> None:
-    task, batch, weights, seeds, (expected, _) = work
-    evaluator.timeout = 1.0
+def test_a_sub_batch_past_the_timeout_counts_as_a_lost_worker(gated, probe, armed) -> None:
+    ev, batch, weights, seeds, (expected, _) = gated
+    addresses = {p: a for a, p in probe.run(os.getpid).items()}
+    # A sub-batch here takes milliseconds; 3 s only ever passes for the stopped worker.
+    ev.timeout = 3.0
     try:
-        frozen = SignalBusyWorker(probe, signal.SIGSTOP)  # alive, connected, never finishing
+        frozen = SignalHeldWorker(armed, signal.SIGSTOP)  # alive, connected, never finishing
         frozen.start()
-        returns, _ = evaluator.evaluate(batch, weights, seeds)
+        returns, _ = ev.evaluate(batch, weights, seeds)
         frozen.join()
     finally:
-        evaluator.timeout = None
+        ev.timeout = None
     np.testing.assert_array_equal(returns, expected)
-    assert wait_for_event(evaluator, "timeout", frozen.address)
+    assert wait_for_event(ev, "timeout", addresses[frozen.pid])
     probe.wait_for_workers(2, timeout=30)
 
 

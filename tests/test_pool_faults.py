@@ -7,15 +7,14 @@ import dataclasses
 import logging
 import os
 import signal
-import threading
-import time
 
 import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 
-from tests.conftest import log_rows, random_genome
+from tests.conftest import log_rows, need, random_genome
+from tests.gates import Gate, SignalHeldWorker
 from wann import WannError
 from wann.evaluation import make_evaluator
 from wann.evaluation.pool import PoolEvaluator
@@ -43,49 +42,56 @@ if FAULTY_ID not in gym.registry:
     gym.register(FAULTY_ID, entry_point=FaultyCartPole, max_episode_steps=200)
 
 
-class SignalBusyWorker(threading.Thread):
-    """Send `sig` to the first pool worker seen holding a sub-batch."""
-
-    def __init__(self, pool: PoolEvaluator, sig: signal.Signals) -> None:
-        super().__init__(daemon=True)
-        self.pool, self.sig, self.pid = pool, sig, None
-
-    def run(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            busy = self.pool.busy()
-            if busy:
-                self.pid = next(iter(busy))
-                os.kill(self.pid, self.sig)
-                return
-            time.sleep(0.001)
+@pytest.fixture(scope="module")
+def gate(tmp_path_factory):
+    return Gate(tmp_path_factory.mktemp("gate"))
 
 
 @pytest.fixture(scope="module")
-def pool(work):
-    ev = PoolEvaluator(work[0], 2)
+def gated_work(gate):
+    """A small CartPole generation through the gated env, and its serial (fault-free) results."""
+    task = gate.task()
+    batch = compile_population([random_genome(s, 4, 2, 25) for s in range(8)])
+    weights, seeds = np.array([-1.0, 0.5, 2.0]), np.array([3, 4])
+    serial = SerialEvaluator(task)
+    expected = serial.evaluate(batch, weights, seeds)
+    serial.close()
+    return task, batch, weights, seeds, expected
+
+
+@pytest.fixture(scope="module")
+def pool(gated_work):
+    ev = PoolEvaluator(gated_work[0], 2)
     yield ev
     ev.close()
 
 
-def test_a_killed_worker_is_replaced_and_its_sub_batch_rerun(pool, work, caplog) -> None:
-    task, batch, weights, seeds, (expected, expected_bad) = work
-    killer = SignalBusyWorker(pool, signal.SIGKILL)
+@pytest.fixture
+def armed(gate):
+    """The gate armed for one test: every worker stops at its next episode until opened."""
+    gate.reset()
+    gate.arm()
+    yield gate
+    gate.open()
+
+
+def test_a_killed_worker_is_replaced_and_its_sub_batch_rerun(pool, gated_work, armed, caplog) -> None:
+    task, batch, weights, seeds, (expected, expected_bad) = gated_work
+    killer = SignalHeldWorker(armed, signal.SIGKILL)
     with caplog.at_level(logging.WARNING, logger="wann"):
         killer.start()
         returns, bad = pool.evaluate(batch, weights, seeds)
         killer.join()
     np.testing.assert_array_equal(returns, expected)
     np.testing.assert_array_equal(bad, expected_bad)
-    event = pool.events[-1]
-    assert (event.kind, event.worker) == ("lost", f"pid {killer.pid}")
-    assert len(event.chunks) == 1
+    lost = [e for e in pool.events if (e.kind, e.worker) == ("lost", f"pid {killer.pid}")]
+    assert len(lost) == 1 and len(lost[0].chunks) == 1
     assert f"worker pid {killer.pid} lost (killed by SIGKILL)" in caplog.text
     assert len(pool.pids()) == 2 and killer.pid not in pool.pids()
 
 
-def test_a_worker_that_dies_between_generations_is_replaced(pool, work) -> None:
-    task, batch, weights, seeds, (expected, _) = work
+def test_a_worker_that_dies_between_generations_is_replaced(pool, gated_work) -> None:
+    task, batch, weights, seeds, (expected, _) = gated_work
     victim = pool.pids()[0]
     os.kill(victim, signal.SIGKILL)
     n_events = len(pool.events)
@@ -95,19 +101,19 @@ def test_a_worker_that_dies_between_generations_is_replaced(pool, work) -> None:
     assert [(e.kind, e.worker, e.chunks) for e in lost] == [("lost", f"pid {victim}", ())]
 
 
-def test_a_sub_batch_past_the_timeout_counts_as_a_lost_worker(pool, work) -> None:
-    task, batch, weights, seeds, (expected, _) = work
-    pool.timeout = 1.0
+def test_a_sub_batch_past_the_timeout_counts_as_a_lost_worker(pool, gated_work, armed) -> None:
+    task, batch, weights, seeds, (expected, _) = gated_work
+    # A sub-batch here takes milliseconds; 3 s only ever passes for the stopped worker.
+    pool.timeout = 3.0
     try:
-        frozen = SignalBusyWorker(pool, signal.SIGSTOP)  # a hung worker: alive, never answers
+        frozen = SignalHeldWorker(armed, signal.SIGSTOP)  # a hung worker: alive, never answers
         frozen.start()
         returns, _ = pool.evaluate(batch, weights, seeds)
         frozen.join()
     finally:
         pool.timeout = None
     np.testing.assert_array_equal(returns, expected)
-    event = pool.events[-1]
-    assert (event.kind, event.worker) == ("timeout", f"pid {frozen.pid}")
+    assert [e for e in pool.events if (e.kind, e.worker) == ("timeout", f"pid {frozen.pid}")]
     assert frozen.pid not in pool.pids()
 
 
@@ -144,7 +150,7 @@ def test_bad_timeouts_are_one_clear_error() -> None:
 def test_a_rerun_scores_the_same_whatever_ran_before_it_in_that_worker() -> None:
     """Re-running a sub-batch on another worker is only safe if a rollout's return does not
     depend on the episodes its environment ran before; BipedalWalker's Box2D world did."""
-    pytest.importorskip("Box2D", reason="BipedalWalker needs Box2D (pip install 'wann[box2d]')")
+    need("Box2D", "box2d")
     from wann.evaluation.rollout import evaluate_nets
 
     task = get_task("biped")
@@ -165,22 +171,26 @@ def test_a_run_records_worker_faults_in_events_csv(tmp_path) -> None:
     from wann.config import preset
     from wann.run import Run
 
-    task = get_task("swingup")
+    gate = Gate(tmp_path / "gate")
+    task = gate.task()
     hp = preset("quick").replace(pop_size=8, generations=2, n_reps=1, tourn_size=2)
 
     Run.new(task, hp, SerialEvaluator(task), tmp_path / "serial", seed=3).run()
     pool = PoolEvaluator(task, 2)
     try:
         run = Run.new(task, hp, pool, tmp_path / "pool", seed=3)
-        killer = SignalBusyWorker(pool, signal.SIGKILL)
+        gate.arm()  # generation 0's first episodes wait at the gate
+        killer = SignalHeldWorker(gate, signal.SIGKILL)
         killer.start()
         run.run()
         killer.join()
     finally:
+        gate.open()
         pool.close()
     assert log_rows(tmp_path / "serial") == log_rows(tmp_path / "pool")
     assert not (tmp_path / "serial" / "events.csv").exists()
     with open(tmp_path / "pool" / "events.csv") as f:
         events = list(csv.DictReader(f))
-    assert events and events[0]["kind"] == "lost" and events[0]["worker"] == f"pid {killer.pid}"
-    assert events[0]["generation"] in ("0", "1")
+    assert [(e["generation"], e["kind"], e["worker"]) for e in events] == [
+        ("0", "lost", f"pid {killer.pid}")
+    ]

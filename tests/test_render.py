@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from envs.render_swingup import CART, HEIGHT, POLE, WIDTH, WORLD_HALF_WIDTH, draw
+from tests.conftest import need
 from wann import WannError
 from wann import render as rnd
 from wann.cli import main
@@ -106,9 +107,8 @@ def test_max_steps_cuts_the_recording(tmp_path: Path) -> None:
 
 
 def test_mp4_carries_the_return(tmp_path: Path) -> None:
-    if not rnd.has_video():
-        pytest.skip("the video extra (imageio-ffmpeg) is not installed")
-    import imageio_ffmpeg
+    imageio_ffmpeg = need("imageio_ffmpeg", "video")
+    assert rnd.has_video()
 
     g = genome(1.0)
     save_genome(g, tmp_path / "g.json")
