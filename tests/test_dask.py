@@ -221,7 +221,7 @@ def test_bad_input_is_one_clear_error(tmp_path, capsys, monkeypatch) -> None:
             ["--scheduler", f"127.0.0.1:{port}"],
         "scheduler file 'nowhere.json' does not exist": ["--scheduler", "nowhere.json"],
         "--scheduler needs --backend dask": ["--backend", "pool", "--scheduler", "x:1"],
-        "--timeout must be a positive number": ["--backend", "dask", "--timeout", "-1"],
+        "--timeout: must be a positive number": ["--backend", "dask", "--timeout", "-1"],
     }
     with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
         cases["has 0 workers, needs 1"] = ["--scheduler", empty.scheduler_address]
@@ -244,6 +244,9 @@ def test_ctrl_c_closes_the_local_cluster_cleanly(tmp_path) -> None:
         [sys.executable, "-m", "wann.cli", "evolve", "--backend", "dask", "--workers", "2",
          "--generations", "500", "--pop-size", "8", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        # SIGINT as in a terminal, even where this test runs in a background job (which
+        # inherits SIGINT ignored, and Python then keeps ignoring it)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         seen = []
@@ -254,7 +257,12 @@ def test_ctrl_c_closes_the_local_cluster_cleanly(tmp_path) -> None:
         children = psutil.Process(proc.pid).children(recursive=True)
         assert len(children) >= 2, "".join(seen)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        _, rest = proc.communicate(timeout=60)
+        try:
+            _, rest = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired as exc:
+            tail = (exc.stderr or b"")[-2000:]
+            tail = tail.decode(errors="replace") if isinstance(tail, bytes) else tail
+            pytest.fail(f"still running 120 s after Ctrl-C; its stderr ends with:\n{tail}")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -94,6 +94,8 @@ def test_a_worker_that_dies_between_generations_is_replaced(pool, gated_work) ->
     task, batch, weights, seeds, (expected, _) = gated_work
     victim = pool.pids()[0]
     os.kill(victim, signal.SIGKILL)
+    pool.slots[0].proc.join(60)  # dead (a SIGKILL lands asynchronously) before the next call
+    assert not pool.slots[0].proc.is_alive()
     n_events = len(pool.events)
     returns, _ = pool.evaluate(batch, weights, seeds)
     np.testing.assert_array_equal(returns, expected)

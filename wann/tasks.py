@@ -6,6 +6,7 @@ task; built-in names add the paper's settings (hidden activation pool, solved th
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 import gymnasium as gym
@@ -92,13 +93,39 @@ def make_env(env_id: str, **kwargs: object) -> gym.Env:
         raise WannError(f"cannot make environment {env_id!r}: {exc}") from None
 
 
+def import_env_module(env_id: str) -> None:
+    """For a `module:EnvId` task, import the module that registers the environment.
+
+    gymnasium does the same inside `make`; doing it first lets the registry say whether the
+    id exists, and turns an import failure into one clear line.
+    """
+    module, sep, _ = env_id.partition(":")
+    if not sep:
+        return
+    if not module:
+        raise WannError(f"task {env_id!r}: the module before ':' is empty (use module:EnvId)")
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # any error while importing the user's module is bad input
+        raise WannError(
+            f"task {env_id!r}: cannot import module {module!r} "
+            f"({type(exc).__name__}: {exc}); is it on PYTHONPATH?"
+        ) from None
+
+
 def get_task(name: str) -> Task:
-    """A built-in task name (swingup, cartpole, ...) or any gymnasium id."""
+    """A built-in task name (swingup, cartpole, ...), any gymnasium id, or `module:EnvId`
+    (the module is imported first, so it can register its own environment)."""
     spec = BUILTIN.get(name)
     env_id = spec.env_id if spec else name
-    if spec is None and env_id not in gym.registry:
-        known = ", ".join(sorted(BUILTIN))
-        raise WannError(f"unknown task {name!r}: use one of {known}, or a gymnasium id")
+    if spec is None:
+        import_env_module(env_id)
+        if env_id.partition(":")[2 if ":" in env_id else 0] not in gym.registry:
+            known = ", ".join(sorted(BUILTIN))
+            raise WannError(
+                f"unknown task {name!r}: use one of {known}, a registered gymnasium id, "
+                "or module:EnvId for an environment your own module registers"
+            )
     env = make_env(env_id)
     try:
         obs_space, act_space = env.observation_space, env.action_space

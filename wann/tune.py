@@ -86,9 +86,18 @@ def weight_grid(n: int = 81, lo: float = -2.0, hi: float = 2.0) -> np.ndarray:
     """n evenly spaced shared weights over [lo, hi] (81 points: steps of 0.05 on [-2, 2])."""
     if n < 1:
         raise WannError(f"the sweep needs at least 1 grid point, got {n}")
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise WannError(f"the sweep range must be finite, got [{lo}, {hi}]")
     if not lo <= hi:
         raise WannError(f"the sweep range must have lo <= hi, got [{lo}, {hi}]")
-    return np.linspace(lo, hi, n) if n > 1 else np.array([(lo + hi) / 2])
+    grid = np.linspace(lo, hi, n) if n > 1 else np.array([(lo + hi) / 2])
+    if not np.any(grid != 0.0):
+        # A zero shared weight cuts every connection (see Sweep.best_index): nothing to tune.
+        raise WannError(
+            f"a sweep of {n} point(s) over [{lo:g}, {hi:g}] holds no nonzero shared weight; "
+            "widen the range or use more grid points"
+        )
+    return grid
 
 
 @dataclass

@@ -11,11 +11,13 @@ from pathlib import Path
 from wann import WannError
 from wann.baselines.dense import dense_layers
 from wann.baselines.prune import check_sparsity
+from wann.commands import argtypes
 from wann.compare import COLUMNS, DEFAULT_SPARSITIES, PAPER, QUICK, Budget, run_compare
 from wann.config import preset
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.genome import Genome
 from wann.io import load_genome
+from wann.outdir import check_writable
 from wann.run import ProgressReporter, Run, check_task_fits
 from wann.tasks import Task, get_task
 from wann.tune import Progress
@@ -60,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tune-generations", type=int, help="CMA-ES generations of WANN tuning")
     p.add_argument("--rollouts", type=int, help="episodes per CMA-ES candidate")
     p.add_argument("--episodes", type=int, default=100, help="test episodes per column (100)")
-    p.add_argument("--seed", type=int, default=0, help="seed of everything")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of everything")
     p.add_argument("--out", help="output folder (default results/compare-<task>-<time>)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
@@ -118,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out or f"results/compare-{task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
     if (out / "compare.csv").exists():
         raise WannError(f"{str(out)!r} already holds a comparison; choose another --out")
+    check_writable(out)
     ev = make_evaluator(task, args.backend, args.workers)
     progress = Progress()
     t0 = time.perf_counter()

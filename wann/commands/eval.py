@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from wann import WannError
-from wann.commands import task_and_genome
+from wann.commands import argtypes, task_and_genome
 from wann.config import STANDARD_WEIGHTS
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.scoring import (
@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--task", help="task name or gymnasium id (default: the genome's own)")
     p.add_argument("--weights", type=float, nargs="+", help="shared weights (default the six)")
     p.add_argument("--episodes", type=int, default=100, help="test episodes per weight")
-    p.add_argument("--seed", type=int, default=0, help="seed of the test episodes")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of the test episodes")
     p.add_argument("--tuned", help="reference fine-tuned weights (*.wann.json) for a *.out")
     p.add_argument("--random", action="store_true",
                    help="also score random weights and a random shared weight (U(-2, 2))")

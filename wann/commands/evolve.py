@@ -8,8 +8,11 @@ from pathlib import Path
 
 from wann import WannError
 from wann import checkpoint as ckp
+from wann.commands import argtypes
 from wann.config import Hyperparameters, load_file, preset
 from wann.evaluation import BACKENDS, make_evaluator
+from wann.outdir import RunLock, check_writable
+from wann.resources import check_fits_in_memory
 from wann.run import ProgressReporter, Run
 from wann.tasks import get_task
 
@@ -47,9 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="auto", choices=BACKENDS, help="evaluation backend")
     p.add_argument("--scheduler", metavar="HOST:PORT",
                    help="join this Dask scheduler (address or scheduler file; implies dask)")
-    p.add_argument("--timeout", type=float, metavar="SECONDS",
+    p.add_argument("--timeout", type=argtypes.timeout, metavar="SECONDS",
                    help="pool/dask: a sub-batch running longer counts as a lost worker")
-    p.add_argument("--seed", type=int, help="random seed (same seed, same run; default 0)")
+    p.add_argument("--seed", type=argtypes.seed, help="random seed (same seed, same run; default 0)")
     p.add_argument("--out", help="run folder (default results/runs/<task>-<timestamp>)")
     p.add_argument("--checkpoint-every", type=int, metavar="N",
                    help="write a checkpoint every N generations (0: never; default 8)")
@@ -98,22 +101,31 @@ def run(args: argparse.Namespace) -> int:
         return resume(args)
     hp = resolve_settings(args)
     task = get_task(hp.task)
+    check_fits_in_memory(hp, task.n_in, task.n_out)
     out = Path(args.out or f"results/runs/{task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    RunLock.check_free(out)
+    check_fresh(out)
+    check_writable(out, "run folder")
+    evaluator = make_evaluator(
+        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
+    )
+    try:
+        with RunLock(out):
+            check_fresh(out)  # again, now that no other run can start writing it
+            r = Run.new(task, hp, evaluator, out, args.seed or 0, [ProgressReporter()])
+            r.run()
+    finally:
+        evaluator.close()
+    print(f"best fitness {r.search.best_ever_fitness:.2f}; champion: {out / 'champion.json'}")
+    return 0
+
+
+def check_fresh(out: Path) -> None:
     if (out / "log.csv").exists() or ckp.path_in(out).exists():
         raise WannError(
             f"run folder {str(out)!r} already holds a run; choose another --out, "
             "or continue it with --resume"
         )
-    evaluator = make_evaluator(
-        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
-    )
-    try:
-        r = Run.new(task, hp, evaluator, out, args.seed or 0, [ProgressReporter()])
-        r.run()
-    finally:
-        evaluator.close()
-    print(f"best fitness {r.search.best_ever_fitness:.2f}; champion: {out / 'champion.json'}")
-    return 0
 
 
 def resume(args: argparse.Namespace) -> int:
@@ -125,6 +137,7 @@ def resume(args: argparse.Namespace) -> int:
     out = Path(args.resume)
     if not out.is_dir():
         raise WannError(f"run folder {str(out)!r} does not exist")
+    RunLock.check_free(out)
     ckpt_path = ckp.path_in(out)
     if not ckpt_path.is_file():
         raise WannError(
@@ -132,6 +145,7 @@ def resume(args: argparse.Namespace) -> int:
             "was it run with --checkpoint-every 0, or before checkpoints existed?"
         )
     ckpt = ckp.load(ckpt_path)
+    check_writable(out, "run folder")
     if args.generations is not None and args.generations < 1:
         raise WannError(f"--generations must be at least 1, got {args.generations}")
     task = get_task(ckpt.task)
@@ -139,11 +153,13 @@ def resume(args: argparse.Namespace) -> int:
         task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
     )
     try:
-        r = Run.resume(ckpt, task, evaluator, out, [ProgressReporter()], args.generations)
-        if r.search.generation >= r.hp.generations:
-            print(f"wann: the run is complete ({r.hp.generations} generations); "
-                  "pass --generations to extend it")
-        r.run()
+        with RunLock(out):
+            ckpt = ckp.load(ckpt_path)  # again, now that no other run can be writing it
+            r = Run.resume(ckpt, task, evaluator, out, [ProgressReporter()], args.generations)
+            if r.search.generation >= r.hp.generations:
+                print(f"wann: the run is complete ({r.hp.generations} generations); "
+                      "pass --generations to extend it")
+            r.run()
     finally:
         evaluator.close()
     print(f"best fitness {r.search.best_ever_fitness:.2f}; champion: {out / 'champion.json'}")

@@ -7,6 +7,7 @@ import sys
 
 from wann import WannError
 from wann.evaluation import BACKENDS
+from wann.outdir import check_writable
 from wann.run import LOG_COLUMNS
 
 NAME = "plot"
@@ -48,6 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from wann.plotting import plot_overlay, plot_run
 
+    if args.out is not None:
+        check_writable(args.out, "figure folder")
     if len(args.runs) == 1:
         paths, notes = plot_run(args.runs[0], args.out, args.svg, args.sweep, args.backend,
                                 args.workers)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from wann import WannError
-from wann.commands import task_and_genome
+from wann.commands import argtypes, task_and_genome
 from wann.config import STANDARD_WEIGHTS
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.render import check_output, record, save
@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         f"{PICK_EPISODES} test episodes; a tuned genome uses its own weights)")
     p.add_argument("--tuned", help="reference fine-tuned weights (*.wann.json) for a *.out")
     p.add_argument("-o", "--output", help="output .gif or .mp4 (default: GENOME with .gif)")
-    p.add_argument("--seed", type=int, default=0, help="test-episode seed (as in wann eval)")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="test-episode seed (as in wann eval)")
     p.add_argument("--every", type=int, default=2, help="keep a frame every N steps")
     p.add_argument("--fps", type=float, help="playback frames per second "
                    "(default: the environment's render_fps / --every)")

@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 from wann import WannError
-from wann.commands import task_and_genome
+from wann.commands import argtypes, task_and_genome
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.io import atomic_write, save_genome
+from wann.outdir import check_writable
 from wann.scoring import own_weight_returns, shared_weight_returns, summary, test_seeds
 from wann.tune import (
     SWEEP_TAG,
@@ -58,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--popsize", type=int, default=32, help="CMA-ES population (32)")
     p.add_argument("--rollouts", type=int, default=4, help="episodes per candidate (4)")
     p.add_argument("--sigma", type=float, default=0.5, help="CMA-ES initial sd (0.5)")
-    p.add_argument("--seed", type=int, default=0, help="seed of every episode and of CMA-ES")
+    p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of every episode and of CMA-ES")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
                    "(default 1; a local Dask cluster: one per core)")
@@ -97,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else (
         Path("results") / f"tune-{src.stem}" if src.suffix == ".out" else src.parent
     )
+    check_writable(out)
     grid = weight_grid(args.grid, *args.range)
     progress = Progress()
     ev = make_evaluator(task, args.backend, args.workers)

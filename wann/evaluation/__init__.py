@@ -16,6 +16,8 @@ from wann.network import NetBatch
 from wann.tasks import Task
 
 BACKENDS = ("auto", "compiled", "serial", "pool", "dask")
+#: The longest sub-batch timeout, about 11.6 days: longer waits overflow the OS's timers.
+MAX_TIMEOUT_S = 1e6
 
 
 class Evaluator(Protocol):
@@ -48,8 +50,11 @@ def make_evaluator(
         raise WannError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
     if workers is not None and workers < 1:
         raise WannError(f"--workers must be at least 1, got {workers}")
-    if timeout is not None and not timeout > 0:
-        raise WannError(f"--timeout must be a positive number of seconds, got {timeout:g}")
+    if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_S:
+        raise WannError(
+            f"--timeout must be a positive number of seconds up to {MAX_TIMEOUT_S:g}, "
+            f"got {timeout:g}"
+        )
     if scheduler is not None and backend not in ("auto", "dask"):
         raise WannError(f"--scheduler needs --backend dask (got --backend {backend})")
     if backend == "auto" and scheduler is not None:

@@ -202,6 +202,9 @@ class PoolEvaluator:
         for i, slot in enumerate(self.slots):
             if slot.stale:
                 self.slots[i] = self._spawn()
+        for slot in list(self.slots):
+            if slot.ready and not slot.proc.is_alive():  # died since the last call: replace it
+                self._lose(slot, "lost", slot.exit_detail(), todo, attempts)  # before sending work
         try:
             while left:
                 for slot in self.slots:

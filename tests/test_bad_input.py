@@ -1,0 +1,92 @@
+"""Bad numbers on the command line: one `wann: error:` line, exit code 2, nothing written,
+before any work starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import random_genome
+from wann import WannError
+from wann.cli import main
+from wann.config import preset
+from wann.io import save_genome
+from wann.resources import check_fits_in_memory, estimate_bytes
+
+
+@pytest.fixture(scope="module")
+def genome_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("g") / "g.json"
+    g = random_genome(1, 5, 1, 10)
+    g.meta["task"] = "swingup"
+    save_genome(g, path)
+    return path
+
+
+def one_error_line(capsys: pytest.CaptureFixture, *expected: str) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("wann: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for text in expected:
+        assert text in err, err
+    return err
+
+
+@pytest.mark.parametrize("command", ["evolve", "eval", "tune", "render", "compare"])
+@pytest.mark.parametrize("seed", ["-1", "1.5", str(2**63)])
+def test_a_bad_seed_is_refused_by_every_command(command, seed, genome_file, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    args = {
+        "evolve": ["evolve", "--out", str(out)],
+        "eval": ["eval", str(genome_file)],
+        "tune": ["tune", str(genome_file), "--out", str(out)],
+        "render": ["render", str(genome_file), "-o", str(out / "x.gif")],
+        "compare": ["compare", "--quick", "--out", str(out)],
+    }[command]
+    assert main([*args, "--seed", seed]) == 2
+    one_error_line(capsys, "--seed")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("timeout", ["inf", "1e10", "nan", "0", "-3"])
+def test_a_bad_timeout_is_refused_before_a_run_folder_exists(timeout, tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    rc = main(["evolve", "--backend", "pool", "--workers", "2", "--timeout", timeout,
+               "--generations", "1", "--out", str(out)])
+    assert rc == 2
+    one_error_line(capsys, "--timeout")
+    assert not out.exists()
+
+
+def test_a_population_that_cannot_fit_in_memory_is_refused(tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    assert main(["evolve", "--pop-size", "100000000", "--out", str(out)]) == 2
+    one_error_line(capsys, "a population of 100000000 needs about", "smaller population")
+    assert not out.exists()
+
+
+def test_the_memory_estimate_grows_with_the_population_and_the_task() -> None:
+    hp = preset("quick")
+    small, big = estimate_bytes(hp, 5, 1), estimate_bytes(hp.replace(pop_size=hp.pop_size * 10), 5, 1)
+    assert big == 10 * small
+    assert estimate_bytes(hp, 24, 4) > small
+    check_fits_in_memory(hp, 5, 1, available=small)  # exactly enough: accepted
+    with pytest.raises(WannError, match="more than this machine's"):
+        check_fits_in_memory(hp, 5, 1, available=small - 1)
+
+
+@pytest.mark.parametrize("extra", [["--grid", "1"], ["--range", "0", "0"],
+                                   ["--range", "0", "inf"], ["--range", "2", "-2"]])
+def test_a_sweep_with_no_nonzero_weight_is_refused(extra, genome_file, tmp_path, capsys) -> None:
+    out = tmp_path / "tune"
+    assert main(["tune", str(genome_file), "--sweep-only", "--out", str(out), *extra]) == 2
+    one_error_line(capsys, "sweep")
+    assert not out.exists()
+
+
+def test_a_one_point_sweep_off_zero_is_its_own_best(genome_file, tmp_path, capsys) -> None:
+    out = tmp_path / "tune"
+    assert main(["tune", str(genome_file), "--sweep-only", "--grid", "1", "--range", "0.5", "0.5",
+                 "--train-episodes", "2", "--episodes", "2", "--out", str(out), "--json"]) == 0
+    assert '"best_shared_weight": 0.5' in capsys.readouterr().out
