@@ -90,3 +90,23 @@ def test_a_one_point_sweep_off_zero_is_its_own_best(genome_file, tmp_path, capsy
     assert main(["tune", str(genome_file), "--sweep-only", "--grid", "1", "--range", "0.5", "0.5",
                  "--train-episodes", "2", "--episodes", "2", "--out", str(out), "--json"]) == 0
     assert '"best_shared_weight": 0.5' in capsys.readouterr().out
+
+
+def test_messages_name_the_real_problem(genome_file, tmp_path, capsys) -> None:
+    run = tmp_path / "run"
+    assert main(["evolve", "--generations", "1", "--pop-size", "8", "--out", str(run)]) == 0
+    capsys.readouterr()
+    mixed = tmp_path / "mixed.toml"
+    mixed.write_text("popSize = 16\ngenerations = 3\n")
+    cases = {
+        ("evolve", "--pop-size", "2", "--out", str(tmp_path / "r1")):
+            ["--pop-size 2 is smaller than the tournament", "at least 4"],
+        ("evolve", "--config", str(mixed), "--out", str(tmp_path / "r2")):
+            ["mixes the reference's keys (popSize) with ours (generations)"],
+        ("evolve", "--resume", str(run / "checkpoint.ckpt")):
+            ["--resume takes a run folder", f"--resume {str(run)!r}"],
+        ("eval", str(run)): ["is a folder; pass a genome file", "champion.json"],
+    }
+    for args, expected in cases.items():
+        assert main(list(args)) == 2, args
+        one_error_line(capsys, *expected)

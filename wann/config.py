@@ -146,7 +146,8 @@ def validate(hp: Hyperparameters) -> Hyperparameters:
         raise WannError("config key 'weights' must be a non-empty list of finite numbers")
     if hp.tourn_size > hp.pop_size:
         raise WannError(
-            f"config key 'tourn_size' ({hp.tourn_size}) must not exceed pop_size ({hp.pop_size})"
+            f"the population ({hp.pop_size}, config key 'pop_size') is smaller than one "
+            f"tournament ({hp.tourn_size}, 'tourn_size'): raise pop_size or lower tourn_size"
         )
     return hp
 
@@ -199,7 +200,15 @@ def load_file(path: str | Path, base: Hyperparameters | None = None) -> Hyperpar
     if not isinstance(raw, dict):
         raise WannError(f"config file {str(p)!r} must hold a table of settings")
     own = {f.name for f in fields(Hyperparameters)}
-    if any(k in REFERENCE_KEYS and k not in own for k in raw):
+    theirs = sorted(k for k in raw if k in REFERENCE_KEYS and k not in own)
+    ours = sorted(k for k in raw if k in own and k not in REFERENCE_KEYS)
+    if theirs and ours:
+        raise WannError(
+            f"config file {str(p)!r} mixes the reference's keys ({', '.join(theirs[:3])}"
+            f"{', ...' if len(theirs) > 3 else ''}) with ours ({', '.join(ours[:3])}"
+            f"{', ...' if len(ours) > 3 else ''}); use one set (ours are listed in wann/config.py)"
+        )
+    if theirs:
         raw = from_reference(raw, source=str(p))
     merged = {**asdict(base or Hyperparameters()), **raw}
     return from_dict(merged, source=str(p))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from wann import WannError
 from wann.genome import Genome
 from wann.io import load_genome
@@ -9,8 +11,21 @@ from wann.run import check_task_fits
 from wann.tasks import Task, get_task
 
 
+def check_genome_path(path: str) -> None:
+    """A folder where a genome file is expected: say which file the user likely meant."""
+    p = Path(path)
+    if p.is_dir():
+        hint = next((p / n for n in ("champion.json", "tuned.json", "best.json")
+                     if (p / n).is_file()), None)
+        raise WannError(
+            f"{str(p)!r} is a folder; pass a genome file"
+            + (f", such as {str(hint)!r}" if hint else " (genome JSON or *.out)")
+        )
+
+
 def task_and_genome(path: str, task_name: str | None, tuned: str | None = None) -> tuple[Task, Genome]:
     """The task (given, or named in the genome file) and the genome, checked to fit it."""
+    check_genome_path(path)
     if task_name is None:
         if path.endswith(".out"):
             raise WannError("a reference champion (*.out) needs --task")

@@ -92,6 +92,12 @@ def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
             if key in changes and changes[key] < 1:
                 flag = {"n_reps": "--reps"}.get(key, "--" + key.replace("_", "-"))
                 raise WannError(f"{flag} must be at least 1, got {changes[key]}")
+        if changes.get("pop_size", hp.tourn_size) < hp.tourn_size:
+            raise WannError(
+                f"--pop-size {changes['pop_size']} is smaller than the tournament "
+                f"({hp.tourn_size} individuals, tourn_size in the settings); use a population "
+                f"of at least {hp.tourn_size}, or a config file with a smaller tourn_size"
+            )
         hp = hp.replace(**changes)
     return hp
 
@@ -135,6 +141,11 @@ def resume(args: argparse.Namespace) -> int:
         flag = "--" + given[0].replace("_", "-")
         raise WannError(f"{flag} cannot be changed on --resume (the run keeps its own settings)")
     out = Path(args.resume)
+    if out.is_file():
+        raise WannError(
+            f"--resume takes a run folder, and {str(out)!r} is a file; "
+            f"to continue the run it belongs to: wann evolve --resume {str(out.parent)!r}"
+        )
     if not out.is_dir():
         raise WannError(f"run folder {str(out)!r} does not exist")
     RunLock.check_free(out)
