@@ -114,8 +114,8 @@ MAX_W_IN, MAX_H_IN = 20.0, 24.0
 NODE_R_IN = {True: 0.125, False: 0.095}  # marker radius: hidden circle, input/output square
 CLEAR_IN = 0.07  # an edge passes at least this far outside any node it does not connect
 X_SLACK_IN = 0.12  # and reach at most this far left of their source or right of their target
-BAND = 0.6  # edges may bow this many rows beyond the outermost nodes, no further
-RADS = (0.0, 0.04, 0.08, 0.12, 0.17, 0.23, 0.3, 0.4, 0.5)
+BAND = 1.2  # edges may bow this many rows beyond the outermost nodes, no further
+RADS = (0.0, 0.04, 0.08, 0.12, 0.17, 0.23, 0.3, 0.4, 0.5, 0.65, 0.8)
 TITLE_FS, LABEL_FS, LEGEND_FS = 10.5, 9.0, 8.0
 CHAR_IN = {LABEL_FS: 0.075, TITLE_FS: 0.085}  # generous mean glyph widths
 TOP_IN, LEGEND_ROW_IN = 0.45, 0.24
@@ -137,43 +137,53 @@ def arc_points(p0: np.ndarray, p2: np.ndarray, rad: float, points: int = 48) -> 
     return (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2
 
 
+def _best_rad(p0: np.ndarray, p2: np.ndarray, others: np.ndarray, r_other: np.ndarray,
+              lo: float, hi: float, toward: float) -> tuple[float, float]:
+    """The smallest |rad| whose arc clears all `others` within [lo, hi] (else the clearest),
+    and its clearance in inches."""
+    best, best_gap = 0.0, -np.inf
+    for r in RADS:
+        for sign in ((1.0,) if r == 0 else (toward, -toward)):
+            pts = arc_points(p0, p2, sign * r)
+            if (pts[:, 1].min() < lo - 1e-9 or pts[:, 1].max() > hi + 1e-9
+                    or pts[:, 0].min() < p0[0] - X_SLACK_IN
+                    or pts[:, 0].max() > p2[0] + X_SLACK_IN):
+                continue  # out of the band, or back over the labels / past the target
+            gap = np.inf
+            if others.size:
+                dist = np.hypot(pts[:, None, 0] - others[None, :, 0],
+                                pts[:, None, 1] - others[None, :, 1])
+                gap = float((dist.min(axis=0) - r_other).min())
+            if gap > best_gap:
+                best, best_gap = sign * r, gap
+            if gap >= 0:
+                return best, best_gap
+    return best, best_gap
+
+
 def route(lay: Layout, hidden: np.ndarray, scale: Scale) -> np.ndarray:
     """The arc3 `rad` of each edge: the straightest curve that keeps clear of every node it
-    does not connect, stays between its own columns and near the nodes' band, bowing toward
-    the middle first."""
+    does not connect and stays between its own columns, bowing toward the middle first;
+    within a band near the nodes if it can, over (or under) them all if it must."""
     s = np.array([scale.sx, scale.sy])
     pos = np.column_stack([lay.x, lay.y]) * s  # inches
     radius = np.where(hidden, NODE_R_IN[True], NODE_R_IN[False]) + CLEAR_IN
     lo, hi = (lay.y.min() - BAND) * scale.sy, (lay.y.max() + BAND) * scale.sy
+    wide = (lay.y.max() - lay.y.min() + 2 * BAND) * scale.sy
     centre = (lo + hi) / 2
     rads = np.zeros(len(lay.edges))
     for k, (a, b) in enumerate(lay.edges):
         p0, p2 = pos[a], pos[b]
         near = (lay.x >= lay.x[a]) & (lay.x <= lay.x[b])
         near[[a, b]] = False
-        others, r_other = pos[near], radius[near]
         toward = 1.0 if (p0[1] + p2[1]) / 2 > centre else -1.0  # rad > 0 bows down
-        best, best_gap = 0.0, -np.inf
-        for r in RADS:
-            for sign in ((1.0,) if r == 0 else (toward, -toward)):
-                pts = arc_points(p0, p2, sign * r)
-                if (pts[:, 1].min() < lo - 1e-9 or pts[:, 1].max() > hi + 1e-9
-                        or pts[:, 0].min() < p0[0] - X_SLACK_IN
-                        or pts[:, 0].max() > p2[0] + X_SLACK_IN):
-                    continue  # out of the frame, or back over the labels / past the target
-                if others.size:
-                    dist = np.hypot(pts[:, None, 0] - others[None, :, 0],
-                                    pts[:, None, 1] - others[None, :, 1])
-                    gap = float((dist.min(axis=0) - r_other).min())
-                else:
-                    gap = np.inf
-                if gap > best_gap:
-                    best, best_gap = sign * r, gap
-                if gap >= 0:
-                    break
-            if best_gap >= 0:
-                break
-        rads[k] = best
+        rad, gap = _best_rad(p0, p2, pos[near], radius[near], lo, hi, toward)
+        if gap < 0:
+            wider, wide_gap = _best_rad(p0, p2, pos[near], radius[near], lo - wide, hi + wide,
+                                        toward)
+            if wide_gap > gap:
+                rad = wider
+        rads[k] = rad
     return rads
 
 
