@@ -37,6 +37,11 @@ def test_generation_ticks_are_whole_numbers(short: RunData) -> None:
         _draw(fig)
         for ax in fig.axes:
             _gen_ticks_are_whole(ax)
+    fig = complexity_figure(short)
+    _draw(fig)
+    for ax in fig.axes:  # connections and hidden nodes are counts too
+        lo, hi = ax.get_ylim()
+        assert all(float(t).is_integer() for t in ax.get_yticks() if lo <= t <= hi)
 
 
 def test_fitness_legend_hides_neither_curves_nor_the_solved_line(short: RunData) -> None:

@@ -92,6 +92,7 @@ def complexity_figure(run: RunData) -> Figure:
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.2 of a node
         _generation_axis(ax)
     return fig
 
