@@ -95,6 +95,8 @@ CASES = [
     ("connections.source[1]", 42, "connections.source[1]", "node 42"),
     ("connections.destination[0]", 99, "connections.destination[0]", "node 99"),
     ("connections.source[0]", 1.0, "connections.source[0]", "integer"),
+    ("connections.source[0]", 10**30, "connections.source[0]", "2**62"),
+    ("nodes.id[8]", -8, "nodes.id[8]", "2**62"),
     ("connections.weight", [1.0, 2.0], "differ in length", "connections"),
     ("nodes.kind", ["bias"], "differ in length", "nodes"),
     ("nodes.activation", "1,1,1", "nodes.activation", "list"),
@@ -133,6 +135,11 @@ def test_unknown_node_kind_does_not_say_missing_key() -> None:
     with pytest.raises(WannError) as info:
         genome_from_dict(_with("nodes.kind[8]", "recurrent"))
     assert "missing key" not in str(info.value) and "nodes.kind[8]" in str(info.value)
+
+
+def test_a_checkpoint_entry_that_is_not_an_object_is_refused() -> None:
+    with pytest.raises(WannError, match="checkpoint.json: malformed genome .expected a JSON object"):
+        genome_from_dict([1, 2, 3], "checkpoint.json")  # type: ignore[arg-type]
 
 
 def test_cycle_is_refused() -> None:

@@ -83,6 +83,8 @@ def _ints(values: list[Any], name: str) -> np.ndarray:
     for i, v in enumerate(values):
         if isinstance(v, bool) or not isinstance(v, int):
             raise ValueError(f"{name}[{i}] must be an integer, got {v!r}")
+        if not 0 <= v < 2**62:
+            raise ValueError(f"{name}[{i}] is {v}; ids and innovations are 0 .. 2**62")
     return np.array(values, dtype=np.int64)
 
 
@@ -166,6 +168,8 @@ def genome_from_dict(d: dict[str, Any], source: str = "genome") -> Genome:
     otherwise load as a different network than the file describes.
     """
     try:
+        if not isinstance(d, dict):
+            raise ValueError(f"expected a JSON object, got {type(d).__name__}")
         if d.get("format") != GENOME_FORMAT:
             raise ValueError(f"not a {GENOME_FORMAT} file (format is {d.get('format')!r})")
         if d.get("version") != GENOME_VERSION:
