@@ -71,6 +71,9 @@ def test_identical_front_individuals_show_their_number(short: RunData) -> None:
     assert sizes.max() > sizes.min()  # the bigger crowd gets the bigger marker
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "Pareto front (11 individuals at 2 points)" in labels
+    _draw(fig)
+    lo, hi = fig.axes[0].get_xlim()
+    assert all(float(t).is_integer() for t in fig.axes[0].get_xticks() if lo <= t <= hi)
 
 
 def test_distinct_front_keeps_the_plain_label(short: RunData) -> None:

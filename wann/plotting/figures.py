@@ -133,6 +133,7 @@ def objectives_figure(run: RunData) -> Figure:
             ax.annotate(f"×{n}", (x, y), xytext=(6, 5), textcoords="offset points", fontsize=8,
                         color=FRONT, gid="front_count")
     gen = int(run.generations[-1])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # connections are counted
     ax.set_xlabel("enabled connections (fewer is better)")
     ax.set_ylabel("mean return over shared weights")
     ax.set_title(_title(run, f"Objectives of generation {gen}"))
