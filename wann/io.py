@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from wann import WannError
+from wann.activations import NAMES as ACTIVATION_NAMES
 from wann.genome import BIAS, HIDDEN, INPUT, OUTPUT, Genome, validate
 
 GENOME_FORMAT = "wann-genome"
@@ -67,31 +69,122 @@ def genome_to_dict(g: Genome) -> dict[str, Any]:
     }
 
 
+def _field_list(obj: dict[str, Any], key: str, where: str) -> list[Any]:
+    if key not in obj:
+        raise ValueError(f"missing field {where}.{key}")
+    value = obj[key]
+    if not isinstance(value, list):
+        raise ValueError(f"{where}.{key} must be a list, got {type(value).__name__}")
+    return value
+
+
+def _ints(values: list[Any], name: str) -> np.ndarray:
+    """Whole numbers only: 1.7 or "3" or true as an id would otherwise be cast silently."""
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError(f"{name}[{i}] must be an integer, got {v!r}")
+        if not 0 <= v < 2**62:
+            raise ValueError(f"{name}[{i}] is {v}; ids and innovations are 0 .. 2**62")
+    return np.array(values, dtype=np.int64)
+
+
+def _top_int(d: dict[str, Any], key: str) -> int:
+    if key not in d:
+        raise ValueError(f"missing field {key}")
+    v = d[key]
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ValueError(f"{key} must be a positive integer, got {v!r}")
+    return v
+
+
+def _section(d: dict[str, Any], key: str) -> dict[str, Any]:
+    if key not in d:
+        raise ValueError(f"missing field {key}")
+    if not isinstance(d[key], dict):
+        raise ValueError(f"{key} must be an object, got {type(d[key]).__name__}")
+    return d[key]
+
+
+def _parse_nodes(nodes: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ids = _ints(_field_list(nodes, "id", "nodes"), "nodes.id")
+    kinds = _field_list(nodes, "kind", "nodes")
+    acts = _field_list(nodes, "activation", "nodes")
+    if not len(ids) == len(kinds) == len(acts):
+        raise ValueError(f"nodes.id, nodes.kind and nodes.activation differ in length "
+                         f"({len(ids)}, {len(kinds)}, {len(acts)})")
+    for i, k in enumerate(kinds):
+        if not isinstance(k, str) or k not in KIND_IDS:
+            raise ValueError(f"nodes.kind[{i}] is {k!r}; a node kind is one of "
+                             + ", ".join(repr(n) for n in KIND_IDS))
+    for i, a in enumerate(acts):
+        if isinstance(a, bool) or not isinstance(a, int) or a not in ACTIVATION_NAMES:
+            raise ValueError(f"nodes.activation[{i}] is {a!r}; an activation id is an integer "
+                             f"{min(ACTIVATION_NAMES)}..{max(ACTIVATION_NAMES)}")
+    dup = _first_duplicate(ids)
+    if dup is not None:
+        raise ValueError(f"nodes.id holds {dup} twice")
+    kind_arr = np.array([KIND_IDS[k] for k in kinds], dtype=np.int8)
+    return ids, kind_arr, np.array(acts, dtype=np.int8)
+
+
+def _parse_connections(conns: dict[str, Any], node_ids: np.ndarray) -> tuple[np.ndarray, ...]:
+    innov = _ints(_field_list(conns, "innovation", "connections"), "connections.innovation")
+    src = _ints(_field_list(conns, "source", "connections"), "connections.source")
+    dst = _ints(_field_list(conns, "destination", "connections"), "connections.destination")
+    enabled = _field_list(conns, "enabled", "connections")
+    weight = _field_list(conns, "weight", "connections")
+    lengths = (len(innov), len(src), len(dst), len(enabled), len(weight))
+    if len(set(lengths)) != 1:
+        raise ValueError("connections.innovation, source, destination, enabled and weight "
+                         f"differ in length {lengths}")
+    for i, e in enumerate(enabled):
+        if not isinstance(e, bool):
+            raise ValueError(f"connections.enabled[{i}] must be true or false, got {e!r}")
+    for i, w in enumerate(weight):
+        if isinstance(w, bool) or not isinstance(w, (int, float)):
+            raise ValueError(f"connections.weight[{i}] must be a number, got {w!r}")
+        if not math.isfinite(w):
+            raise ValueError(f"connections.weight[{i}] is {w}; weights must be finite")
+    known = set(node_ids.tolist())
+    for name, ends in (("source", src), ("destination", dst)):
+        for i, n in enumerate(ends.tolist()):
+            if n not in known:
+                raise ValueError(f"connections.{name}[{i}] is node {n}, which nodes.id does not hold")
+    dup = _first_duplicate(innov)
+    if dup is not None:
+        raise ValueError(f"connections.innovation holds {dup} twice")
+    return innov, src, dst, np.array(enabled, dtype=bool), np.array(weight, dtype=np.float64)
+
+
+def _first_duplicate(values: np.ndarray) -> int | None:
+    uniq, counts = np.unique(values, return_counts=True)
+    return int(uniq[counts > 1][0]) if np.any(counts > 1) else None
+
+
 def genome_from_dict(d: dict[str, Any], source: str = "genome") -> Genome:
-    """Parse and validate; every malformation becomes one WannError naming the file."""
+    """Parse and validate field by field; every malformation becomes one WannError naming it.
+
+    Nothing is cast silently: an activation of 1.7, `"enabled": "no"` or a NaN weight would
+    otherwise load as a different network than the file describes.
+    """
     try:
+        if not isinstance(d, dict):
+            raise ValueError(f"expected a JSON object, got {type(d).__name__}")
         if d.get("format") != GENOME_FORMAT:
-            raise ValueError(f"not a {GENOME_FORMAT} file")
+            raise ValueError(f"not a {GENOME_FORMAT} file (format is {d.get('format')!r})")
         if d.get("version") != GENOME_VERSION:
             raise ValueError(f"unsupported version {d.get('version')!r}")
-        nodes, conns = d["nodes"], d["connections"]
-        g = Genome(
-            n_in=int(d["n_in"]),
-            n_out=int(d["n_out"]),
-            node_id=np.array(nodes["id"], dtype=np.int64),
-            node_kind=np.array([KIND_IDS[k] for k in nodes["kind"]], dtype=np.int8),
-            node_act=np.array(nodes["activation"], dtype=np.int8),
-            conn_innov=np.array(conns["innovation"], dtype=np.int64),
-            conn_src=np.array(conns["source"], dtype=np.int64),
-            conn_dst=np.array(conns["destination"], dtype=np.int64),
-            conn_enabled=np.array(conns["enabled"], dtype=bool),
-            conn_weight=np.array(conns["weight"], dtype=np.float64),
-            meta=dict(d.get("meta", {})),
-        )
+        n_in, n_out = _top_int(d, "n_in"), _top_int(d, "n_out")
+        node_id, node_kind, node_act = _parse_nodes(_section(d, "nodes"))
+        innov, src, dst, enabled, weight = _parse_connections(_section(d, "connections"), node_id)
+        meta = d.get("meta", {})
+        if not isinstance(meta, dict):
+            raise ValueError(f"meta must be an object, got {type(meta).__name__}")
+        g = Genome(n_in, n_out, node_id, node_kind, node_act, innov, src, dst, enabled, weight,
+                   dict(meta))
         validate(g)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        what = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise WannError(f"{source}: malformed genome ({what})") from None
+    except ValueError as exc:
+        raise WannError(f"{source}: malformed genome ({exc})") from None
     return g
 
 
@@ -116,6 +209,7 @@ def load_reference_matrix(
     n = m.shape[0]
     if m.shape != (n, n + 1) or n < 1 + n_in + n_out:
         raise WannError(f"{p}: expected an N x (N+1) matrix for {n_in} inputs and {n_out} outputs")
+    _check_reference_matrix(m, p)
     w = np.nan_to_num(m[:, :n], nan=0.0)
     acts = m[:, n]
     n_hidden = n - 1 - n_in - n_out
@@ -155,13 +249,39 @@ def load_reference_matrix(
     return g
 
 
+def _check_reference_matrix(m: np.ndarray, p: Path) -> None:
+    """Refuse values the reference format cannot mean; NaN in the weights is its "no connection".
+
+    An infinite weight or a fractional activation id would otherwise load as some other network.
+    """
+    n = m.shape[0]
+    inf_r, inf_c = np.nonzero(np.isinf(m[:, :n]))
+    if inf_r.size:
+        raise WannError(f"{p}: weight at row {inf_r[0] + 1}, column {inf_c[0] + 1} is "
+                        f"{m[inf_r[0], inf_c[0]]}; weights must be finite (NaN means no connection)")
+    acts = m[:, n]
+    bad = ~np.isin(acts, np.array(sorted(ACTIVATION_NAMES), dtype=np.float64))
+    if np.any(bad):
+        r = int(np.argmax(bad))
+        raise WannError(f"{p}: activation (last column) of row {r + 1} is {acts[r]:g}; an activation "
+                        f"id is an integer {min(ACTIVATION_NAMES)}..{max(ACTIVATION_NAMES)}")
+
+
 def load_tuned_params(path: str | Path) -> np.ndarray:
     """The parameter vector of a reference *.wann.json ([[p_0, ..., p_K-1], score])."""
     try:
         data = json.loads(Path(path).read_text())
-        return np.asarray(data[0], dtype=np.float64).reshape(-1)
-    except (OSError, ValueError, TypeError, IndexError, KeyError) as exc:
+        if not isinstance(data, list) or not data or not isinstance(data[0], list):
+            raise ValueError("expected [[p_0, ..., p_K-1], score]")
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in data[0]):
+            raise ValueError("the weights must all be numbers")
+        params = np.asarray(data[0], dtype=np.float64).reshape(-1)
+    except (OSError, ValueError, TypeError) as exc:
         raise WannError(f"{path}: cannot read tuned weights ({exc})") from None
+    bad = np.flatnonzero(~np.isfinite(params))
+    if bad.size:
+        raise WannError(f"{path}: tuned weight {bad[0]} is {params[bad[0]]}; weights must be finite")
+    return params
 
 
 def load_genome(

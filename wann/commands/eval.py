@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
 import numpy as np
 
@@ -54,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.episodes < 1:
         raise WannError(f"--episodes must be at least 1, got {args.episodes}")
+    bad = [w for w in args.weights or () if not math.isfinite(w)]
+    if bad:
+        raise WannError(f"--weights must be finite numbers, got {bad[0]}")
     task, genome = task_and_genome(args.genome, args.task, args.tuned)
     weights = np.array(args.weights or STANDARD_WEIGHTS, dtype=np.float64)
     seeds = test_seeds(args.seed, args.episodes)

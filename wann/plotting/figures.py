@@ -5,10 +5,14 @@ headless and in threads); every plotted series carries its source column as its 
 
 from __future__ import annotations
 
+import textwrap
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from wann.plotting.data import RunData, solved_threshold
 from wann.ranking import nondominated_fronts
@@ -23,6 +27,11 @@ FRONT = "#C44E52"
 def _title(run: RunData, what: str) -> str:
     task = run.task or "unknown task"
     return f"{what}: {task} ({run.name})"
+
+
+def _generation_axis(ax: Axes) -> None:
+    """Generations are whole numbers: no 0.5 ticks on a short run."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def fitness_figure(run: RunData, solved: float | None = None) -> Figure:
@@ -48,8 +57,11 @@ def fitness_figure(run: RunData, solved: float | None = None) -> Figure:
     ax.set_ylabel("return (mean over shared weights and episodes)")
     ax.set_title(_title(run, "Fitness"))
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    # Below the axes, so it never hides a curve or the "solved" line.
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=8,
+               frameon=False)
     ax.set_xlim(g.min(), max(g.max(), g.min() + 1))
+    _generation_axis(ax)
     return fig
 
 
@@ -80,6 +92,8 @@ def complexity_figure(run: RunData) -> Figure:
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.2 of a node
+        _generation_axis(ax)
     return fig
 
 
@@ -104,10 +118,22 @@ def objectives_figure(run: RunData) -> Figure:
     order = np.flatnonzero(front)[np.argsort(conn[front], kind="stable")]
     (step,) = ax.step(conn[order], mean[order], where="post", color=FRONT, lw=1, alpha=0.7)
     step.set_gid("front_line")
-    pts = ax.scatter(conn[front], mean[front], s=46, color=FRONT, marker="D",
-                     label=f"Pareto front ({int(front.sum())})", zorder=3, edgecolors="white")
+    # Identical individuals share one marker: size it by their number and write "×n" beside it,
+    # so a front of 9 drawn at 2 places still reads as 9.
+    points, counts = np.unique(np.column_stack([conn[front], mean[front]]), axis=0,
+                               return_counts=True)
+    n_front = int(front.sum())
+    label = f"Pareto front ({n_front})" if points.shape[0] == n_front else (
+        f"Pareto front ({n_front} individuals at {points.shape[0]} points)")
+    pts = ax.scatter(points[:, 0], points[:, 1], s=46 + 14 * (counts - 1), color=FRONT,
+                     marker="D", label=label, zorder=3, edgecolors="white")
     pts.set_gid("front")
+    for (x, y), n in zip(points, counts):
+        if n > 1:
+            ax.annotate(f"×{n}", (x, y), xytext=(6, 5), textcoords="offset points", fontsize=8,
+                        color=FRONT, gid="front_count")
     gen = int(run.generations[-1])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # connections are counted
     ax.set_xlabel("enabled connections (fewer is better)")
     ax.set_ylabel("mean return over shared weights")
     ax.set_title(_title(run, f"Objectives of generation {gen}"))
@@ -205,13 +231,25 @@ def overlay_figure(runs: Sequence[RunData], column: str = "best_fitness") -> Fig
             band = ax.fill_between(gens, lo, hi, color=color, alpha=0.2, lw=0)
             band.set_gid(f"band:{label}")
     tasks = {r.task for r in runs}
+    if len(tasks) > 1:
+        names = ", ".join(sorted(str(t) for t in tasks))
+        warnings.warn(f"overlaying runs of different tasks ({names}): their returns are not "
+                      "on one scale", stacklevel=2)
     thr = solved_threshold(next(iter(tasks))) if len(tasks) == 1 else None
     if thr is not None:
         ax.axhline(thr, color=SOLVED, lw=1, ls="-.", label=f"solved ({thr:g})").set_gid("solved")
     ax.set_xlabel("generation")
     ax.set_ylabel(f"{column.replace('_', ' ')} (line: mean over runs; band: min to max)")
-    what = f"{len(runs)} {next(iter(tasks))} runs" if len(tasks) == 1 else f"{len(runs)} runs"
+    if len(tasks) == 1:
+        what = f"{len(runs)} {next(iter(tasks))} runs"
+    else:
+        what = f"{len(runs)} runs of different tasks ({', '.join(sorted(map(str, tasks)))})"
     ax.set_title(f"{column.replace('_', ' ').capitalize()} of {what}")
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    # Group labels list every setting that differs and can be long: one column, wrapped.
+    labels = [textwrap.fill(t, 100, subsequent_indent="  ") for t in labels]
+    fig.legend(handles, labels, loc="outside lower center", fontsize=8, frameon=False,
+               ncol=2 if max(map(len, labels)) <= 45 else 1)
+    _generation_axis(ax)
     return fig

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
 
 from wann.activations import NAMES
 from wann.genome import BIAS, HIDDEN, INPUT, OUTPUT, Genome, topological_order
@@ -107,79 +107,186 @@ def layout(g: Genome, task: str | None = None, sweeps: int = 8) -> Layout:
     return Layout(g.node_id.copy(), x, y, edges, labels)
 
 
-def edge_paths(lay: Layout, points: int = 20) -> list[np.ndarray]:
-    """One polyline per enabled connection: straight to the next column, bent beyond it."""
-    paths = []
+# Sizes in inches: the drawing is laid out at a fixed scale, so the routing below knows
+# exactly how far an edge passes from each node and where the arrowheads must stop.
+COL_IN, ROW_IN = 0.85, 0.42  # preferred distance between columns, between rows
+MAX_W_IN, MAX_H_IN = 20.0, 24.0
+NODE_R_IN = {True: 0.125, False: 0.095}  # marker radius: hidden circle, input/output square
+CLEAR_IN = 0.07  # an edge passes at least this far outside any node it does not connect
+X_SLACK_IN = 0.12  # and reach at most this far left of their source or right of their target
+BAND = 1.2  # edges may bow this many rows beyond the outermost nodes, no further
+RADS = (0.0, 0.04, 0.08, 0.12, 0.17, 0.23, 0.3, 0.4, 0.5, 0.65, 0.8)
+TITLE_FS, LABEL_FS, LEGEND_FS = 10.5, 9.0, 8.0
+CHAR_IN = {LABEL_FS: 0.075, TITLE_FS: 0.085}  # generous mean glyph widths
+TOP_IN, LEGEND_ROW_IN = 0.45, 0.24
+
+
+@dataclass
+class Scale:
+    """Inches per column (sx) and per row (sy) of the drawing."""
+
+    sx: float
+    sy: float
+
+
+def arc_points(p0: np.ndarray, p2: np.ndarray, rad: float, points: int = 48) -> np.ndarray:
+    """matplotlib's arc3 curve (a quadratic Bezier, control point mid + rad * (dy, -dx))."""
+    d = p2 - p0
+    p1 = (p0 + p2) / 2 + rad * np.array([d[1], -d[0]])
     t = np.linspace(0.0, 1.0, points)[:, None]
-    for k, (s, d) in enumerate(lay.edges):
-        p0 = np.array([lay.x[s], lay.y[s]])
-        p2 = np.array([lay.x[d], lay.y[d]])
-        span = lay.x[d] - lay.x[s]
-        if span <= 1:
-            paths.append(np.vstack([p0, p2]))
-            continue
-        # A quadratic Bezier bowed sideways, alternating direction to spread bundles.
-        mid = (p0 + p2) / 2
-        direction = p2 - p0
-        normal = np.array([-direction[1], direction[0]]) / np.hypot(*direction)
-        bow = 0.18 * span * (1 if k % 2 == 0 else -1)
-        p1 = mid + bow * normal
-        paths.append((1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2)
+    return (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2
+
+
+def _best_rad(p0: np.ndarray, p2: np.ndarray, others: np.ndarray, r_other: np.ndarray,
+              lo: float, hi: float, toward: float) -> tuple[float, float]:
+    """The smallest |rad| whose arc clears all `others` within [lo, hi] (else the clearest),
+    and its clearance in inches."""
+    best, best_gap = 0.0, -np.inf
+    for r in RADS:
+        for sign in ((1.0,) if r == 0 else (toward, -toward)):
+            pts = arc_points(p0, p2, sign * r)
+            if (pts[:, 1].min() < lo - 1e-9 or pts[:, 1].max() > hi + 1e-9
+                    or pts[:, 0].min() < p0[0] - X_SLACK_IN
+                    or pts[:, 0].max() > p2[0] + X_SLACK_IN):
+                continue  # out of the band, or back over the labels / past the target
+            gap = np.inf
+            if others.size:
+                dist = np.hypot(pts[:, None, 0] - others[None, :, 0],
+                                pts[:, None, 1] - others[None, :, 1])
+                gap = float((dist.min(axis=0) - r_other).min())
+            if gap > best_gap:
+                best, best_gap = sign * r, gap
+            if gap >= 0:
+                return best, best_gap
+    return best, best_gap
+
+
+def route(lay: Layout, hidden: np.ndarray, scale: Scale) -> np.ndarray:
+    """The arc3 `rad` of each edge: the straightest curve that keeps clear of every node it
+    does not connect and stays between its own columns, bowing toward the middle first;
+    within a band near the nodes if it can, over (or under) them all if it must."""
+    s = np.array([scale.sx, scale.sy])
+    pos = np.column_stack([lay.x, lay.y]) * s  # inches
+    radius = np.where(hidden, NODE_R_IN[True], NODE_R_IN[False]) + CLEAR_IN
+    lo, hi = (lay.y.min() - BAND) * scale.sy, (lay.y.max() + BAND) * scale.sy
+    wide = (lay.y.max() - lay.y.min() + 2 * BAND) * scale.sy
+    centre = (lo + hi) / 2
+    rads = np.zeros(len(lay.edges))
+    for k, (a, b) in enumerate(lay.edges):
+        p0, p2 = pos[a], pos[b]
+        near = (lay.x >= lay.x[a]) & (lay.x <= lay.x[b])
+        near[[a, b]] = False
+        toward = 1.0 if (p0[1] + p2[1]) / 2 > centre else -1.0  # rad > 0 bows down
+        rad, gap = _best_rad(p0, p2, pos[near], radius[near], lo, hi, toward)
+        if gap < 0:
+            wider, wide_gap = _best_rad(p0, p2, pos[near], radius[near], lo - wide, hi + wide,
+                                        toward)
+            if wide_gap > gap:
+                rad = wider
+        rads[k] = rad
+    return rads
+
+
+def edge_paths(lay: Layout, rads: np.ndarray, scale: Scale, points: int = 48) -> list[np.ndarray]:
+    """One polyline per enabled connection in data coordinates, centre to centre, along the
+    curve the figure draws."""
+    s = np.array([scale.sx, scale.sy])
+    paths = []
+    for (a, b), r in zip(lay.edges, rads):
+        p0 = np.array([lay.x[a], lay.y[a]]) * s
+        p2 = np.array([lay.x[b], lay.y[b]]) * s
+        paths.append(arc_points(p0, p2, float(r), points) / s)
     return paths
 
 
+def _legend_label(act: int) -> str:
+    """'lin = linear', but plain 'cos' where the short name is the name."""
+    short, name = ABBREV[act], NAMES[act]
+    return name if short == name else f"{short} = {name}"
+
+
+def _text_in(text: str, size: float) -> float:
+    return len(text) * CHAR_IN.get(size, 0.085 * size / TITLE_FS)
+
+
 def network_figure(g: Genome, task: str | None = None, title: str | None = None) -> Figure:
-    """The genome with enabled connections only; hidden nodes coloured and marked with their
-    activation; inputs, bias and outputs labelled with the task's names."""
+    """The genome with enabled connections only, as arrows from source to destination;
+    hidden nodes coloured and marked with their activation; inputs, bias and outputs
+    labelled with the task's names. Laid out at a fixed scale so that nothing (arcs, labels,
+    title, legend) leaves the frame."""
     lay = layout(g, task)
-    n_cols = int(lay.x.max()) + 1
-    tallest = max(np.sum(lay.x == c) for c in range(n_cols))
-    width = min(3.0 + 0.85 * n_cols, 20.0)
-    height = min(max(4.5, 0.42 * tallest + 1.8), 24.0)
-    fig = Figure(figsize=(width, height), layout="constrained")
-    ax = fig.add_subplot()
-    paths = edge_paths(lay)
-    lw = 1.1 if len(paths) < 60 else 0.8 if len(paths) < 150 else 0.6
-    lines = LineCollection(paths, colors="#555555", linewidths=lw, alpha=0.45, zorder=1)
-    lines.set_gid("connections")
-    ax.add_collection(lines)
     kind = g.node_kind
+    hidden = kind == HIDDEN
+    hid = np.flatnonzero(hidden)
+    n_cols = int(lay.x.max()) + 1
+    left_in = 0.3 + max((_text_in(t, LABEL_FS) for i, t in lay.labels.items()
+                         if kind[i] in (BIAS, INPUT)), default=0.0)
+    right_in = 0.3 + max((_text_in(t, LABEL_FS) for i, t in lay.labels.items()
+                          if kind[i] == OUTPUT), default=0.0)
+    sx = min(COL_IN, (MAX_W_IN - left_in - right_in) / (n_cols - 1))
+    span_rows = float(lay.y.max() - lay.y.min()) + 2 * BAND
+    sy = min(ROW_IN, (MAX_H_IN - 2.0) / max(span_rows, 1.0))
+    scale = Scale(sx, sy)
+    rads = route(lay, hidden, scale)
+    paths = edge_paths(lay, rads, scale)
+    ys = np.concatenate([lay.y] + [p[:, 1] for p in paths])
+    y_lo, y_hi = float(ys.min()) - 0.55, float(ys.max()) + 0.55
+
+    used = sorted({int(a) for a in g.node_act[hid]})
+    n_hidden = int(hid.size)
+    depth = n_cols - 1
+    title = title or (f"{g.n_enabled} connections, {n_hidden} hidden nodes, "
+                      f"{depth} layer{'s' if depth != 1 else ''} deep")
+    ax_w = left_in + sx * (n_cols - 1) + right_in
+    fig_w = max(ax_w, _text_in(title, TITLE_FS) + 0.4, 3.2)
+    ncol = min(len(used), max(1, int(fig_w / 1.45)), 6)
+    legend_in = (LEGEND_ROW_IN * -(-len(used) // ncol) + 0.12) if used else 0.1
+    ax_h = sy * (y_hi - y_lo)
+    fig_h = ax_h + TOP_IN + legend_in
+    fig = Figure(figsize=(fig_w, fig_h))
+    ax = fig.add_axes((((fig_w - ax_w) / 2) / fig_w, legend_in / fig_h, ax_w / fig_w, ax_h / fig_h))
+    ax.set_xlim(-left_in / sx, n_cols - 1 + right_in / sx)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_axis_off()
+
+    lw = 1.0 if len(paths) < 60 else 0.8 if len(paths) < 150 else 0.6
+    head = 7.0 if len(paths) < 150 else 5.5
+    for (a, b), r in zip(lay.edges, rads):
+        arrow = FancyArrowPatch(
+            (lay.x[a], lay.y[a]), (lay.x[b], lay.y[b]), connectionstyle=f"arc3,rad={r:.4f}",
+            arrowstyle="-|>,head_length=0.55,head_width=0.22", mutation_scale=head,
+            shrinkA=NODE_R_IN[bool(hidden[a])] * 72, shrinkB=NODE_R_IN[bool(hidden[b])] * 72 + 1,
+            color="#555555", lw=lw, alpha=0.55, zorder=1, gid="connection",
+        )
+        ax.add_patch(arrow)
     connected = np.zeros(g.n_nodes, dtype=bool)
     connected[lay.edges.ravel()] = True
-    io = kind != HIDDEN
-    ax.scatter(lay.x[io], lay.y[io], s=170, marker="s", c=IO_COLOR, edgecolors="#333333",
+    io = ~hidden
+    side = 2 * NODE_R_IN[False] * 72
+    ax.scatter(lay.x[io], lay.y[io], s=side**2, marker="s", c=IO_COLOR, edgecolors="#333333",
                linewidths=1.0, zorder=3).set_gid("io_nodes")
-    hid = np.flatnonzero(kind == HIDDEN)
     colors = [ACT_COLORS.get(int(a), "#cccccc") for a in g.node_act[hid]]
-    alpha = np.where(connected[hid], 1.0, 0.3)
-    pts = ax.scatter(lay.x[hid], lay.y[hid], s=300, c=colors, edgecolors="#333333",
+    diameter = 2 * NODE_R_IN[True] * 72
+    pts = ax.scatter(lay.x[hid], lay.y[hid], s=diameter**2, c=colors, edgecolors="#333333",
                      linewidths=0.8, zorder=3)
     if hid.size:
-        pts.set_alpha(alpha)  # hidden nodes with no enabled connection are drawn faint
+        pts.set_alpha(np.where(connected[hid], 1.0, 0.3))  # unconnected hidden nodes: faint
     pts.set_gid("hidden_nodes")
-    fs = 6.5 if tallest < 30 else 5.5
     for i in hid:
         a = int(g.node_act[i])
         dark = a in (2, 3, 5, 6, 11)
         ax.text(lay.x[i], lay.y[i], ABBREV.get(a, str(a)), ha="center", va="center",
-                fontsize=fs, color="white" if dark else "black", zorder=4, gid="act_label")
+                fontsize=6.0, color="white" if dark else "black", zorder=4, gid="act_label")
+    off = (NODE_R_IN[False] + 0.06) / sx
     for i, name in lay.labels.items():
         left = kind[i] in (BIAS, INPUT)
-        ax.text(lay.x[i] + (-0.14 if left else 0.14), lay.y[i], name,
-                ha="right" if left else "left", va="center", fontsize=9, gid="io_label")
-    ax.set_xlim(-0.9, n_cols - 1 + 0.9)
-    pad = 0.7
-    ax.set_ylim(lay.y.min() - pad, lay.y.max() + pad)
-    ax.set_axis_off()
-    used = sorted({int(a) for a in g.node_act[hid]})
+        ax.text(lay.x[i] + (-off if left else off), lay.y[i], name,
+                ha="right" if left else "left", va="center", fontsize=LABEL_FS, gid="io_label")
     handles = [Line2D([], [], marker="o", ls="", ms=8, markerfacecolor=ACT_COLORS[a],
-                      markeredgecolor="#333333", label=f"{ABBREV[a]} = {NAMES[a]}")
-               for a in used]
+                      markeredgecolor="#333333", label=_legend_label(a)) for a in used]
     if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 6),
-                   fontsize=8, frameon=False)
-    n_hidden = int(hid.size)
-    depth = n_cols - 1
-    ax.set_title(title or f"{g.n_enabled} connections, {n_hidden} hidden nodes, "
-                          f"{depth} layer{'s' if depth != 1 else ''} deep")
+        fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+                   ncol=ncol, fontsize=LEGEND_FS, frameon=False, handletextpad=0.3,
+                   columnspacing=1.2, borderaxespad=0.2)
+    fig.suptitle(title, fontsize=TITLE_FS, y=1 - 0.12 / fig_h, va="top")
     return fig
