@@ -27,7 +27,9 @@ from wann import checkpoint as ckp
 from wann.cli import main
 from wann.config import preset
 from wann.evaluation import make_evaluator
-from wann.run import LOG_COLUMNS, TIMING_COLUMNS, ProgressBar, Run
+from wann.layout import LOG_COLUMNS, TIMING_COLUMNS
+from wann.progress import ProgressBar
+from wann.run import Run
 from wann.tasks import get_task
 
 GENS = 32
@@ -173,6 +175,9 @@ class FailingEvaluator:
         self.calls += 1
         return self.inner.evaluate(batch, weights, seeds)
 
+    def drain_events(self) -> list:
+        return self.inner.drain_events()
+
     def close(self) -> None:
         self.inner.close()
 
@@ -202,7 +207,7 @@ def test_round_trip_is_exact(small_ckpt: bytes) -> None:
     ck = ckp.decode(small_ckpt)
     assert ckp.encode(ck) == small_ckpt
     assert ck.task == "swingup" and ck.seed == 5 and ck.generation == GENS
-    assert all(isinstance(g.node_act, np.ndarray) for g in ck.search["population"])
+    assert all(isinstance(g.node_act, np.ndarray) for g in ck.search.population)
 
 
 @pytest.mark.parametrize("damage, message", [

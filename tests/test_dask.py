@@ -34,6 +34,7 @@ from wann.config import preset  # noqa: E402
 from wann.evaluation import dask_backend  # noqa: E402
 from wann.evaluation.dask_backend import DaskEvaluator  # noqa: E402
 from wann.evaluation.serial import SerialEvaluator  # noqa: E402
+from wann.reporters import Reporter  # noqa: E402
 from wann.run import Run  # noqa: E402
 from wann.tasks import get_task  # noqa: E402
 
@@ -170,10 +171,7 @@ def test_every_worker_lost_stops_with_a_checkpoint_and_resume_works_elsewhere(tm
             time.sleep(0.1)
         ev = DaskEvaluator(task, scheduler=str(sched_file), connect_timeout=30, lost_after=2)
 
-        class KillTheWorker:
-            def start(self, run: Run) -> None: ...
-            def end(self, run: Run) -> None: ...
-
+        class KillTheWorker(Reporter):
             def generation(self, run: Run, stats: object, row: dict) -> None:
                 worker.kill()
                 worker.wait()

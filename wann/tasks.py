@@ -130,3 +130,12 @@ def get_task(name: str) -> Task:
         input_names=spec.inputs if spec else (),
         output_names=spec.outputs if spec else (),
     )
+
+
+def check_task_fits(task: Task, n_in: int, n_out: int, what: str) -> None:
+    """A genome or checkpoint made for other inputs/outputs cannot run on `task`."""
+    if (n_in, n_out) != (task.n_in, task.n_out):
+        raise WannError(
+            f"{what} has {n_in} inputs and {n_out} outputs, but task {task.name!r} needs "
+            f"{task.n_in} and {task.n_out}"
+        )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from wann import WannError
 from wann.genome import Genome
 from wann.io import load_genome
-from wann.run import check_task_fits
-from wann.tasks import Task, get_task
+from wann.tasks import Task, check_task_fits, get_task
 
 
 def task_and_genome(path: str, task_name: str | None, tuned: str | None = None) -> tuple[Task, Genome]:

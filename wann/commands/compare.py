@@ -16,8 +16,9 @@ from wann.config import preset
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.genome import Genome
 from wann.io import load_genome
-from wann.run import ProgressReporter, Run, check_task_fits
-from wann.tasks import Task, get_task
+from wann.reporters import ProgressReporter
+from wann.run import Run
+from wann.tasks import Task, check_task_fits, get_task
 from wann.tune import Progress
 
 NAME = "compare"

@@ -10,7 +10,9 @@ from wann import WannError
 from wann import checkpoint as ckp
 from wann.config import Hyperparameters, load_file, preset
 from wann.evaluation import BACKENDS, make_evaluator
-from wann.run import ProgressReporter, Run
+from wann.layout import holds_run
+from wann.reporters import ProgressReporter
+from wann.run import Run
 from wann.tasks import get_task
 
 NAME = "evolve"
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     hp = resolve_settings(args)
     task = get_task(hp.task)
     out = Path(args.out or f"results/runs/{task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
-    if (out / "log.csv").exists() or ckp.path_in(out).exists():
+    if holds_run(out):
         raise WannError(
             f"run folder {str(out)!r} already holds a run; choose another --out, "
             "or continue it with --resume"
@@ -134,6 +136,11 @@ def resume(args: argparse.Namespace) -> int:
     ckpt = ckp.load(ckpt_path)
     if args.generations is not None and args.generations < 1:
         raise WannError(f"--generations must be at least 1, got {args.generations}")
+    if args.generations is not None and args.generations < ckpt.generation:
+        raise WannError(
+            f"--generations {args.generations} is less than the {ckpt.generation} "
+            "generations the checkpoint already holds"
+        )
     task = get_task(ckpt.task)
     evaluator = make_evaluator(
         task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout

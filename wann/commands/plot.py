@@ -7,7 +7,7 @@ import sys
 
 from wann import WannError
 from wann.evaluation import BACKENDS
-from wann.run import LOG_COLUMNS
+from wann.layout import LOG_COLUMNS
 
 NAME = "plot"
 ORDER = 3

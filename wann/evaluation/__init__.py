@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from wann import WannError
+from wann.evaluation.faults import FaultEvent
 from wann.network import NetBatch
 from wann.tasks import Task
 
@@ -22,6 +23,11 @@ class Evaluator(Protocol):
     def evaluate(
         self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def drain_events(self) -> list[FaultEvent]:
+        """Worker faults met since the last call (lost or timed-out workers); results never
+        depend on them. In-process backends return [] (wann.evaluation.faults.NoFaults)."""
+        ...
 
     def close(self) -> None: ...
 

@@ -28,7 +28,7 @@ import numpy as np
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
 from wann import WannError
-from wann.evaluation.faults import FaultEvent, record
+from wann.evaluation.faults import FaultEvent, KeepsEvents, record
 from wann.evaluation.pool import split
 from wann.network import NetBatch
 from wann.tasks import Task
@@ -137,7 +137,7 @@ def connect(scheduler: str, timeout: float) -> Client:
         raise WannError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
 
 
-class DaskEvaluator:
+class DaskEvaluator(KeepsEvents):
     """Rollouts on Dask workers; `events` lists every fault met so far."""
 
     def __init__(

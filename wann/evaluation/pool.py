@@ -26,7 +26,7 @@ from multiprocess import get_context
 from multiprocess.connection import wait
 
 from wann import WannError
-from wann.evaluation.faults import MAX_ATTEMPTS, FaultEvent, record
+from wann.evaluation.faults import MAX_ATTEMPTS, FaultEvent, KeepsEvents, record
 from wann.network import NetBatch
 from wann.tasks import Task
 
@@ -111,7 +111,7 @@ class _Slot:
         return f"exit code {code}"
 
 
-class PoolEvaluator:
+class PoolEvaluator(KeepsEvents):
     """Rollouts spread over `workers` processes that keep their environments alive.
 
     `timeout` (seconds, or None for no limit) bounds one sub-batch: past it the worker is

@@ -17,7 +17,7 @@ import numpy as np
 from wann import WannError
 from wann.genome import Genome
 from wann.io import load_genome
-from wann.run import LOG_COLUMNS, POPULATION_COLUMNS
+from wann.layout import LOG_COLUMNS, POPULATION_COLUMNS
 from wann.tasks import BUILTIN
 
 TEXT_COLUMNS = ("objectives",)

@@ -64,8 +64,7 @@ def compute_sweep(
     Same grid, episodes and seeds as `wann tune --sweep-only`, so either makes the same file.
     """
     from wann.evaluation import make_evaluator
-    from wann.run import check_task_fits
-    from wann.tasks import get_task
+    from wann.tasks import check_task_fits, get_task
     from wann.tune import SWEEP_TAG, stream_seeds, sweep_shared_weight, weight_grid
 
     if run.champion is None:
