@@ -27,7 +27,7 @@ psutil = pytest.importorskip("psutil", reason="psutil (a dask.distributed depend
 from distributed import Client, LocalCluster  # noqa: E402
 
 from tests.conftest import log_rows  # noqa: E402
-from wann import WannError  # noqa: E402
+from wann import InfrastructureError  # noqa: E402
 from wann import checkpoint as ckp  # noqa: E402
 from wann.cli import main  # noqa: E402
 from wann.config import preset  # noqa: E402
@@ -178,7 +178,7 @@ def test_every_worker_lost_stops_with_a_checkpoint_and_resume_works_elsewhere(tm
 
         out = tmp_path / "run"
         try:
-            with pytest.raises(WannError, match="every Dask worker is lost"):
+            with pytest.raises(InfrastructureError, match="every Dask worker is lost"):
                 Run.new(task, hp, ev, out, seed=5, reporters=[KillTheWorker()]).run()
         finally:
             ev.close()

@@ -16,7 +16,7 @@ import pytest
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 
 from tests.conftest import log_rows, random_genome
-from wann import WannError
+from wann import InfrastructureError, WannError
 from wann.evaluation import make_evaluator
 from wann.evaluation.pool import PoolEvaluator
 from wann.evaluation.serial import SerialEvaluator
@@ -125,7 +125,7 @@ def test_errors_and_a_sub_batch_that_kills_every_worker() -> None:
         # The pool is still usable afterwards.
         ok, _ = ev.evaluate(batch, np.array([1.0]), np.array([1]))
         assert np.all(ok > 0)
-        with pytest.raises(WannError, match=r"every pool worker that ran sub-batch \d+ was lost"):
+        with pytest.raises(InfrastructureError, match=r"every pool worker that ran sub-batch \d+ was lost"):
             ev.evaluate(batch, np.array([1.0]), np.array([CRASH_SEED]))
         assert len(ev.events) >= 2
         assert {(e.kind, e.detail) for e in ev.events} == {("lost", "exit code 7")}

@@ -12,3 +12,27 @@ __version__ = "0.1.0"
 
 class WannError(Exception):
     """An error caused by the user's input; the command line prints it as one line and exits 2."""
+
+
+class InfrastructureError(RuntimeError):
+    """The machinery failed, not the input (every worker lost): the command line exits 3."""
+
+
+# The Python API, imported on first use so that `wann --help` stays fast.
+_API = {
+    "evolve": "wann.api", "evaluate": "wann.api", "score": "wann.api", "RunResult": "wann.api",
+    "Search": "wann.search", "SearchState": "wann.search", "Hyperparameters": "wann.config",
+    "preset": "wann.config", "load_genome": "wann.io", "save_genome": "wann.io",
+    "get_task": "wann.tasks", "Task": "wann.tasks", "Reporter": "wann.reporters",
+    "Run": "wann.run", "make_evaluator": "wann.evaluation", "baselines": "wann.baselines",
+}
+__all__ = ["WannError", "InfrastructureError", "__version__", *_API]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _API:
+        raise AttributeError(f"module 'wann' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(_API[name])
+    return module if name == "baselines" else getattr(module, name)

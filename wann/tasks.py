@@ -6,6 +6,7 @@ task; built-in names add the paper's settings (hidden activation pool, solved th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import gymnasium as gym
@@ -99,6 +100,31 @@ def get_task(name: str) -> Task:
     if spec is None and env_id not in gym.registry:
         known = ", ".join(sorted(BUILTIN))
         raise WannError(f"unknown task {name!r}: use one of {known}, or a gymnasium id")
+    return _inspect(name, env_id, spec)
+
+
+def task_from_factory(
+    factory: Callable[[], gym.Env], name: str | None = None, max_steps: int = 1000
+) -> Task:
+    """A task from the user's own environment factory (a callable returning a gymnasium.Env),
+    with the same checks as a gymnasium id.
+
+    The factory is registered with gymnasium under `wann-user/<name>-v0` in this process
+    (episodes end after `max_steps` unless the env ends them sooner), so the serial backend
+    and forked workers can make it; spawned workers need the id registered at import.
+    """
+    if not callable(factory):
+        raise WannError(f"a task must be a name, a gymnasium id or an env factory, got {factory!r}")
+    name = name or getattr(factory, "__name__", "env").strip("<>") or "env"
+    env_id = f"wann-user/{name}-v0"
+    if env_id in gym.registry:
+        del gym.registry[env_id]
+    gym.register(id=env_id, entry_point=factory, max_episode_steps=max_steps)
+    return _inspect(name, env_id, None)
+
+
+def _inspect(name: str, env_id: str, spec: _Builtin | None) -> Task:
+    """The task's shapes and limits, read from one instance of its environment."""
     env = make_env(env_id)
     try:
         obs_space, act_space = env.observation_space, env.action_space

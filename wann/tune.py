@@ -8,12 +8,10 @@ a generation costs one evaluator call and no Python per connection.
 
 from __future__ import annotations
 
-import ctypes
 import sys
 import time
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
 from typing import TextIO
 
 import numpy as np
@@ -131,29 +129,15 @@ def sweep_shared_weight(
 # ---------------------------------------------------------------------------- CMA-ES
 @cache
 def single_thread_blas() -> None:
-    """Make an already loaded OpenBLAS single-threaded (Linux; elsewhere a no-op).
+    """Make an already loaded BLAS single-threaded, for good (threadpoolctl).
 
     CMA-ES decomposes its covariance matrix every generation; OpenBLAS threads spinning
     against numba's made that 70x slower on 2 cores. `import wann` sets OPENBLAS_NUM_THREADS
     for processes that load numpy after it; this covers those that loaded numpy first.
     """
-    try:
-        maps = Path("/proc/self/maps").read_text()
-    except OSError:
-        return
-    paths = {line.split()[-1] for line in maps.splitlines() if "openblas" in line.lower()}
-    names = ("openblas_set_num_threads", "openblas_set_num_threads64_",
-             "scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads")
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in names:
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                fn(1)
-                break
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 class WeightBatch:

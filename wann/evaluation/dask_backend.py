@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
-from wann import WannError
+from wann import InfrastructureError, WannError
 from wann.evaluation.faults import FaultEvent, KeepsEvents, record
 from wann.evaluation.pool import split
 from wann.network import NetBatch
@@ -295,8 +295,8 @@ class DaskEvaluator(KeepsEvents):
                 raise self._all_lost()
             time.sleep(POLL_S)
 
-    def _all_lost(self) -> WannError:
-        return WannError(
+    def _all_lost(self) -> InfrastructureError:
+        return InfrastructureError(
             f"every Dask worker is lost (none connected for {self.lost_after:g} s); stopping"
         )
 

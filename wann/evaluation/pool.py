@@ -25,7 +25,7 @@ import numpy as np
 from multiprocess import get_context
 from multiprocess.connection import wait
 
-from wann import WannError
+from wann import InfrastructureError, WannError
 from wann.evaluation.faults import MAX_ATTEMPTS, FaultEvent, KeepsEvents, record
 from wann.network import NetBatch
 from wann.tasks import Task
@@ -291,13 +291,13 @@ class PoolEvaluator(KeepsEvents):
         if job is not None:
             attempts[job] += 1
             if attempts[job] >= self.max_attempts:
-                raise WannError(
+                raise InfrastructureError(
                     f"every pool worker that ran sub-batch {job} was lost "
                     f"({attempts[job]} in a row, last: {detail}); stopping"
                 )
             todo.appendleft(job)
         if failed >= self.max_attempts:
-            raise WannError(
+            raise InfrastructureError(
                 f"pool workers keep dying while starting ({failed} in a row, last: {detail}); "
                 "stopping"
             )
