@@ -130,16 +130,26 @@ def score(
     seed: int = 0,
 ) -> dict:
     """`wann eval` from Python: mean, std, min, max of the return per shared weight and over
-    all of them, on `episodes` test episodes. A path is loaded with `load_genome`."""
+    all of them, on `episodes` test episodes, and with the genome's own weights where it has
+    tuned ones (baselines, tuned WANNs). A path is loaded with `load_genome`."""
     from wann.io import load_genome
+    from wann.scoring import own_weight_returns
 
     if isinstance(genome, str | Path):
         genome = load_genome(genome)
     name = task if task is not None else genome.meta.get("task")
     if name is None:
         raise WannError("the genome names no task; pass one")
-    r = evaluate([genome], name, weights, episodes, backend=backend, seed=seed)[0]
-    return {
+    t = as_task(name)
+    r = evaluate([genome], t, weights, episodes, backend=backend, seed=seed)[0]
+    result = {
         "shared_weights": [{"weight": float(w), **summary(r[i])} for i, w in enumerate(weights)],
         "all_shared_weights": summary(r),
     }
+    if genome.meta.get("weights") == "tuned":
+        ev = make_evaluator(t, backend, 1)
+        try:
+            result["own_weights"] = summary(own_weight_returns(ev, genome, test_seeds(seed, episodes)))
+        finally:
+            ev.close()
+    return result

@@ -11,7 +11,7 @@ from wann import checkpoint as ckp
 from wann.config import Hyperparameters, load_file, preset
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.layout import holds_run
-from wann.reporters import ProgressReporter
+from wann.reporters import ProgressReporter, Reporter, TensorBoard
 from wann.run import Run
 from wann.tasks import get_task
 
@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="run folder (default results/runs/<task>-<timestamp>)")
     p.add_argument("--checkpoint-every", type=int, metavar="N",
                    help="write a checkpoint every N generations (0: never; default 8)")
+    p.add_argument("--tensorboard", metavar="DIR",
+                   help="also log every numeric log column to TensorBoard in DIR "
+                   "(pip install 'wann[tensorboard]')")
     p.add_argument("--resume", metavar="RUN_DIR",
                    help="continue the run in RUN_DIR from its checkpoint")
     p.set_defaults(func=run)
@@ -95,6 +98,12 @@ def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
     return hp
 
 
+def live_reporters(args: argparse.Namespace) -> list[Reporter]:
+    """What the command shows or tracks beside the run folder: progress, TensorBoard."""
+    extra: list[Reporter] = [TensorBoard(args.tensorboard)] if args.tensorboard else []
+    return [ProgressReporter(), *extra]
+
+
 def run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         return resume(args)
@@ -110,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
     )
     try:
-        r = Run.new(task, hp, evaluator, out, args.seed or 0, [ProgressReporter()])
+        r = Run.new(task, hp, evaluator, out, args.seed or 0, live_reporters(args))
         r.run()
     finally:
         evaluator.close()
@@ -146,7 +155,7 @@ def resume(args: argparse.Namespace) -> int:
         task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
     )
     try:
-        r = Run.resume(ckpt, task, evaluator, out, [ProgressReporter()], args.generations)
+        r = Run.resume(ckpt, task, evaluator, out, live_reporters(args), args.generations)
         if r.search.generation >= r.hp.generations:
             print(f"wann: the run is complete ({r.hp.generations} generations); "
                   "pass --generations to extend it")
