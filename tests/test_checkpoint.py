@@ -28,7 +28,6 @@ from wann.cli import main
 from wann.config import preset
 from wann.evaluation import make_evaluator
 from wann.layout import LOG_COLUMNS, TIMING_COLUMNS
-from wann.progress import ProgressBar
 from wann.run import Run
 from wann.tasks import get_task
 
@@ -288,26 +287,3 @@ def test_resume_needs_a_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "holds no checkpoint" in capsys.readouterr().err
     assert main(["evolve", "--resume", str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
-
-
-class FakeTty(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_bar_live_on_a_terminal_plain_lines_otherwise() -> None:
-    plain = io.StringIO()
-    bar = ProgressBar(4, "gen", plain)
-    for i in range(1, 5):
-        bar.update(i, f"best {i}")
-    bar.close()
-    lines = plain.getvalue().splitlines()
-    assert [ln.split(" ETA")[0] for ln in lines] == [f"gen {i}/4 best {i}" for i in range(1, 5)]
-    assert "\r" not in plain.getvalue()
-    tty = FakeTty()
-    bar = ProgressBar(4, "gen", tty)
-    bar.update(2, "x")
-    bar.close()
-    out = tty.getvalue()
-    assert out.startswith("\r") and "[##########----------] gen 2/4 x ETA" in out
-    assert out.endswith("\n")

@@ -20,15 +20,18 @@ from pathlib import Path
 
 import numpy as np
 
+from wann import streams
 from wann.baselines.common import Net
 from wann.baselines.dense import train_dense
 from wann.baselines.lottery import lottery_tickets
 from wann.baselines.prune import check_sparsity, prune_and_finetune
 from wann.baselines.random_nets import random_mask_net
 from wann.baselines.signed import signed_constant, supermask
+from wann.cmaes import CMASettings
 from wann.evaluation import Evaluator
 from wann.genome import HIDDEN, Genome
 from wann.io import atomic_write, save_genome
+from wann.progress import Progress
 from wann.scoring import (
     own_weight_returns,
     random_shared_returns,
@@ -37,18 +40,10 @@ from wann.scoring import (
     summary,
     test_seeds,
 )
+from wann.streams import stream_seeds, sub_seed
+from wann.sweep import Sweep, sweep_shared_weight, weight_grid
 from wann.tasks import Task
-from wann.tune import (
-    SWEEP_TAG,
-    CMASettings,
-    Progress,
-    Sweep,
-    stream_seeds,
-    sub_seed,
-    sweep_shared_weight,
-    tune_weights,
-    weight_grid,
-)
+from wann.tune import tune_weights
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("random_weights", "random weights"),
@@ -127,13 +122,13 @@ def score_net(
     """
     g = net.genome
     test = test_seeds(seed, episodes)
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB0B]))
+    rng = streams.generator(seed, streams.RANDOM_WEIGHTS)
     scores = {
         "random_weights": summary(random_weight_returns(ev, g, test, rng)),
         "random_shared": summary(random_shared_returns(ev, g, test, rng)),
     }
     sweep = sweep_shared_weight(
-        ev, g, stream_seeds(seed, SWEEP_TAG, budget.sweep_episodes), weight_grid(budget.grid)
+        ev, g, stream_seeds(seed, streams.SWEEP, budget.sweep_episodes), weight_grid(budget.grid)
     )
     scores["tuned_shared"] = summary(shared_weight_returns(ev, g, [sweep.best_weight], test)[0])
     scores["tuned_weights"] = summary(own_weight_returns(ev, g, test))
@@ -148,7 +143,7 @@ def wann_net(
 ) -> Net:
     """The WANN row's network: the champion, with its tuned weights (tuned here if absent)."""
     sweep = sweep_shared_weight(
-        ev, genome, stream_seeds(seed, SWEEP_TAG, budget.sweep_episodes), weight_grid(budget.grid)
+        ev, genome, stream_seeds(seed, streams.SWEEP, budget.sweep_episodes), weight_grid(budget.grid)
     )
     if genome.meta.get("weights") == "tuned":
         note = "given champion and tuned weights" if search_steps is None else ""
@@ -214,13 +209,14 @@ def run_compare(
     t = time.perf_counter()
     rows = []
     dense_size = dense.trained.size
+    progress.start(len(nets), "scoring")
     for k, n in enumerate(nets):
-        progress.update(f"scoring {n.name} ({k + 1}/{len(nets)})", every_line=True,
-                        fraction=(k + 1) / len(nets))
+        progress.update(k + 1, n.name)
         rows.append(score_net(ev, n, seed, episodes, budget, None if k == 0 else dense_size))
         if out is not None:
             save_genome(n.genome, Path(out) / "genomes" / f"{slug(n.name)}.json")
     timings["scoring"] = time.perf_counter() - t
+    progress.close()
     progress.line("scored every row")
     if out is not None:
         write_outputs(Path(out), task, rows, budget, seed, episodes, timings)

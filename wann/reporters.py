@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import logging
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -22,7 +21,7 @@ from wann import layout
 from wann.config import to_toml
 from wann.evaluation.faults import FaultEvent
 from wann.io import atomic_write, genome_to_dict, save_genome
-from wann.progress import ProgressBar
+from wann.progress import Progress
 from wann.search import GenerationStats
 
 if TYPE_CHECKING:
@@ -233,20 +232,18 @@ class ProgressReporter(Reporter):
     """The search's progress: a live bar on a terminal, one line per generation otherwise."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream or sys.stderr
-        self.bar: ProgressBar | None = None
+        self.progress = Progress(stream)
 
     def start(self, run: Run) -> None:
         g0 = run.search.generation
-        self.bar = ProgressBar(run.hp.generations, "gen", self.stream, start=g0)
         verb = f"resuming at generation {g0}" if run.resumed_from is not None else "evolving"
         where = f", writing {run.out}" if run.out is not None else ""
-        print(f"wann: {verb} {run.task.name} ({run.task.env_id}), pop {run.hp.pop_size}, "
-              f"{run.hp.generations} generations{where}", file=self.stream)
+        self.progress.line(f"{verb} {run.task.name} ({run.task.env_id}), pop {run.hp.pop_size}, "
+                           f"{run.hp.generations} generations{where}")
+        self.progress.start(run.hp.generations, "gen", initial=g0)
 
     def generation(self, run: Run, stats: GenerationStats, row: dict) -> None:
-        assert self.bar is not None
-        self.bar.update(
+        self.progress.update(
             run.search.generation,
             f"best {row['best_fitness']:9.2f} median {row['median_fitness']:9.2f} "
             f"peak {row['best_peak']:9.2f} conns {row['best_connections']:4d} "
@@ -254,8 +251,7 @@ class ProgressReporter(Reporter):
         )
 
     def end(self, run: Run) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self.progress.close()
 
 
 class TensorBoard(Reporter):

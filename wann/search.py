@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from wann import species as spc
+from wann import streams
 from wann.config import Hyperparameters
 from wann.genome import Genome, InnovationRegistry, initial_genome
 from wann.ranking import rank_population, wann_objectives
@@ -77,7 +78,7 @@ class Search:
         self.hidden_acts = tuple(hidden_acts)
         self.output_act = output_act
         self.seed = int(seed)
-        self.rng = np.random.default_rng(np.random.SeedSequence([self.seed, 0x5EA2C4]))
+        self.rng = streams.generator(self.seed, streams.SEARCH)
         self.registry = InnovationRegistry(n_in, n_out)
         self.generation = 0
         self.population = [

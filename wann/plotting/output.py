@@ -64,8 +64,9 @@ def compute_sweep(
     Same grid, episodes and seeds as `wann tune --sweep-only`, so either makes the same file.
     """
     from wann.evaluation import make_evaluator
+    from wann.streams import SWEEP, stream_seeds
+    from wann.sweep import sweep_shared_weight, weight_grid
     from wann.tasks import check_task_fits, get_task
-    from wann.tune import SWEEP_TAG, stream_seeds, sweep_shared_weight, weight_grid
 
     if run.champion is None:
         raise WannError(f"{str(run.path)!r} holds no champion.json to sweep")
@@ -76,7 +77,7 @@ def compute_sweep(
     ev = make_evaluator(task, backend, workers)
     try:
         sweep = sweep_shared_weight(
-            ev, run.champion, stream_seeds(seed, SWEEP_TAG, episodes), weight_grid(grid)
+            ev, run.champion, stream_seeds(seed, SWEEP, episodes), weight_grid(grid)
         )
     finally:
         ev.close()
