@@ -14,7 +14,8 @@ import io
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,11 +23,8 @@ import numpy as np
 
 from wann import streams
 from wann.baselines.common import Net
-from wann.baselines.dense import train_dense
-from wann.baselines.lottery import lottery_tickets
-from wann.baselines.prune import check_sparsity, prune_and_finetune
-from wann.baselines.random_nets import random_mask_net
-from wann.baselines.signed import signed_constant, supermask
+from wann.baselines.families import STANDARD, Baseline, Context
+from wann.baselines.prune import check_sparsity
 from wann.cmaes import CMASettings
 from wann.evaluation import Evaluator
 from wann.genome import HIDDEN, Genome
@@ -157,6 +155,21 @@ def wann_net(
     return Net("WANN", res.genome, search_steps + steps)
 
 
+class _Timer:
+    """`with timer(name):` adds the block's wall-clock seconds to timings[name]."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = time.perf_counter() - t
+
+
 def run_compare(
     ev: Evaluator,
     task: Task,
@@ -169,54 +182,31 @@ def run_compare(
     episodes: int = 100,
     out: Path | None = None,
     progress: Progress | None = None,
+    baselines: Sequence[Baseline] = STANDARD,
 ) -> list[Row]:
-    """Build every row's network and score it; save each network under out/genomes/."""
+    """Build every row's network (the WANN, then each baseline family in order) and score it;
+    save each network under out/genomes/. Each family is timed alike."""
     progress = progress or Progress(quiet=True)
     sparsities = sorted({check_sparsity(s) for s in sparsities})
+    ctx = Context(ev, task, layer_sizes, sparsities, budget.dense, budget.retrain,
+                  budget.finetune, seed, progress)
     timings: dict[str, float] = {}
-    t = time.perf_counter()
-    nets: list[Net] = [wann_net(ev, task, wann, wann_steps, budget, seed, progress)]
-    timings["wann"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    progress.line(f"training the dense {'-'.join(map(str, layer_sizes))} network")
-    dense = train_dense(ev, task, layer_sizes, budget.dense, sub_seed(seed, 1), progress)
-    nets.append(dense.net)
-    timings["dense"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    for i, s in enumerate(sparsities):
-        progress.line(f"pruning to {s:.0%} and fine-tuning")
-        nets.append(prune_and_finetune(ev, dense, s, budget.finetune, sub_seed(seed, 2, i),
-                                       task.max_steps, progress))
-    timings["pruned"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    progress.line("lottery tickets: iterative pruning with rewinding")
-    nets += lottery_tickets(ev, dense, sparsities, budget.retrain, sub_seed(seed, 3),
-                            task.max_steps, progress=progress)
-    timings["lottery"] = time.perf_counter() - t
-
-    nets += [signed_constant(dense, s) for s in sparsities]
-    nets += [supermask(dense, s) for s in sparsities]
-    t = time.perf_counter()
-    for i, s in enumerate(sparsities):
-        progress.line(f"random mask at {s:.0%}")
-        nets.append(random_mask_net(ev, dense, s, budget.retrain, sub_seed(seed, 4, i),
-                                    task.max_steps, progress))
-    timings["random_mask"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    rows = []
-    dense_size = dense.trained.size
-    progress.start(len(nets), "scoring")
-    for k, n in enumerate(nets):
-        progress.update(k + 1, n.name)
-        rows.append(score_net(ev, n, seed, episodes, budget, None if k == 0 else dense_size))
-        if out is not None:
-            save_genome(n.genome, Path(out) / "genomes" / f"{slug(n.name)}.json")
-    timings["scoring"] = time.perf_counter() - t
-    progress.close()
+    timer = _Timer(timings)
+    with timer("wann"):
+        nets = [wann_net(ev, task, wann, wann_steps, budget, seed, progress)]
+    for b in baselines:
+        with timer(b.name):
+            nets += b.build(ctx)
+    dense_size = None if ctx.dense is None else ctx.dense.trained.size
+    rows: list[Row] = []
+    with timer("scoring"):
+        progress.start(len(nets), "scoring")
+        for k, n in enumerate(nets):
+            progress.update(k + 1, n.name)
+            rows.append(score_net(ev, n, seed, episodes, budget, dense_size if k else None))
+            if out is not None:
+                save_genome(n.genome, Path(out) / "genomes" / f"{slug(n.name)}.json")
+        progress.close()
     progress.line("scored every row")
     if out is not None:
         write_outputs(Path(out), task, rows, budget, seed, episodes, timings)
