@@ -135,9 +135,9 @@ def test_errors_and_a_sub_batch_that_kills_every_worker() -> None:
 
 def test_bad_timeouts_are_one_clear_error() -> None:
     task = get_task("swingup")
-    with pytest.raises(WannError, match="--timeout must be a positive number"):
+    with pytest.raises(WannError, match="timeout must be a positive number"):
         make_evaluator(task, "pool", 2, timeout=0)
-    with pytest.raises(WannError, match="--timeout applies to the pool and dask backends"):
+    with pytest.raises(WannError, match="timeout applies to the pool and dask backends"):
         make_evaluator(task, "serial", timeout=5)
 
 

@@ -9,9 +9,31 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 __version__ = "0.1.0"
 
+import re  # noqa: E402  (after the BLAS setting above)
+
+_PARAM = re.compile(r"\{([a-z_]+)\}")
+
 
 class WannError(Exception):
-    """An error caused by the user's input; the command line prints it as one line and exits 2."""
+    """An error caused by the user's input; the command line prints it as one line and exits 2.
+
+    A message names the library's parameters as `{name}`: Python shows `name`, the command
+    line shows its flag (`cli_message`), so library code never names a flag itself.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.template = message
+
+    def __str__(self) -> str:
+        return _PARAM.sub(lambda m: m.group(1), self.template)
+
+    def cli_message(self, flags: dict[str, str] | None = None) -> str:
+        """The message with each `{name}` as its flag (default --name, underscores as dashes)."""
+        flags = flags or {}
+        return _PARAM.sub(
+            lambda m: flags.get(m.group(1), "--" + m.group(1).replace("_", "-")), self.template
+        )
 
 
 class InfrastructureError(RuntimeError):

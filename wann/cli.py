@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return int(args.func(args) or 0)
     except WannError as exc:
-        print(f"wann: error: {exc}", file=sys.stderr)
+        print(f"wann: error: {exc.cli_message()}", file=sys.stderr)
         return 2
     except InfrastructureError as exc:
         print(f"wann: infrastructure failure (not your input): {exc}; "

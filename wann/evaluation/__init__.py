@@ -53,11 +53,11 @@ def make_evaluator(
     if backend not in BACKENDS:
         raise WannError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
     if workers is not None and workers < 1:
-        raise WannError(f"--workers must be at least 1, got {workers}")
+        raise WannError(f"{{workers}} must be at least 1, got {workers}")
     if timeout is not None and not timeout > 0:
-        raise WannError(f"--timeout must be a positive number of seconds, got {timeout:g}")
+        raise WannError(f"{{timeout}} must be a positive number of seconds, got {timeout:g}")
     if scheduler is not None and backend not in ("auto", "dask"):
-        raise WannError(f"--scheduler needs --backend dask (got --backend {backend})")
+        raise WannError(f"{{scheduler}} needs {{backend}} dask (got {{backend}} {backend})")
     if backend == "auto" and scheduler is not None:
         backend = "dask"
     if backend == "dask":
@@ -74,7 +74,7 @@ def make_evaluator(
             "pool" if workers > 1 else "serial"
         )
     if timeout is not None and backend != "pool":
-        raise WannError(f"--timeout applies to the pool and dask backends, not {backend!r}")
+        raise WannError(f"{{timeout}} applies to the pool and dask backends, not {backend!r}")
     if backend == "compiled":
         from wann.evaluation.compiled import CompiledEvaluator
 

@@ -112,7 +112,7 @@ class CompiledEvaluator(NoFaults):
         twin = twin_for(task.env_id)
         if twin is None:
             raise WannError(
-                f"task {task.name!r} has no compiled twin: use --backend pool or serial"
+                f"task {task.name!r} has no compiled twin: use {{backend}} pool or serial"
             )
         self.task = task
         self.twin = twin

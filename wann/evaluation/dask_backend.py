@@ -150,7 +150,7 @@ class DaskEvaluator(KeepsEvents):
         lost_after: float | None = None,
     ) -> None:
         if timeout is not None and not timeout > 0:
-            raise WannError(f"--timeout must be positive, got {timeout:g}")
+            raise WannError(f"{{timeout}} must be positive, got {timeout:g}")
         self.task = task
         self.timeout = timeout
         self.lost_after = LOST_AFTER_S if lost_after is None else lost_after

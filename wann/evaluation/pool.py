@@ -123,7 +123,7 @@ class PoolEvaluator(KeepsEvents):
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         if timeout is not None and not timeout > 0:
-            raise WannError(f"--timeout must be positive, got {timeout:g}")
+            raise WannError(f"{{timeout}} must be positive, got {timeout:g}")
         self.task = task
         self.workers = workers
         self.timeout = timeout

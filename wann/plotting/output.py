@@ -32,7 +32,7 @@ def check_out_dir(out: Path) -> Path:
         raise WannError(f"cannot write figures to {str(out)!r}: {str(p)!r} is a file")
     if not os.access(p, os.W_OK):
         raise WannError(f"cannot write figures to {str(out)!r}: permission denied "
-                        "(choose another folder with --out)")
+                        "(choose another folder with {out})")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
