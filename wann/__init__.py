@@ -1,6 +1,7 @@
 """wann: search for weight agnostic neural networks (Gaier & Ha, 2019)."""
 
 import os
+import re
 
 # Single-threaded BLAS (read when numpy loads, so set before it is imported): OpenBLAS threads
 # spin against numba's, which made CMA-ES's 71 x 71 eigendecomposition take 70 ms instead of
@@ -8,8 +9,6 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 __version__ = "0.1.0"
-
-import re  # noqa: E402  (after the BLAS setting above)
 
 _PARAM = re.compile(r"\{([a-z_]+)\}")
 
