@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from wann import WannError, streams
+from wann import WannError, layout, streams
 from wann.cmaes import CMASettings, history_csv
 from wann.commands import task_and_genome
 from wann.evaluation import BACKENDS, make_evaluator
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             "sweep_train_mean": float(sweep.mean[sweep.best_index]),
             "tuned_shared_weight": summary(best),
         }
-        atomic_write(out / "sweep.csv", sweep.to_csv())
+        atomic_write(out / layout.SWEEP, sweep.to_csv())
         if settings is not None:
             progress.line(f"CMA-ES on {genome.n_enabled} weights: {settings.generations} "
                           f"generations of {settings.popsize} x {settings.rollouts} rollouts")
