@@ -72,3 +72,23 @@ def test_tensorboard_reporter_writes_scalars(tmp_path: Path) -> None:
     assert files and files[0].stat().st_size > 0
     with open(out / "log.csv") as f:
         assert len(list(csv.DictReader(f))) == 2
+
+
+def test_reporters_see_every_hook_and_the_error_that_stopped_the_run() -> None:
+    calls: list[str] = []
+
+    class Recorder(wann.Reporter):
+        def start(self, run: wann.Run) -> None:
+            calls.append("start")
+
+        def generation(self, run: wann.Run, stats: object, row: dict) -> None:
+            calls.append(f"gen {row['generation']}")
+            if row["generation"] == 1:
+                raise KeyboardInterrupt
+
+        def end(self, run: wann.Run) -> None:
+            calls.append(f"end {type(run.error).__name__}")
+
+    with pytest.raises(KeyboardInterrupt):
+        wann.evolve("swingup", SETTINGS, seed=3, reporters=[Recorder()])
+    assert calls == ["start", "gen 0", "gen 1", "end KeyboardInterrupt"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -93,8 +93,6 @@ class Run:
                     f"{ckpt.generation}"
                 )
             hp = hp.replace(generations=generations)
-        from dataclasses import replace
-
         search = Search.from_state(replace(ckpt.search, hp=hp))
         out = None if out is None else Path(out)
         return cls(task, hp, evaluator, out, ckpt.seed, search, _with_folder(reporters, out, hp),
