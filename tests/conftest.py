@@ -15,8 +15,8 @@ from wann.config import reference_dir
 from wann.evaluation import make_evaluator
 from wann.evaluation.serial import SerialEvaluator
 from wann.genome import Genome, InnovationRegistry, initial_genome
+from wann.layout import TIMING_COLUMNS
 from wann.network import compile_population
-from wann.run import TIMING_COLUMNS
 from wann.tasks import get_task
 from wann.variation import mutate
 

@@ -27,7 +27,8 @@ from wann import checkpoint as ckp
 from wann.cli import main
 from wann.config import preset
 from wann.evaluation import make_evaluator
-from wann.run import LOG_COLUMNS, TIMING_COLUMNS, ProgressBar, Run
+from wann.layout import LOG_COLUMNS, TIMING_COLUMNS
+from wann.run import Run
 from wann.tasks import get_task
 
 GENS = 32
@@ -38,8 +39,8 @@ PAUSE_AT = 6  # the generation a child stops before, between the checkpoints of 
 # A child that turns SIGINT into KeyboardInterrupt even where the parent shell ignores it, and
 # that stops at a chosen point, after saying so in a marker file: the test signals it there, so
 # where the signal lands does not depend on timing. The points: "ask", before asking for
-# generation PAUSE_AT; "log", just after log.csv got generation PAUSE_AT's row (the generation
-# is logged but not yet complete: the window where a signal used to race the checkpoint).
+# generation PAUSE_AT; "log", just after log.csv got generation PAUSE_AT's row (the window
+# where a signal used to race the checkpoint).
 CHILD = """
 import os, signal, sys, time
 signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -166,16 +167,15 @@ def test_ctrl_c_writes_the_last_generation_and_resumes(interrupted: dict) -> Non
     assert_same_run(ref, stopped)
 
 
-def test_ctrl_c_after_a_logged_row_keeps_the_last_complete_generation(interrupted: dict) -> None:
-    """Interrupted after generation PAUSE_AT's log row was written but before that generation
-    was complete: the checkpoint holds generation PAUSE_AT (complete), and resuming re-runs
-    the logged generation to the same numbers."""
+def test_ctrl_c_just_after_a_logged_row_keeps_that_generation(interrupted: dict) -> None:
+    """Interrupted just after log.csv got generation PAUSE_AT's row (the window that used to
+    race the checkpoint): a generation the log shows is complete, and in the checkpoint."""
     stopped, ref = interrupted["mid"], interrupted["reference"]
     rc, err = interrupted["results"]["mid"]
     assert rc == 130, err
     ck = ckp.load(ckp.path_in(stopped))
-    assert n_log_rows(stopped) == PAUSE_AT + 1 and ck.generation == PAUSE_AT
-    assert strip_timing(ck.rows) == log_rows(ref / "log.csv")[:PAUSE_AT]
+    assert ck.generation == n_log_rows(stopped) == PAUSE_AT + 1
+    assert strip_timing(ck.rows) == log_rows(ref / "log.csv")[: PAUSE_AT + 1]
     assert main(["evolve", "--resume", str(stopped)]) == 0
     assert_same_run(ref, stopped)
 
@@ -211,6 +211,9 @@ class FailingEvaluator:
         self.calls += 1
         return self.inner.evaluate(batch, weights, seeds)
 
+    def drain_events(self) -> list:
+        return self.inner.drain_events()
+
     def close(self) -> None:
         self.inner.close()
 
@@ -240,7 +243,7 @@ def test_round_trip_is_exact(small_ckpt: bytes) -> None:
     ck = ckp.decode(small_ckpt)
     assert ckp.encode(ck) == small_ckpt
     assert ck.task == "swingup" and ck.seed == 5 and ck.generation == GENS
-    assert all(isinstance(g.node_act, np.ndarray) for g in ck.search["population"])
+    assert all(isinstance(g.node_act, np.ndarray) for g in ck.search.population)
 
 
 @pytest.mark.parametrize("damage, message", [
@@ -321,26 +324,3 @@ def test_resume_needs_a_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "holds no checkpoint" in capsys.readouterr().err
     assert main(["evolve", "--resume", str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
-
-
-class FakeTty(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_bar_live_on_a_terminal_plain_lines_otherwise() -> None:
-    plain = io.StringIO()
-    bar = ProgressBar(4, "gen", plain)
-    for i in range(1, 5):
-        bar.update(i, f"best {i}")
-    bar.close()
-    lines = plain.getvalue().splitlines()
-    assert [ln.split(" ETA")[0] for ln in lines] == [f"gen {i}/4 best {i}" for i in range(1, 5)]
-    assert "\r" not in plain.getvalue()
-    tty = FakeTty()
-    bar = ProgressBar(4, "gen", tty)
-    bar.update(2, "x")
-    bar.close()
-    out = tty.getvalue()
-    assert out.startswith("\r") and "[##########----------] gen 2/4 x ETA" in out
-    assert out.endswith("\n")

@@ -8,11 +8,11 @@ import pytest
 
 from wann.baselines.common import Net
 from wann.cli import main
+from wann.cmaes import CMASettings
 from wann.commands.compare import fresh_search
 from wann.compare import COLUMNS, PAPER, QUICK, Budget, csv_table, dag_capacity, run_compare, score_net
 from wann.genome import from_dense
 from wann.io import load_genome, save_genome
-from wann.tune import CMASettings
 
 TINY_CMA = CMASettings(generations=1, popsize=4, rollouts=1, check_every=1, check_episodes=1)
 TINY = Budget(TINY_CMA, TINY_CMA, TINY_CMA, TINY_CMA, grid=5, sweep_episodes=1,

@@ -27,7 +27,7 @@ from distributed import Client, LocalCluster  # noqa: E402
 
 from tests.conftest import log_rows, random_genome  # noqa: E402
 from tests.gates import Gate, SignalHeldWorker  # noqa: E402
-from wann import WannError  # noqa: E402
+from wann import InfrastructureError  # noqa: E402
 from wann import checkpoint as ckp  # noqa: E402
 from wann.cli import main  # noqa: E402
 from wann.config import preset  # noqa: E402
@@ -35,6 +35,7 @@ from wann.evaluation import dask_backend  # noqa: E402
 from wann.evaluation.dask_backend import DaskEvaluator  # noqa: E402
 from wann.evaluation.serial import SerialEvaluator  # noqa: E402
 from wann.network import compile_population  # noqa: E402
+from wann.reporters import Reporter  # noqa: E402
 from wann.run import Run  # noqa: E402
 from wann.tasks import get_task  # noqa: E402
 
@@ -181,17 +182,14 @@ def test_every_worker_lost_stops_with_a_checkpoint_and_resume_works_elsewhere(tm
             time.sleep(0.1)
         ev = DaskEvaluator(task, scheduler=str(sched_file), connect_timeout=30, lost_after=2)
 
-        class KillTheWorker:
-            def start(self, run: Run) -> None: ...
-            def end(self, run: Run) -> None: ...
-
+        class KillTheWorker(Reporter):
             def generation(self, run: Run, stats: object, row: dict) -> None:
                 worker.kill()
                 worker.wait()
 
         out = tmp_path / "run"
         try:
-            with pytest.raises(WannError, match="every Dask worker is lost"):
+            with pytest.raises(InfrastructureError, match="every Dask worker is lost"):
                 Run.new(task, hp, ev, out, seed=5, reporters=[KillTheWorker()]).run()
         finally:
             ev.close()

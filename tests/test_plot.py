@@ -29,8 +29,9 @@ from wann.plotting import (
 )
 from wann.plotting.network import ABBREV, NODE_R_IN
 from wann.run import Run
+from wann.streams import SWEEP, stream_seeds
+from wann.sweep import sweep_shared_weight, weight_grid
 from wann.tasks import get_task
-from wann.tune import SWEEP_TAG, stream_seeds, sweep_shared_weight, weight_grid
 
 SWINGUP_LABELS = ["x", "x_dot", "cos θ", "sin θ", "θ_dot", "bias", "force"]
 
@@ -177,7 +178,7 @@ def test_sweep_figure_equals_sweep_csv(runs: dict[str, Path], tmp_path: Path) ->
     path = compute_sweep(run, grid=9, episodes=2, seed=1)
     task = get_task("swingup")
     ev = make_evaluator(task, "compiled")
-    want = sweep_shared_weight(ev, run.champion, stream_seeds(1, SWEEP_TAG, 2), weight_grid(9))
+    want = sweep_shared_weight(ev, run.champion, stream_seeds(1, SWEEP, 2), weight_grid(9))
     ev.close()
     w, m = csv_column(path, "weight"), csv_column(path, "mean")
     np.testing.assert_allclose(w, np.linspace(-2, 2, 9))

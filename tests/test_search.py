@@ -6,7 +6,8 @@ import numpy as np
 from tests.conftest import log_rows
 from wann.config import preset
 from wann.evaluation import make_evaluator
-from wann.run import LOG_COLUMNS, TIMING_COLUMNS, Run
+from wann.layout import LOG_COLUMNS, TIMING_COLUMNS
+from wann.run import Run
 from wann.search import Search
 from wann.tasks import get_task
 

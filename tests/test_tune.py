@@ -8,23 +8,16 @@ import pytest
 
 from tests.conftest import random_genome
 from wann.cli import main
+from wann.cmaes import CMASettings, WeightBatch, cma_es
 from wann.evaluation import make_evaluator
 from wann.genome import from_dense
 from wann.io import load_genome, save_genome
 from wann.network import compile_genome
 from wann.scoring import shared_weight_returns
+from wann.streams import CHECK, stream_seeds
+from wann.sweep import Sweep, sweep_shared_weight, weight_grid
 from wann.tasks import get_task
-from wann.tune import (
-    CHECK_TAG,
-    CMASettings,
-    Sweep,
-    WeightBatch,
-    cma_es,
-    stream_seeds,
-    sweep_shared_weight,
-    tune_weights,
-    weight_grid,
-)
+from wann.tune import tune_weights
 
 TINY = CMASettings(generations=3, popsize=6, rollouts=1, check_every=2, check_episodes=2)
 
@@ -85,7 +78,7 @@ def test_cma_is_deterministic_and_never_worse_than_its_start(ev) -> None:
     b = cma_es(ev, g, g.conn_weight.copy(), TINY, seed=5)
     np.testing.assert_array_equal(a.genome.conn_weight, b.genome.conn_weight)
     assert [h["best"] for h in a.history] == [h["best"] for h in b.history]
-    check = stream_seeds(5, CHECK_TAG, TINY.check_episodes)
+    check = stream_seeds(5, CHECK, TINY.check_episodes)
     r, _ = ev.evaluate(compile_genome(g, use_weights=True), np.ones(1), check)
     assert a.check_score >= r.mean()
     assert a.rollouts == 3 * 6 * 1 + 3 * 2  # candidates, plus the start and two checks
@@ -97,7 +90,7 @@ def test_tuning_starts_from_the_shared_weight(ev, ref) -> None:
     g = load_genome(ref / "champions" / "swing.out", "swingup", 5, 1)
     res = tune_weights(ev, g, -1.0, TINY, seed=1)
     assert res.genome.meta["weights"] == "tuned" and res.genome.meta["shared_weight"] == -1.0
-    check = stream_seeds(1, CHECK_TAG, TINY.check_episodes)
+    check = stream_seeds(1, CHECK, TINY.check_episodes)
     start = shared_weight_returns(ev, g, [-1.0], check).mean()
     assert res.check_score >= start
     if res.check_generation == 0:  # kept the start: every weight is the shared weight

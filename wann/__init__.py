@@ -1,6 +1,7 @@
 """wann: search for weight agnostic neural networks (Gaier & Ha, 2019)."""
 
 import os
+import re
 
 # Single-threaded BLAS (read when numpy loads, so set before it is imported): OpenBLAS threads
 # spin against numba's, which made CMA-ES's 71 x 71 eigendecomposition take 70 ms instead of
@@ -9,6 +10,51 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 __version__ = "0.1.0"
 
+_PARAM = re.compile(r"\{([a-z_]+)\}")
+
 
 class WannError(Exception):
-    """An error caused by the user's input; the command line prints it as one line and exits 2."""
+    """An error caused by the user's input; the command line prints it as one line and exits 2.
+
+    A message names the library's parameters as `{name}`: Python shows `name`, the command
+    line shows its flag (`cli_message`), so library code never names a flag itself.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.template = message
+
+    def __str__(self) -> str:
+        return _PARAM.sub(lambda m: m.group(1), self.template)
+
+    def cli_message(self, flags: dict[str, str] | None = None) -> str:
+        """The message with each `{name}` as its flag (default --name, underscores as dashes)."""
+        flags = flags or {}
+        return _PARAM.sub(
+            lambda m: flags.get(m.group(1), "--" + m.group(1).replace("_", "-")), self.template
+        )
+
+
+class InfrastructureError(RuntimeError):
+    """The machinery failed, not the input (every worker lost): the command line exits 3."""
+
+
+# The Python API, imported on first use so that `wann --help` stays fast.
+_API = {
+    "evolve": "wann.api", "evaluate": "wann.api", "score": "wann.api", "RunResult": "wann.api",
+    "Search": "wann.search", "SearchState": "wann.search", "Hyperparameters": "wann.config",
+    "preset": "wann.config", "load_genome": "wann.io", "save_genome": "wann.io",
+    "get_task": "wann.tasks", "task_from_factory": "wann.tasks", "Task": "wann.tasks",
+    "Reporter": "wann.reporters",
+    "Run": "wann.run", "make_evaluator": "wann.evaluation", "baselines": "wann.baselines",
+}
+__all__ = ["WannError", "InfrastructureError", "__version__", *_API]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _API:
+        raise AttributeError(f"module 'wann' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(_API[name])
+    return module if name == "baselines" else getattr(module, name)

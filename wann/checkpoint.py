@@ -14,7 +14,7 @@ import gzip
 import hashlib
 import json
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,14 @@ import numpy as np
 
 from wann import WannError
 from wann.config import Hyperparameters, from_dict
-from wann.genome import Genome
 from wann.io import atomic_write, genome_from_dict, genome_to_dict
+from wann.layout import CHECKPOINT as FILENAME
+from wann.search import SearchState
 
 FORMAT = "wann-checkpoint"
+# Version 1 since checkpoints began: the body's JSON is the same whether the search state was
+# a dict (before) or SearchState (now), so older files load unchanged.
 VERSION = 1
-FILENAME = "checkpoint.ckpt"
 MAX_HEADER = 4096
 
 
@@ -38,12 +40,12 @@ class Checkpoint:
     task: str
     seed: int
     hp: Hyperparameters
-    search: dict  # Search.state()
+    search: SearchState
     rows: list[dict]
 
     @property
     def generation(self) -> int:
-        return int(self.search["generation"])
+        return int(self.search.generation)
 
 
 def path_in(run_dir: str | Path) -> Path:
@@ -62,22 +64,47 @@ def _plain(o: Any) -> Any:
     raise TypeError(f"cannot store {type(o).__name__} in a checkpoint")
 
 
-def _genome_or_none(g: Genome | None) -> dict | None:
-    return None if g is None else genome_to_dict(g)
+# How SearchState's fields that are not plain JSON are written and read; the rest are plain.
+_ENCODE = {
+    "hp": asdict,
+    "population": lambda gs: [genome_to_dict(g) for g in gs],
+    "best_ever": lambda g: None if g is None else genome_to_dict(g),
+    "species_reps": lambda gs: [genome_to_dict(g) for g in gs],
+}
+
+
+def _decoders(source: str) -> dict[str, Any]:
+    return {
+        "hp": lambda d: from_dict(d, source=source),
+        "hidden_acts": tuple,
+        "population": lambda ds: [genome_from_dict(d, source) for d in ds],
+        "best_ever": lambda d: None if d is None else genome_from_dict(d, source),
+        "species_reps": lambda ds: [genome_from_dict(d, source) for d in ds],
+    }
+
+
+def encode_state(st: SearchState) -> dict[str, Any]:
+    """The search state as JSON-ready data, in SearchState's field order."""
+    return {
+        f.name: _ENCODE.get(f.name, lambda v: v)(getattr(st, f.name)) for f in fields(SearchState)
+    }
+
+
+def decode_state(d: dict[str, Any], source: str = "checkpoint") -> SearchState:
+    """SearchState from `encode_state`'s data (a missing field raises KeyError)."""
+    dec = _decoders(source)
+    return SearchState(**{
+        f.name: dec.get(f.name, lambda v: v)(d[f.name]) for f in fields(SearchState)
+    })
 
 
 def encode(ckpt: Checkpoint) -> bytes:
     """The checkpoint file's bytes: header line, then the gzip-compressed JSON body."""
-    st = dict(ckpt.search)
-    st["hp"] = asdict(st["hp"])
-    st["population"] = [genome_to_dict(g) for g in st["population"]]
-    st["best_ever"] = _genome_or_none(st["best_ever"])
-    st["species_reps"] = [genome_to_dict(g) for g in st["species_reps"]]
     payload = {
         "task": ckpt.task,
         "seed": int(ckpt.seed),
         "hp": asdict(ckpt.hp),
-        "search": st,
+        "search": encode_state(ckpt.search),
         "rows": ckpt.rows,
     }
     text = json.dumps(payload, default=_plain, separators=(",", ":"))
@@ -117,14 +144,7 @@ def decode(data: bytes, source: str = "checkpoint") -> Checkpoint:
     _, body = _header(data, source)
     try:
         payload = json.loads(gzip.decompress(body))
-        st = payload["search"]
-        st["hp"] = from_dict(st["hp"], source=source)
-        st["population"] = [genome_from_dict(d, source) for d in st["population"]]
-        st["best_ever"] = None if st["best_ever"] is None else genome_from_dict(
-            st["best_ever"], source
-        )
-        st["species_reps"] = [genome_from_dict(d, source) for d in st["species_reps"]]
-        st["hidden_acts"] = tuple(st["hidden_acts"])
+        st = decode_state(payload["search"], source)
         ckpt = Checkpoint(
             task=str(payload["task"]),
             seed=int(payload["seed"]),
@@ -132,7 +152,7 @@ def decode(data: bytes, source: str = "checkpoint") -> Checkpoint:
             search=st,
             rows=list(payload["rows"]),
         )
-        if len(ckpt.rows) != ckpt.generation or len(st["population"]) != ckpt.hp.pop_size:
+        if len(ckpt.rows) != ckpt.generation or len(st.population) != ckpt.hp.pop_size:
             raise ValueError("its log rows or population do not match its generation")
     except WannError:
         raise

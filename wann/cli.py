@@ -1,7 +1,8 @@
 """The `wann` command: one entry point, subcommands discovered in wann.commands.
 
-User errors (WannError) print one line on stderr and exit 2; Ctrl-C exits 130 and SIGTERM
-143, after the subcommand has saved what it can. No traceback reaches the user for bad input.
+User errors (WannError) print one line on stderr and exit 2; an infrastructure fault
+(InfrastructureError: every worker lost) exits 3; Ctrl-C exits 130 and SIGTERM 143, after the
+subcommand has saved what it can. No traceback reaches the user for bad input.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import threading
 import warnings
 
-from wann import WannError, __version__
+from wann import InfrastructureError, WannError, __version__
 
 EPILOG = """examples:
   wann evolve --task swingup --generations 20
@@ -80,8 +81,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return int(args.func(args) or 0)
     except WannError as exc:
-        print(f"wann: error: {exc}", file=sys.stderr)
+        print(f"wann: error: {exc.cli_message()}", file=sys.stderr)
         return 2
+    except InfrastructureError as exc:
+        print(f"wann: infrastructure failure (not your input): {exc}; "
+              "a checkpointed run continues with --resume", file=sys.stderr)
+        return 3
     except Terminated:
         print("wann: terminated", file=sys.stderr)
         return 143

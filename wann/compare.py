@@ -14,21 +14,22 @@ import io
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from wann import streams
 from wann.baselines.common import Net
-from wann.baselines.dense import train_dense
-from wann.baselines.lottery import lottery_tickets
-from wann.baselines.prune import check_sparsity, prune_and_finetune
-from wann.baselines.random_nets import random_mask_net
-from wann.baselines.signed import signed_constant, supermask
+from wann.baselines.families import STANDARD, Baseline, Context
+from wann.baselines.prune import check_sparsity
+from wann.cmaes import CMASettings
 from wann.evaluation import Evaluator
 from wann.genome import HIDDEN, Genome
 from wann.io import atomic_write, save_genome
+from wann.progress import Progress
 from wann.scoring import (
     own_weight_returns,
     random_shared_returns,
@@ -37,18 +38,10 @@ from wann.scoring import (
     summary,
     test_seeds,
 )
+from wann.streams import stream_seeds, sub_seed
+from wann.sweep import Sweep, sweep_shared_weight, weight_grid
 from wann.tasks import Task
-from wann.tune import (
-    SWEEP_TAG,
-    CMASettings,
-    Progress,
-    Sweep,
-    stream_seeds,
-    sub_seed,
-    sweep_shared_weight,
-    tune_weights,
-    weight_grid,
-)
+from wann.tune import tune_weights
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("random_weights", "random weights"),
@@ -127,13 +120,13 @@ def score_net(
     """
     g = net.genome
     test = test_seeds(seed, episodes)
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB0B]))
+    rng = streams.generator(seed, streams.RANDOM_WEIGHTS)
     scores = {
         "random_weights": summary(random_weight_returns(ev, g, test, rng)),
         "random_shared": summary(random_shared_returns(ev, g, test, rng)),
     }
     sweep = sweep_shared_weight(
-        ev, g, stream_seeds(seed, SWEEP_TAG, budget.sweep_episodes), weight_grid(budget.grid)
+        ev, g, stream_seeds(seed, streams.SWEEP, budget.sweep_episodes), weight_grid(budget.grid)
     )
     scores["tuned_shared"] = summary(shared_weight_returns(ev, g, [sweep.best_weight], test)[0])
     scores["tuned_weights"] = summary(own_weight_returns(ev, g, test))
@@ -148,7 +141,7 @@ def wann_net(
 ) -> Net:
     """The WANN row's network: the champion, with its tuned weights (tuned here if absent)."""
     sweep = sweep_shared_weight(
-        ev, genome, stream_seeds(seed, SWEEP_TAG, budget.sweep_episodes), weight_grid(budget.grid)
+        ev, genome, stream_seeds(seed, streams.SWEEP, budget.sweep_episodes), weight_grid(budget.grid)
     )
     if genome.meta.get("weights") == "tuned":
         note = "given champion and tuned weights" if search_steps is None else ""
@@ -160,6 +153,21 @@ def wann_net(
     if search_steps is None:
         return Net("WANN", res.genome, steps, note="given champion; steps of tuning only")
     return Net("WANN", res.genome, search_steps + steps)
+
+
+class _Timer:
+    """`with timer(name):` adds the block's wall-clock seconds to timings[name]."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = time.perf_counter() - t
 
 
 def run_compare(
@@ -174,53 +182,31 @@ def run_compare(
     episodes: int = 100,
     out: Path | None = None,
     progress: Progress | None = None,
+    baselines: Sequence[Baseline] = STANDARD,
 ) -> list[Row]:
-    """Build every row's network and score it; save each network under out/genomes/."""
+    """Build every row's network (the WANN, then each baseline family in order) and score it;
+    save each network under out/genomes/. Each family is timed alike."""
     progress = progress or Progress(quiet=True)
     sparsities = sorted({check_sparsity(s) for s in sparsities})
+    ctx = Context(ev, task, layer_sizes, sparsities, budget.dense, budget.retrain,
+                  budget.finetune, seed, progress)
     timings: dict[str, float] = {}
-    t = time.perf_counter()
-    nets: list[Net] = [wann_net(ev, task, wann, wann_steps, budget, seed, progress)]
-    timings["wann"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    progress.line(f"training the dense {'-'.join(map(str, layer_sizes))} network")
-    dense = train_dense(ev, task, layer_sizes, budget.dense, sub_seed(seed, 1), progress)
-    nets.append(dense.net)
-    timings["dense"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    for i, s in enumerate(sparsities):
-        progress.line(f"pruning to {s:.0%} and fine-tuning")
-        nets.append(prune_and_finetune(ev, dense, s, budget.finetune, sub_seed(seed, 2, i),
-                                       task.max_steps, progress))
-    timings["pruned"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    progress.line("lottery tickets: iterative pruning with rewinding")
-    nets += lottery_tickets(ev, dense, sparsities, budget.retrain, sub_seed(seed, 3),
-                            task.max_steps, progress=progress)
-    timings["lottery"] = time.perf_counter() - t
-
-    nets += [signed_constant(dense, s) for s in sparsities]
-    nets += [supermask(dense, s) for s in sparsities]
-    t = time.perf_counter()
-    for i, s in enumerate(sparsities):
-        progress.line(f"random mask at {s:.0%}")
-        nets.append(random_mask_net(ev, dense, s, budget.retrain, sub_seed(seed, 4, i),
-                                    task.max_steps, progress))
-    timings["random_mask"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    rows = []
-    dense_size = dense.trained.size
-    for k, n in enumerate(nets):
-        progress.update(f"scoring {n.name} ({k + 1}/{len(nets)})", every_line=True,
-                        fraction=(k + 1) / len(nets))
-        rows.append(score_net(ev, n, seed, episodes, budget, None if k == 0 else dense_size))
-        if out is not None:
-            save_genome(n.genome, Path(out) / "genomes" / f"{slug(n.name)}.json")
-    timings["scoring"] = time.perf_counter() - t
+    timer = _Timer(timings)
+    with timer("wann"):
+        nets = [wann_net(ev, task, wann, wann_steps, budget, seed, progress)]
+    for b in baselines:
+        with timer(b.name):
+            nets += b.build(ctx)
+    dense_size = None if ctx.dense is None else ctx.dense.trained.size
+    rows: list[Row] = []
+    with timer("scoring"):
+        progress.start(len(nets), "scoring")
+        for k, n in enumerate(nets):
+            progress.update(k + 1, n.name)
+            rows.append(score_net(ev, n, seed, episodes, budget, dense_size if k else None))
+            if out is not None:
+                save_genome(n.genome, Path(out) / "genomes" / f"{slug(n.name)}.json")
+        progress.close()
     progress.line("scored every row")
     if out is not None:
         write_outputs(Path(out), task, rows, budget, seed, episodes, timings)

@@ -42,7 +42,6 @@ class Hyperparameters:
     spec_thresh: float = 2.0
     spec_compat_mod: float = 0.25
     spec_gene_coef: float = 1.0
-    save_mod: int = 8
     best_reps: int = 20
     checkpoint_every: int = 8
     hidden_activations: tuple[int, ...] = ()  # activation ids for hidden nodes; () = the task's
@@ -75,7 +74,7 @@ REFERENCE_KEYS: dict[str, str | None] = {
     "spec_thresh": "spec_thresh",
     "spec_compatMod": "spec_compat_mod",
     "spec_geneCoef": "spec_gene_coef",
-    "save_mod": "save_mod",
+    "save_mod": None,  # how often the reference saved its champion: our runs save every generation
     "bestReps": "best_reps",
     # Handled specially below.
     "alg_wDist": None,
@@ -85,6 +84,9 @@ REFERENCE_KEYS: dict[str, str | None] = {
     "alg_act": None,
     "alg_nMean": None,
 }
+
+# Settings that no longer exist; configs and checkpoints that hold them still load.
+REMOVED = ("save_mod",)
 
 PRESET_FILES = ("laptop_swing", "swingup", "biped", "mnist256", "vaeRacer", "default_wann")
 
@@ -123,7 +125,7 @@ def _check_type(key: str, value: Any, default: Any) -> Any:
 
 def validate(hp: Hyperparameters) -> Hyperparameters:
     """Raise WannError naming the first bad setting."""
-    positive = ("pop_size", "generations", "n_reps", "tourn_size", "save_mod", "best_reps")
+    positive = ("pop_size", "generations", "n_reps", "tourn_size", "best_reps")
     for key in positive:
         if getattr(hp, key) < 1:
             raise WannError(f"config key {key!r} must be at least 1, got {getattr(hp, key)}")
@@ -158,6 +160,8 @@ def from_dict(values: dict[str, Any], source: str = "config") -> Hyperparameters
     known = {f.name for f in fields(Hyperparameters)}
     out: dict[str, Any] = {}
     for key, value in values.items():
+        if key in REMOVED:
+            continue
         if key not in known:
             raise WannError(f"{source}: unknown key {key!r}")
         out[key] = _check_type(key, value, getattr(defaults, key))

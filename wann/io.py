@@ -298,7 +298,7 @@ def load_genome(
         bias = REFERENCE_TUNE_BIAS.get(task_name or "", 0.0)
         return load_reference_matrix(p, n_in, n_out, tuned, bias)
     if tuned is not None:
-        raise WannError("--tuned goes with a reference champion (*.out)")
+        raise WannError("{tuned} goes with a reference champion (*.out)")
     try:
         data = json.loads(p.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -68,7 +68,7 @@ def record(
     The last state is always recorded, so there are 1 + ceil(steps / every) frames.
     """
     if every < 1:
-        raise WannError(f"--every must be at least 1, got {every}")
+        raise WannError(f"{{every}} must be at least 1, got {every}")
     limit = task.max_steps if max_steps is None else min(max_steps, task.max_steps)
     batch = compile_genome(genome, use_weights=weight is None)
     w = 1.0 if weight is None else float(weight)
@@ -169,7 +169,7 @@ def save(path: str | Path, rec: Recording, fps: float) -> None:
     """Write the recording as GIF or MP4, with rec.meta (return included) as JSON metadata."""
     p = check_output(path)
     if fps <= 0:
-        raise WannError(f"--fps must be positive, got {fps}")
+        raise WannError(f"{{fps}} must be positive, got {fps}")
     comment = json.dumps(rec.meta, sort_keys=True)
     try:
         if p.suffix.lower() == ".gif":

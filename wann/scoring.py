@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from wann import streams
 from wann.evaluation import Evaluator
 from wann.genome import Genome
 from wann.network import compile_genome, pack_batches
@@ -15,7 +16,7 @@ from wann.network import compile_genome, pack_batches
 
 def test_seeds(seed: int, n: int) -> np.ndarray:
     """Fixed test-episode seeds, disjoint in purpose from the search's per-generation seeds."""
-    ss = np.random.SeedSequence([int(seed), 0x7E57])
+    ss = np.random.SeedSequence([int(seed), streams.TEST])
     return ss.generate_state(n, dtype=np.uint32).astype(np.int64)
 
 

@@ -2,17 +2,19 @@
 
 `ask()` returns the generation's genomes; `tell(returns)` takes the evaluator's array
 [individual, weight, repetition], ranks, selects and makes the next generation. The search
-never touches an environment. All state (population, innovation registry, random state)
-is plain data, so a checkpoint restores a run exactly.
+never touches an environment. All state (population, innovation registry, random state,
+generation, champion) is one typed value, `SearchState`, so a checkpoint restores a run exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
 from wann import species as spc
+from wann import streams
 from wann.config import Hyperparameters
 from wann.genome import Genome, InnovationRegistry, initial_genome
 from wann.ranking import rank_population, wann_objectives
@@ -33,6 +35,30 @@ class GenerationStats:
     used_connections: bool  # which objective pair ranked this generation
     best_ever: Genome
     best_ever_fitness: float
+    population: list[Genome]  # the generation ranked here, in the order of `returns`
+
+
+@dataclass
+class SearchState:
+    """Everything needed to continue a search exactly: plain data, encoded by `wann.checkpoint`.
+
+    The field order is the checkpoint's key order (kept from before this was a dataclass).
+    """
+
+    hp: Hyperparameters
+    n_in: int
+    n_out: int
+    hidden_acts: tuple[int, ...]
+    output_act: int
+    seed: int
+    rng: dict[str, Any]  # the PCG64 bit generator's state
+    registry: dict[str, Any]  # InnovationRegistry.state()
+    generation: int
+    population: list[Genome]
+    best_ever: Genome | None
+    best_ever_fitness: float
+    species_reps: list[Genome]
+    spec_thresh: float
 
 
 class Search:
@@ -52,7 +78,7 @@ class Search:
         self.hidden_acts = tuple(hidden_acts)
         self.output_act = output_act
         self.seed = int(seed)
-        self.rng = np.random.default_rng(np.random.SeedSequence([self.seed, 0x5EA2C4]))
+        self.rng = streams.generator(self.seed, streams.SEARCH)
         self.registry = InnovationRegistry(n_in, n_out)
         self.generation = 0
         self.population = [
@@ -96,6 +122,7 @@ class Search:
         stats = GenerationStats(
             self.generation, mean, peak, n_conn, n_nodes, rank, best, use_conn,
             self.best_ever, self.best_ever_fitness,  # type: ignore[arg-type]
+            self.population,
         )
         self.population = self._next_generation(rank)
         self.generation += 1
@@ -128,40 +155,25 @@ class Search:
         return children
 
     # -- checkpointing -------------------------------------------------------------------
-    def state(self) -> dict:
-        """Everything needed to continue the run exactly (plain data, picklable)."""
-        return {
-            "hp": self.hp,
-            "n_in": self.n_in,
-            "n_out": self.n_out,
-            "hidden_acts": self.hidden_acts,
-            "output_act": self.output_act,
-            "seed": self.seed,
-            "rng": self.rng.bit_generator.state,
-            "registry": self.registry.state(),
-            "generation": self.generation,
-            "population": self.population,
-            "best_ever": self.best_ever,
-            "best_ever_fitness": self.best_ever_fitness,
-            "species_reps": self.species_reps,
-            "spec_thresh": self.spec_thresh,
-        }
+    # The registry and the random generator are live objects; every other field of
+    # SearchState is an attribute of the same name.
+    def state(self) -> SearchState:
+        """The search as a value (the live population and genomes are shared, not copied)."""
+        live = {"rng": self.rng.bit_generator.state, "registry": self.registry.state()}
+        return SearchState(**{
+            f.name: live[f.name] if f.name in live else getattr(self, f.name)
+            for f in fields(SearchState)
+        })
 
     @classmethod
-    def from_state(cls, st: dict) -> Search:
+    def from_state(cls, st: SearchState) -> Search:
         s = cls.__new__(cls)
-        s.hp = st["hp"]
-        s.n_in, s.n_out = st["n_in"], st["n_out"]
-        s.hidden_acts = tuple(st["hidden_acts"])
-        s.output_act = st["output_act"]
-        s.seed = st["seed"]
+        for f in fields(SearchState):
+            setattr(s, f.name, getattr(st, f.name))
+        s.hidden_acts = tuple(st.hidden_acts)
+        s.population = list(st.population)
+        s.species_reps = list(st.species_reps)
         s.rng = np.random.default_rng()
-        s.rng.bit_generator.state = st["rng"]
-        s.registry = InnovationRegistry.from_state(st["registry"])
-        s.generation = st["generation"]
-        s.population = st["population"]
-        s.best_ever = st["best_ever"]
-        s.best_ever_fitness = st["best_ever_fitness"]
-        s.species_reps = st["species_reps"]
-        s.spec_thresh = st["spec_thresh"]
+        s.rng.bit_generator.state = st.rng
+        s.registry = InnovationRegistry.from_state(st.registry)
         return s

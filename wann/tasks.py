@@ -7,6 +7,7 @@ task; built-in names add the paper's settings (hidden activation pool, solved th
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import gymnasium as gym
@@ -114,8 +115,7 @@ def import_env_module(env_id: str) -> None:
 
 
 def get_task(name: str) -> Task:
-    """A built-in task name (swingup, cartpole, ...), any gymnasium id, or `module:EnvId`
-    (the module is imported first, so it can register its own environment)."""
+    """A built-in task name (swingup, cartpole, ...) or any gymnasium id."""
     spec = BUILTIN.get(name)
     env_id = spec.env_id if spec else name
     if spec is None:
@@ -126,6 +126,31 @@ def get_task(name: str) -> Task:
                 f"unknown task {name!r}: use one of {known}, a registered gymnasium id, "
                 "or module:EnvId for an environment your own module registers"
             )
+    return _inspect(name, env_id, spec)
+
+
+def task_from_factory(
+    factory: Callable[[], gym.Env], name: str | None = None, max_steps: int = 1000
+) -> Task:
+    """A task from the user's own environment factory (a callable returning a gymnasium.Env),
+    with the same checks as a gymnasium id.
+
+    The factory is registered with gymnasium under `wann-user/<name>-v0` in this process
+    (episodes end after `max_steps` unless the env ends them sooner), so the serial backend
+    and forked workers can make it; spawned workers need the id registered at import.
+    """
+    if not callable(factory):
+        raise WannError(f"a task must be a name, a gymnasium id or an env factory, got {factory!r}")
+    name = name or getattr(factory, "__name__", "env").strip("<>") or "env"
+    env_id = f"wann-user/{name}-v0"
+    if env_id in gym.registry:
+        del gym.registry[env_id]
+    gym.register(id=env_id, entry_point=factory, max_episode_steps=max_steps)
+    return _inspect(name, env_id, None)
+
+
+def _inspect(name: str, env_id: str, spec: _Builtin | None) -> Task:
+    """The task's shapes and limits, read from one instance of its environment."""
     env = make_env(env_id)
     try:
         obs_space, act_space = env.observation_space, env.action_space
@@ -157,3 +182,12 @@ def get_task(name: str) -> Task:
         input_names=spec.inputs if spec else (),
         output_names=spec.outputs if spec else (),
     )
+
+
+def check_task_fits(task: Task, n_in: int, n_out: int, what: str) -> None:
+    """A genome or checkpoint made for other inputs/outputs cannot run on `task`."""
+    if (n_in, n_out) != (task.n_in, task.n_out):
+        raise WannError(
+            f"{what} has {n_in} inputs and {n_out} outputs, but task {task.name!r} needs "
+            f"{task.n_in} and {task.n_out}"
+        )

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wann import WannError
+from wann import WannError, streams
 from wann.activations import TANH
 from wann.baselines.common import Net
+from wann.cmaes import CMAResult, CMASettings, cma_es
 from wann.evaluation import Evaluator
 from wann.genome import Genome, from_dense
+from wann.progress import Progress
 from wann.tasks import Task
-from wann.tune import CMAResult, CMASettings, Progress, cma_es
 
 # Hidden layers per task, as in the paper: swing-up 5-10-1 (71 weights), biped 24-40-40-4.
 DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"swingup": (10,), "biped": (40, 40)}
@@ -85,7 +86,7 @@ def train_dense(
     progress: Progress | None = None,
 ) -> DenseRun:
     """Draw initial weights from the seed and train every weight with CMA-ES."""
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xDE45E]))
+    rng = streams.generator(seed, streams.DENSE_INIT)
     init = init_weights(layer_sizes, rng)
     g = dense_genome(task, layer_sizes, init)
     res = cma_es(ev, g, init, settings, seed, label="dense", progress=progress)

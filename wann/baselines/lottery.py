@@ -16,9 +16,11 @@ import numpy as np
 from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun
 from wann.baselines.prune import apply_mask, check_sparsity, magnitude_mask, n_keep
+from wann.cmaes import CMASettings, cma_es
 from wann.evaluation import Evaluator
 from wann.genome import Genome
-from wann.tune import CMASettings, Progress, cma_es, sub_seed
+from wann.progress import Progress
+from wann.streams import sub_seed
 
 
 def imp_schedule(n: int, sparsities: Sequence[float], rate: float = 0.2) -> list[int]:

@@ -15,9 +15,10 @@ import numpy as np
 from wann import WannError
 from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun
+from wann.cmaes import CMASettings, cma_es
 from wann.evaluation import Evaluator
 from wann.genome import Genome
-from wann.tune import CMASettings, Progress, cma_es
+from wann.progress import Progress
 
 
 def check_sparsity(s: float) -> float:

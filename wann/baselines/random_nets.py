@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from wann import streams
 from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun
 from wann.baselines.prune import allocate, apply_mask, n_keep
+from wann.cmaes import CMASettings, cma_es
 from wann.evaluation import Evaluator
-from wann.tune import CMASettings, Progress, cma_es
+from wann.progress import Progress
 
 
 def random_mask(
@@ -40,7 +42,7 @@ def random_mask_net(
     progress: Progress | None = None,
 ) -> Net:
     """A random mask at the sparsity, trained from the initial weights with CMA-ES."""
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x3A5C]))
+    rng = streams.generator(seed, streams.RANDOM_MASK)
     mask = random_mask(dense.conn_layer, n_keep(dense.trained.size, sparsity), rng)
     g = apply_mask(dense.result.genome, mask, dense.init)
     res = cma_es(ev, g, dense.init[mask], settings, seed,

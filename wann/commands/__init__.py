@@ -7,8 +7,7 @@ from pathlib import Path
 from wann import WannError
 from wann.genome import Genome
 from wann.io import load_genome
-from wann.run import check_task_fits
-from wann.tasks import Task, get_task
+from wann.tasks import Task, check_task_fits, get_task
 
 
 def check_genome_path(path: str) -> None:

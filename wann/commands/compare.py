@@ -18,9 +18,10 @@ from wann.evaluation import BACKENDS, make_evaluator
 from wann.genome import Genome
 from wann.io import load_genome
 from wann.outdir import check_writable
-from wann.run import ProgressReporter, Run, check_task_fits
-from wann.tasks import Task, get_task
-from wann.tune import Progress
+from wann.progress import Progress
+from wann.reporters import ProgressReporter
+from wann.run import Run
+from wann.tasks import Task, check_task_fits, get_task
 
 NAME = "compare"
 ORDER = 3
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
                            args.episodes, out, progress)
     finally:
         ev.close()
-        progress.done()
+        progress.close()
     width = max(len(r.name) for r in rows)
     print(f"{'model':<{width}}  " + "  ".join(f"{label:>20}" for _, label in COLUMNS))
     for r in rows:

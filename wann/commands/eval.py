@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from wann import WannError
+from wann import WannError, streams
 from wann.commands import argtypes, task_and_genome
 from wann.config import STANDARD_WEIGHTS
 from wann.evaluation import BACKENDS, make_evaluator
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         if genome.meta.get("weights") == "tuned":
             result["own_weights"] = summary(own_weight_returns(ev, genome, seeds))
         if args.random:
-            rng = np.random.default_rng(np.random.SeedSequence([args.seed, 0xB0B]))
+            rng = streams.generator(args.seed, streams.RANDOM_WEIGHTS)
             result["random_weights"] = summary(random_weight_returns(ev, genome, seeds, rng))
             result["random_shared_weight"] = summary(
                 random_shared_returns(ev, genome, seeds, rng)

@@ -11,9 +11,11 @@ from wann import checkpoint as ckp
 from wann.commands import argtypes
 from wann.config import Hyperparameters, load_file, preset
 from wann.evaluation import BACKENDS, make_evaluator
+from wann.layout import holds_run
 from wann.outdir import RunLock, check_writable
+from wann.reporters import ProgressReporter, Reporter, TensorBoard
 from wann.resources import check_fits_in_memory
-from wann.run import ProgressReporter, Run
+from wann.run import Run
 from wann.tasks import get_task
 
 NAME = "evolve"
@@ -56,6 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="run folder (default results/runs/<task>-<timestamp>)")
     p.add_argument("--checkpoint-every", type=int, metavar="N",
                    help="write a checkpoint every N generations (0: never; default 8)")
+    p.add_argument("--tensorboard", metavar="DIR",
+                   help="also log every numeric log column to TensorBoard in DIR "
+                   "(pip install 'wann[tensorboard]')")
     p.add_argument("--resume", metavar="RUN_DIR",
                    help="continue the run in RUN_DIR from its checkpoint")
     p.set_defaults(func=run)
@@ -102,6 +107,12 @@ def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
     return hp
 
 
+def live_reporters(args: argparse.Namespace) -> list[Reporter]:
+    """What the command shows or tracks beside the run folder: progress, TensorBoard."""
+    extra: list[Reporter] = [TensorBoard(args.tensorboard)] if args.tensorboard else []
+    return [ProgressReporter(), *extra]
+
+
 def run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         return resume(args)
@@ -118,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with RunLock(out):
             check_fresh(out)  # again, now that no other run can start writing it
-            r = Run.new(task, hp, evaluator, out, args.seed or 0, [ProgressReporter()])
+            r = Run.new(task, hp, evaluator, out, args.seed or 0, live_reporters(args))
             r.run()
     finally:
         evaluator.close()
@@ -127,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_fresh(out: Path) -> None:
-    if (out / "log.csv").exists() or ckp.path_in(out).exists():
+    if holds_run(out):
         raise WannError(
             f"run folder {str(out)!r} already holds a run; choose another --out, "
             "or continue it with --resume"
@@ -159,6 +170,11 @@ def resume(args: argparse.Namespace) -> int:
     check_writable(out, "run folder")
     if args.generations is not None and args.generations < 1:
         raise WannError(f"--generations must be at least 1, got {args.generations}")
+    if args.generations is not None and args.generations < ckpt.generation:
+        raise WannError(
+            f"--generations {args.generations} is less than the {ckpt.generation} "
+            "generations the checkpoint already holds"
+        )
     task = get_task(ckpt.task)
     evaluator = make_evaluator(
         task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
@@ -166,7 +182,7 @@ def resume(args: argparse.Namespace) -> int:
     try:
         with RunLock(out):
             ckpt = ckp.load(ckpt_path)  # again, now that no other run can be writing it
-            r = Run.resume(ckpt, task, evaluator, out, [ProgressReporter()], args.generations)
+            r = Run.resume(ckpt, task, evaluator, out, live_reporters(args), args.generations)
             if r.search.generation >= r.hp.generations:
                 print(f"wann: the run is complete ({r.hp.generations} generations); "
                       "pass --generations to extend it")

@@ -7,8 +7,8 @@ import sys
 
 from wann import WannError
 from wann.evaluation import BACKENDS
+from wann.layout import LOG_COLUMNS
 from wann.outdir import check_writable
-from wann.run import LOG_COLUMNS
 
 NAME = "plot"
 ORDER = 3

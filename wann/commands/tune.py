@@ -6,22 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
-from wann import WannError
+from wann import WannError, layout, streams
+from wann.cmaes import CMASettings, history_csv
 from wann.commands import argtypes, task_and_genome
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.io import atomic_write, save_genome
 from wann.outdir import check_writable
+from wann.progress import Progress
 from wann.scoring import own_weight_returns, shared_weight_returns, summary, test_seeds
-from wann.tune import (
-    SWEEP_TAG,
-    CMASettings,
-    Progress,
-    history_csv,
-    stream_seeds,
-    sweep_shared_weight,
-    tune_weights,
-    weight_grid,
-)
+from wann.streams import stream_seeds
+from wann.sweep import sweep_shared_weight, weight_grid
+from wann.tune import tune_weights
 
 NAME = "tune"
 ORDER = 2
@@ -106,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         progress.line(f"sweeping {grid.size} shared weights on {args.train_episodes} "
                       f"training episodes")
         sweep = sweep_shared_weight(
-            ev, genome, stream_seeds(args.seed, SWEEP_TAG, args.train_episodes), grid
+            ev, genome, stream_seeds(args.seed, streams.SWEEP, args.train_episodes), grid
         )
         test = test_seeds(args.seed, args.episodes)
         best = shared_weight_returns(ev, genome, [sweep.best_weight], test)[0]
@@ -117,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             "sweep_train_mean": float(sweep.mean[sweep.best_index]),
             "tuned_shared_weight": summary(best),
         }
-        atomic_write(out / "sweep.csv", sweep.to_csv())
+        atomic_write(out / layout.SWEEP, sweep.to_csv())
         if settings is not None:
             progress.line(f"CMA-ES on {genome.n_enabled} weights: {settings.generations} "
                           f"generations of {settings.popsize} x {settings.rollouts} rollouts")
@@ -134,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         ev.close()
     atomic_write(out / "tune.json", json.dumps(result, indent=1) + "\n")
-    progress.done()
+    progress.close()
     if args.json:
         print(json.dumps(result, indent=1))
         return 0

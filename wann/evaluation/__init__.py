@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from wann import WannError
+from wann.evaluation.faults import FaultEvent
 from wann.network import NetBatch
 from wann.tasks import Task
 
@@ -24,6 +25,11 @@ class Evaluator(Protocol):
     def evaluate(
         self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def drain_events(self) -> list[FaultEvent]:
+        """Worker faults met since the last call (lost or timed-out workers); results never
+        depend on them. In-process backends return [] (wann.evaluation.faults.NoFaults)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -49,14 +55,14 @@ def make_evaluator(
     if backend not in BACKENDS:
         raise WannError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
     if workers is not None and workers < 1:
-        raise WannError(f"--workers must be at least 1, got {workers}")
+        raise WannError(f"{{workers}} must be at least 1, got {workers}")
     if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_S:
         raise WannError(
-            f"--timeout must be a positive number of seconds up to {MAX_TIMEOUT_S:g}, "
+            f"{{timeout}} must be a positive number of seconds up to {MAX_TIMEOUT_S:g}, "
             f"got {timeout:g}"
         )
     if scheduler is not None and backend not in ("auto", "dask"):
-        raise WannError(f"--scheduler needs --backend dask (got --backend {backend})")
+        raise WannError(f"{{scheduler}} needs {{backend}} dask (got {{backend}} {backend})")
     if backend == "auto" and scheduler is not None:
         backend = "dask"
     if backend == "dask":
@@ -73,7 +79,7 @@ def make_evaluator(
             "pool" if workers > 1 else "serial"
         )
     if timeout is not None and backend != "pool":
-        raise WannError(f"--timeout applies to the pool and dask backends, not {backend!r}")
+        raise WannError(f"{{timeout}} applies to the pool and dask backends, not {backend!r}")
     if backend == "compiled":
         from wann.evaluation.compiled import CompiledEvaluator
 

@@ -20,6 +20,7 @@ from numba import prange
 from envs.twins import twin_for
 from envs.twins.dispatch import TWIN_IDS, observe_twin, step_twin
 from wann import WannError
+from wann.evaluation.faults import NoFaults
 from wann.network import NetBatch, forward, kernel_args
 from wann.tasks import Task
 
@@ -104,14 +105,14 @@ def initial_states(env: gym.Env, twin: ModuleType, seeds: np.ndarray) -> np.ndar
     return np.array(rows, dtype=np.float64).reshape(len(seeds), twin.STATE_SIZE)
 
 
-class CompiledEvaluator:
+class CompiledEvaluator(NoFaults):
     """Evaluates a packed generation in one compiled, multithreaded call."""
 
     def __init__(self, task: Task, threads: int = 1) -> None:
         twin = twin_for(task.env_id)
         if twin is None:
             raise WannError(
-                f"task {task.name!r} has no compiled twin: use --backend pool or serial"
+                f"task {task.name!r} has no compiled twin: use {{backend}} pool or serial"
             )
         self.task = task
         self.twin = twin

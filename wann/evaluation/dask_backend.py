@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
-from wann import WannError
-from wann.evaluation.faults import FaultEvent, record
+from wann import InfrastructureError, WannError
+from wann.evaluation.faults import FaultEvent, KeepsEvents, record
 from wann.evaluation.pool import split
 from wann.network import NetBatch
 from wann.tasks import Task
@@ -137,7 +137,7 @@ def connect(scheduler: str, timeout: float) -> Client:
         raise WannError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
 
 
-class DaskEvaluator:
+class DaskEvaluator(KeepsEvents):
     """Rollouts on Dask workers; `events` lists every fault met so far."""
 
     def __init__(
@@ -150,7 +150,7 @@ class DaskEvaluator:
         lost_after: float | None = None,
     ) -> None:
         if timeout is not None and not timeout > 0:
-            raise WannError(f"--timeout must be positive, got {timeout:g}")
+            raise WannError(f"{{timeout}} must be positive, got {timeout:g}")
         self.task = task
         self.timeout = timeout
         self.lost_after = LOST_AFTER_S if lost_after is None else lost_after
@@ -295,8 +295,8 @@ class DaskEvaluator:
                 raise self._all_lost()
             time.sleep(POLL_S)
 
-    def _all_lost(self) -> WannError:
-        return WannError(
+    def _all_lost(self) -> InfrastructureError:
+        return InfrastructureError(
             f"every Dask worker is lost (none connected for {self.lost_after:g} s); stopping"
         )
 

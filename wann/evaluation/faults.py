@@ -4,6 +4,7 @@ A lost worker (killed, crashed, or past the sub-batch timeout) never changes res
 sub-batches are re-run elsewhere and placed by net index. Each such event is logged as a
 warning on the `wann` logger and kept in the evaluator's `events` list, so the run loop can
 put it in the run log.
+Every evaluator hands its new events to the loop through `drain_events()`.
 """
 
 from __future__ import annotations
@@ -71,3 +72,23 @@ def warm_up(env: Any, task: Any) -> None:
     from wann.evaluation.rollout import evaluate_nets
 
     evaluate_nets(env, task, bare_net(task.n_in, task.n_out), np.ones(1), np.zeros(1, np.int64))
+
+
+class KeepsEvents:
+    """The evaluator protocol's `drain_events` for backends that keep an `events` list."""
+
+    events: list[FaultEvent]
+    _drained: int = 0
+
+    def drain_events(self) -> list[FaultEvent]:
+        """The fault events met since the last call (the whole list stays in `events`)."""
+        new = self.events[self._drained :]
+        self._drained = len(self.events)
+        return new
+
+
+class NoFaults:
+    """The evaluator protocol's `drain_events` for in-process backends: they lose no workers."""
+
+    def drain_events(self) -> list[FaultEvent]:
+        return []

@@ -25,8 +25,8 @@ import numpy as np
 from multiprocess import get_context
 from multiprocess.connection import wait
 
-from wann import WannError
-from wann.evaluation.faults import MAX_ATTEMPTS, FaultEvent, record
+from wann import InfrastructureError, WannError
+from wann.evaluation.faults import MAX_ATTEMPTS, FaultEvent, KeepsEvents, record
 from wann.network import NetBatch
 from wann.tasks import Task
 
@@ -111,7 +111,7 @@ class _Slot:
         return f"exit code {code}"
 
 
-class PoolEvaluator:
+class PoolEvaluator(KeepsEvents):
     """Rollouts spread over `workers` processes that keep their environments alive.
 
     `timeout` (seconds, or None for no limit) bounds one sub-batch: past it the worker is
@@ -123,7 +123,7 @@ class PoolEvaluator:
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         if timeout is not None and not timeout > 0:
-            raise WannError(f"--timeout must be positive, got {timeout:g}")
+            raise WannError(f"{{timeout}} must be positive, got {timeout:g}")
         self.task = task
         self.workers = workers
         self.timeout = timeout
@@ -294,13 +294,13 @@ class PoolEvaluator:
         if job is not None:
             attempts[job] += 1
             if attempts[job] >= self.max_attempts:
-                raise WannError(
+                raise InfrastructureError(
                     f"every pool worker that ran sub-batch {job} was lost "
                     f"({attempts[job]} in a row, last: {detail}); stopping"
                 )
             todo.appendleft(job)
         if failed >= self.max_attempts:
-            raise WannError(
+            raise InfrastructureError(
                 f"pool workers keep dying while starting ({failed} in a row, last: {detail}); "
                 "stopping"
             )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from wann.evaluation.faults import NoFaults
 from wann.evaluation.rollout import evaluate_nets
 from wann.network import NetBatch
 from wann.tasks import Task
 
 
-class SerialEvaluator:
+class SerialEvaluator(NoFaults):
     """Runs every rollout in this process, through the real gymnasium environment."""
 
     def __init__(self, task: Task) -> None:

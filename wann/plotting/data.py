@@ -14,14 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from wann import WannError
+from wann import WannError, layout
 from wann.genome import Genome
 from wann.io import load_genome
-from wann.run import LOG_COLUMNS, POPULATION_COLUMNS
+from wann.layout import LOG_COLUMNS, POPULATION_COLUMNS, TEXT_COLUMNS
 from wann.tasks import BUILTIN
 
-TEXT_COLUMNS = ("objectives",)
-SWEEP_FILE = "sweep.csv"
+SWEEP_FILE = layout.SWEEP
 
 
 @dataclass
@@ -112,22 +111,22 @@ def load_run(path: str | Path) -> RunData:
     p = Path(path)
     if not p.is_dir():
         raise WannError(f"run folder {str(p)!r} does not exist")
-    log_path = p / "log.csv"
+    log_path = p / layout.LOG
     if not log_path.is_file():
         raise WannError(f"{str(p)!r} holds no log.csv: not a run folder (or not started)")
     log, text = read_table(log_path, LOG_COLUMNS, TEXT_COLUMNS)
     run = RunData(p, log, text)
-    cfg = p / "config.toml"
+    cfg = p / layout.CONFIG
     if cfg.is_file():
         try:
             run.config_text = cfg.read_text()
             run.settings = tomllib.loads(run.config_text)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise WannError(f"cannot read {str(cfg)!r}: {exc}") from None
-    if (p / "champion.json").is_file():
-        run.champion = load_genome(p / "champion.json")
-    if (p / "population.csv").is_file():
-        run.population, _ = read_table(p / "population.csv", POPULATION_COLUMNS)
+    if (p / layout.CHAMPION).is_file():
+        run.champion = load_genome(p / layout.CHAMPION)
+    if (p / layout.POPULATION).is_file():
+        run.population, _ = read_table(p / layout.POPULATION, POPULATION_COLUMNS)
     if (p / SWEEP_FILE).is_file():
         run.sweep = read_sweep(p / SWEEP_FILE)
     return run

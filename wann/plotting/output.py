@@ -32,7 +32,7 @@ def check_out_dir(out: Path) -> Path:
         raise WannError(f"cannot write figures to {str(out)!r}: {str(p)!r} is a file")
     if not os.access(p, os.W_OK):
         raise WannError(f"cannot write figures to {str(out)!r}: permission denied "
-                        "(choose another folder with --out)")
+                        "(choose another folder with {out})")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -64,9 +64,9 @@ def compute_sweep(
     Same grid, episodes and seeds as `wann tune --sweep-only`, so either makes the same file.
     """
     from wann.evaluation import make_evaluator
-    from wann.run import check_task_fits
-    from wann.tasks import get_task
-    from wann.tune import SWEEP_TAG, stream_seeds, sweep_shared_weight, weight_grid
+    from wann.streams import SWEEP, stream_seeds
+    from wann.sweep import sweep_shared_weight, weight_grid
+    from wann.tasks import check_task_fits, get_task
 
     if run.champion is None:
         raise WannError(f"{str(run.path)!r} holds no champion.json to sweep")
@@ -77,7 +77,7 @@ def compute_sweep(
     ev = make_evaluator(task, backend, workers)
     try:
         sweep = sweep_shared_weight(
-            ev, run.champion, stream_seeds(seed, SWEEP_TAG, episodes), weight_grid(grid)
+            ev, run.champion, stream_seeds(seed, SWEEP, episodes), weight_grid(grid)
         )
     finally:
         ev.close()

@@ -1,0 +1,155 @@
+"""The Python API: search, evaluate and score from a script, with the CLI's checks.
+
+    result = wann.evolve("swingup", wann.preset("quick").replace(generations=20), seed=1)
+    result.champion, result.history, result.population
+
+`evolve` writes no files unless given `out`. A task is a built-in name, a gymnasium id, a
+`Task`, or a callable returning a `gymnasium.Env`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+from wann import WannError
+from wann.config import STANDARD_WEIGHTS, Hyperparameters, load_file, preset
+from wann.evaluation import make_evaluator
+from wann.genome import Genome
+from wann.layout import holds_run
+from wann.network import compile_population
+from wann.reporters import Reporter
+from wann.run import Run
+from wann.scoring import summary, test_seeds
+from wann.tasks import Task, check_task_fits, get_task, task_from_factory
+
+TaskLike = str | Task | Callable[[], gym.Env]
+
+
+
+@dataclass
+class RunResult:
+    """What a search found: the best-ever genome, the per-generation log, the last population."""
+
+    champion: Genome | None
+    fitness: float
+    history: list[dict]  # one row per generation, columns wann.layout.LOG_COLUMNS
+    population: list[Genome]
+    task: Task
+
+    def column(self, name: str) -> np.ndarray:
+        """One log column over the generations (e.g. "best_fitness")."""
+        return np.array([row[name] for row in self.history])
+
+
+def as_task(task: TaskLike) -> Task:
+    """A Task from a name, a gymnasium id, a Task or an env factory."""
+    if isinstance(task, Task):
+        return task
+    if isinstance(task, str):
+        return get_task(task)
+    return task_from_factory(task)
+
+
+def as_settings(config: Hyperparameters | str | Path | dict | None) -> Hyperparameters:
+    """Settings from Hyperparameters, a TOML/reference JSON file, a dict of changes to the
+    quick preset, or None (the quick preset, as `wann evolve` without --preset or --config)."""
+    if config is None:
+        return preset("quick")
+    if isinstance(config, Hyperparameters):
+        return config
+    if isinstance(config, dict):
+        return preset("quick").replace(**config)
+    return load_file(config, base=preset("quick"))
+
+
+def evolve(
+    task: TaskLike,
+    config: Hyperparameters | str | Path | dict | None = None,
+    *,
+    backend: str = "auto",
+    workers: int | None = 1,
+    seed: int = 0,
+    reporters: Sequence[Reporter] = (),
+    out: str | Path | None = None,
+) -> RunResult:
+    """Run a WANN search to `config.generations`; with `out`, also write a run folder."""
+    t = as_task(task)
+    hp = as_settings(config)
+    if out is not None and holds_run(out):
+        raise WannError(f"run folder {str(out)!r} already holds a run")
+    ev = make_evaluator(t, backend, workers)
+    try:
+        run = Run.new(t, hp, ev, out, seed, list(reporters))
+        run.run()
+    finally:
+        ev.close()
+    s = run.search
+    return RunResult(s.best_ever, s.best_ever_fitness, run.rows, list(s.population), t)
+
+
+def evaluate(
+    genomes: Sequence[Genome],
+    task: TaskLike,
+    weights: Sequence[float] = STANDARD_WEIGHTS,
+    episodes: int | Sequence[int] = 10,
+    *,
+    backend: str = "auto",
+    workers: int | None = 1,
+    seed: int = 0,
+) -> np.ndarray:
+    """Returns [genome, weight, episode]: every genome with each shared weight on the same
+    episodes (`episodes` test-episode seeds drawn from `seed`, or the given episode seeds)."""
+    t = as_task(task)
+    for g in genomes:
+        check_task_fits(t, g.n_in, g.n_out, "a genome")
+    seeds = (test_seeds(seed, episodes) if isinstance(episodes, int | np.integer)
+             else np.asarray(episodes, dtype=np.int64))
+    if seeds.size < 1:
+        raise WannError("evaluate needs at least one episode")
+    ev = make_evaluator(t, backend, workers)
+    try:
+        returns, _ = ev.evaluate(compile_population(list(genomes)),
+                                 np.asarray(weights, dtype=np.float64), seeds)
+    finally:
+        ev.close()
+    return returns
+
+
+def score(
+    genome: Genome | str | Path,
+    task: TaskLike | None = None,
+    weights: Sequence[float] = STANDARD_WEIGHTS,
+    episodes: int = 100,
+    *,
+    backend: str = "auto",
+    seed: int = 0,
+) -> dict:
+    """`wann eval` from Python: mean, std, min, max of the return per shared weight and over
+    all of them, on `episodes` test episodes, and with the genome's own weights where it has
+    tuned ones (baselines, tuned WANNs). A path is loaded with `load_genome`."""
+    from wann.io import load_genome
+    from wann.scoring import own_weight_returns
+
+    if isinstance(genome, str | Path):
+        genome = load_genome(genome)
+    name = task if task is not None else genome.meta.get("task")
+    if name is None:
+        raise WannError("the genome names no task; pass one")
+    t = as_task(name)
+    r = evaluate([genome], t, weights, episodes, backend=backend, seed=seed)[0]
+    result = {
+        "shared_weights": [{"weight": float(w), **summary(r[i])} for i, w in enumerate(weights)],
+        "all_shared_weights": summary(r),
+    }
+    if genome.meta.get("weights") == "tuned":
+        ev = make_evaluator(t, backend, 1)
+        try:
+            result["own_weights"] = summary(own_weight_returns(ev, genome, test_seeds(seed, episodes)))
+        finally:
+            ev.close()
+    return result

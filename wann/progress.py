@@ -1,0 +1,86 @@
+"""Progress of a long command, one mechanism for every command (evolve, tune, compare).
+
+On a terminal: a tqdm bar with ETA. Otherwise (CI logs, files): plain lines, at most one per
+`plain_every` steps and always the last; tqdm's non-terminal output is redrawn with carriage
+returns, which turns a log into one long line, so the plain lines are written here.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, TextIO
+
+
+def _fmt_time(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class Progress:
+    """Lines that stay (`line`) and one counted task at a time (`start`, `update`, `close`)."""
+
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._bar: Any = None
+        self.total = 1
+        self.label = ""
+        self.initial = 0
+        self.plain_every = 1
+        self.t0 = time.perf_counter()
+
+    def line(self, text: str) -> None:
+        """A line that stays, 'wann: text' (above a live bar on a terminal)."""
+        if self.quiet:
+            return
+        if self._bar is not None:
+            self._bar.write(f"wann: {text}", file=self.stream)
+        else:
+            print(f"wann: {text}", file=self.stream, flush=True)
+
+    def start(self, total: int, label: str = "", initial: int = 0, plain_every: int = 1) -> None:
+        """Begin counting to `total` from `initial` (a resumed run: the ETA uses the rate since
+        here); without a terminal, a plain line every `plain_every` steps."""
+        self.close()
+        self.total, self.label, self.initial = max(int(total), 1), label, int(initial)
+        self.plain_every = max(int(plain_every), 1)
+        self.t0 = time.perf_counter()
+        if self.tty and not self.quiet:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=self.total, initial=self.initial, desc=label, file=self.stream,
+                bar_format="{desc} {n_fmt}/{total_fmt} [{bar:20}]{postfix} ETA {remaining}",
+                ascii=" #", leave=True, dynamic_ncols=False, mininterval=0.0,
+            )
+
+    def eta(self, done: int) -> float | None:
+        """Seconds left at the rate since `start`, or None before the first step."""
+        ran = done - self.initial
+        if ran <= 0:
+            return None
+        return (time.perf_counter() - self.t0) / ran * max(self.total - done, 0)
+
+    def update(self, done: int, text: str = "") -> None:
+        """Step to `done` of the total, with a short status text."""
+        if self.quiet:
+            return
+        if self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=False)
+            self._bar.update(done - self._bar.n)
+            return
+        if done % self.plain_every and done < self.total:
+            return
+        eta = self.eta(done)
+        eta_text = "ETA --:--" if eta is None else f"ETA {_fmt_time(eta)}"
+        head = f"{self.label} " if self.label else ""
+        line = f"{head}{done:>{len(str(self.total))}}/{self.total} {text} {eta_text}"
+        print(line.rstrip(), file=self.stream, flush=True)
+
+    def close(self) -> None:
+        """End the bar, so later output starts on a line of its own."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

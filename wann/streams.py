@@ -1,0 +1,39 @@
+"""Named random streams: every purpose that draws random numbers from a run seed has its tag here.
+
+A stream is (seed, tag[, index]) fed to numpy's SeedSequence, so training, checking and test
+episodes never share episodes by construction, and two places that must draw the same numbers
+(`wann eval --random` and `wann compare`'s random columns) name the same stream. The search's
+per-generation episode seeds are (run seed, generation), without a tag
+(wann.evaluation.episode_seeds).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SEARCH = 0x5EA2C4  # the search's generator: initial population, selection, mutation
+TEST = 0x7E57  # test episodes (wann.scoring.test_seeds), for every row of every table
+RANDOM_WEIGHTS = 0xB0B  # random (shared) weights drawn for `wann eval --random` and `wann compare`
+SWEEP = 0x5EE9  # training episodes of the shared-weight sweep
+CMA = 0xC3A  # CMA-ES training episodes, and its own seed (sub_seed)
+CHECK = 0xC4EC  # CMA-ES check episodes (the mean is scored on these, never on test episodes)
+CMA_RNG = 0x7A9  # CMA-ES's normal draws
+DENSE_INIT = 0xDE45E  # a dense baseline's initial weights
+RANDOM_MASK = 0x3A5C  # the random-mask baseline's masks
+
+
+def generator(seed: int, tag: int) -> np.random.Generator:
+    """The numpy Generator of one named stream of a seeded run."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(tag)]))
+
+
+def stream_seeds(seed: int, tag: int, n: int, index: int = 0) -> np.ndarray:
+    """n episode seeds for one purpose (tag) and step (index) of a seeded run."""
+    ss = np.random.SeedSequence([int(seed), int(tag), int(index)])
+    return ss.generate_state(n, dtype=np.uint32).astype(np.int64)
+
+
+def sub_seed(seed: int, *path: int) -> int:
+    """A positive integer seed derived from a run seed (cma treats 0 as 'use the clock')."""
+    ss = np.random.SeedSequence([int(seed), *map(int, path)])
+    return int(ss.generate_state(1, dtype=np.uint32)[0] % (2**31 - 2)) + 1
