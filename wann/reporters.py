@@ -183,8 +183,11 @@ class Checkpoints(Reporter):
             if snap.generation != self.saved:
                 self.save(snap)
         except Exception as save_exc:  # the original error matters more; report both
-            log.error("could not write a checkpoint after %s: %s",
-                      type(run.error).__name__, save_exc)
+            kept = ckp.path_in(self.out)
+            last = (f"the last good one (generation {self.saved}) is kept in {kept}"
+                    if self.saved >= 0 and kept.is_file() else "none was written before")
+            log.error("could not write a checkpoint after %s (%s); %s",
+                      type(run.error).__name__, save_exc, last)
             return
         what = "interrupted" if isinstance(run.error, KeyboardInterrupt) else "stopped by an error"
         log.warning(

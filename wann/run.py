@@ -26,6 +26,11 @@ from wann.tasks import Task, check_task_fits
 log = logging.getLogger("wann")
 
 
+class OutputError(WannError):
+    """The run folder cannot be written (unwritable, removed, or the disk is full). The run
+    stops; its last good checkpoint stays (checkpoints are written atomically)."""
+
+
 def log_row(stats: GenerationStats, n_bad: int, eval_s: float, gen_s: float) -> dict:
     """One generation's log.csv row (columns: wann.layout.LOG_COLUMNS)."""
     b = stats.best
@@ -110,8 +115,7 @@ class Run:
         t2 = time.perf_counter()
         events = self.evaluator.drain_events()
         if events:
-            for r in self.reporters:
-                r.faults(self, events)
+            self._notify("faults", events)
         n_bad = int(bad.sum())
         if n_bad:
             log.warning(
@@ -122,9 +126,20 @@ class Run:
         row = log_row(stats, n_bad, t2 - t1, time.perf_counter() - t0)
         self.rows.append(row)
         self.generations_run += 1
-        for r in self.reporters:
-            r.generation(self, stats, row)
+        self._notify("generation", stats, row)
         return row
+
+    def _notify(self, hook: str, *args: object) -> None:
+        """Call one hook of every reporter; a failed write becomes one clear OutputError."""
+        for r in self.reporters:
+            try:
+                getattr(r, hook)(self, *args)
+            except OSError as exc:
+                where = f"the run folder {str(self.out)!r}" if self.out is not None else "output"
+                raise OutputError(
+                    f"cannot write to {where}: {exc.strerror or exc}"
+                    + (f" ({exc.filename})" if exc.filename else "")
+                ) from exc
 
     def checkpoint(self) -> ckp.Checkpoint:
         """The run as it stands now (call only between generations)."""
@@ -137,8 +152,7 @@ class Run:
         Anything escaping the loop (Ctrl-C included) is kept in `error` for the reporters'
         `end` (the checkpoint reporter saves the last completed generation), then goes on.
         """
-        for r in self.reporters:
-            r.start(self)
+        self._notify("start")
         try:
             while self.search.generation < self.hp.generations:
                 self.step()
@@ -146,8 +160,7 @@ class Run:
             self.error = exc
             raise
         finally:
-            for r in self.reporters:
-                r.end(self)
+            self._notify("end")
 
 
 def _with_folder(
