@@ -60,3 +60,34 @@ def test_quiet_writes_nothing() -> None:
     p.update(1, "y")
     p.close()
     assert s.getvalue() == ""
+
+
+def test_the_eta_follows_the_recent_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Steps that slow down (a search whose networks grow): after fifteen 10-second steps the
+    ETA is 10 s a step, not the average with the early 1-second ones."""
+    clock = [0.0]
+    monkeypatch.setattr("wann.progress.time.perf_counter", lambda: clock[0])
+    out = io.StringIO()
+    p = Progress(out)
+    p.start(40, "gen")
+    for i in range(1, 36):
+        clock[0] += 1.0 if i <= 20 else 10.0
+        p.update(i, "")
+    assert out.getvalue().splitlines()[-1].endswith("ETA 0:50")  # 5 steps left x 10 s
+
+
+def test_a_run_numbers_generations_as_its_log_does(tmp_path) -> None:
+    from tests.conftest import log_rows
+    from wann.config import preset
+    from wann.evaluation import make_evaluator
+    from wann.reporters import ProgressReporter
+    from wann.run import Run
+    from wann.tasks import get_task
+
+    task, out = get_task("swingup"), io.StringIO()
+    hp = preset("quick").replace(pop_size=8, generations=3, tourn_size=2)
+    Run.new(task, hp, make_evaluator(task, "compiled"), tmp_path, 0, [ProgressReporter(out)]).run()
+    lines = [ln for ln in out.getvalue().splitlines() if ln.startswith("gen ")]
+    logged = [r["generation"] for r in log_rows(tmp_path)]
+    assert logged == ["0", "1", "2"]
+    assert [ln.split(" best")[0] for ln in lines] == [f"gen {g} ({int(g) + 1}/3)" for g in logged]

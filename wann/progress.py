@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
 from typing import Any, TextIO
+
+#: The ETA uses the rate of the last RECENT steps: a search slows as its networks grow, and
+#: the rate since the start would promise too early an end.
+RECENT = 10
 
 
 def _fmt_time(s: float) -> str:
@@ -47,6 +52,7 @@ class Progress:
         self.total, self.label, self.initial = max(int(total), 1), label, int(initial)
         self.plain_every = max(int(plain_every), 1)
         self.t0 = time.perf_counter()
+        self._recent: deque[tuple[float, int]] = deque([(self.t0, self.initial)], maxlen=RECENT + 1)
         if self.tty and not self.quiet:
             from tqdm import tqdm
 
@@ -57,26 +63,36 @@ class Progress:
             )
 
     def eta(self, done: int) -> float | None:
-        """Seconds left at the rate since `start`, or None before the first step."""
-        ran = done - self.initial
-        if ran <= 0:
+        """Seconds left at the rate of the last RECENT steps (since `start` before that), or
+        None before the first step."""
+        now = time.perf_counter()
+        t_then, done_then = self._recent[0]
+        if done - done_then <= 0:
             return None
-        return (time.perf_counter() - self.t0) / ran * max(self.total - done, 0)
+        return (now - t_then) / (done - done_then) * max(self.total - done, 0)
 
-    def update(self, done: int, text: str = "") -> None:
-        """Step to `done` of the total, with a short status text."""
+    def update(self, done: int, text: str = "", step: str | None = None) -> None:
+        """Step to `done` of the total, with a short status text; `step` names the step just
+        done where its own numbering differs from the count (a run's generation 0 is the
+        first of its total: 'gen 0 (1/8)')."""
         if self.quiet:
             return
         if self._bar is not None:
+            if step is not None:
+                self._bar.set_description_str(f"{self.label} {step}".strip(), refresh=False)
             self._bar.set_postfix_str(text, refresh=False)
             self._bar.update(done - self._bar.n)
             return
+        eta = self.eta(done)
+        self._recent.append((time.perf_counter(), done))
         if done % self.plain_every and done < self.total:
             return
-        eta = self.eta(done)
         eta_text = "ETA --:--" if eta is None else f"ETA {_fmt_time(eta)}"
         head = f"{self.label} " if self.label else ""
-        line = f"{head}{done:>{len(str(self.total))}}/{self.total} {text} {eta_text}"
+        count = f"{done:>{len(str(self.total))}}/{self.total}"
+        if step is not None:
+            head, count = f"{head}{step} ", f"({count})"
+        line = f"{head}{count} {text} {eta_text}"
         print(line.rstrip(), file=self.stream, flush=True)
 
     def close(self) -> None:

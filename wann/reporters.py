@@ -248,7 +248,8 @@ class ProgressReporter(Reporter):
     def generation(self, run: Run, stats: GenerationStats, row: dict) -> None:
         self.progress.update(
             run.search.generation,
-            f"best {row['best_fitness']:9.2f} median {row['median_fitness']:9.2f} "
+            step=str(row["generation"]),  # as log.csv numbers it (from 0)
+            text=f"best {row['best_fitness']:9.2f} median {row['median_fitness']:9.2f} "
             f"peak {row['best_peak']:9.2f} conns {row['best_connections']:4d} "
             f"{row['gen_seconds']:6.2f}s/gen",
         )
