@@ -260,9 +260,9 @@ def main() -> None:
         thr, scl, _ = bench_throughput(cores, args.pool_nets, args.base_nets)
         section("2. Swing-up evaluation throughput (a `swingup` generation: 192 x 6 weights x 3 reps)",
                 thr)
-        section("4. Scaling with cores", scl)
+        section("3. Scaling with cores", scl)
     if "generation" not in skip:
-        section("3. Seconds per generation and projected full runs (compiled)", bench_generation(max(cores)))
+        section("4. Seconds per generation and projected full runs (compiled)", bench_generation(max(cores)))
     if "biped" not in skip:
         section("5. BipedalWalker through the pool vs raw env.step", bench_biped(cores, args.biped_nets))
     if "startup" not in skip:

@@ -130,3 +130,13 @@ def test_a_lock_left_by_a_killed_run_does_not_block(tmp_path) -> None:
     holder.wait()
     assert (out / LOCK_NAME).exists()  # the file stays; the kernel dropped the lock
     assert main(["evolve", "--generations", "1", "--pop-size", "8", "--out", str(out)]) == 0
+
+
+def test_an_unwritable_tensorboard_folder_is_refused_before_the_run(tmp_path, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    out = tmp_path / "run"
+    assert main(["evolve", "--generations", "1", "--out", str(out),
+                 "--tensorboard", str(blocker / "tb")]) == 2
+    assert "TensorBoard folder" in capsys.readouterr().err
+    assert not out.exists()

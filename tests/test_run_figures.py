@@ -102,3 +102,17 @@ def test_overlay_of_one_task_does_not_warn(short: RunData,
                                            recwarn: pytest.WarningsRecorder) -> None:
     overlay_figure([short, short], "best_fitness")
     assert not [w for w in recwarn if "different tasks" in str(w.message)]
+
+
+def test_the_cli_warns_of_mixed_tasks_in_one_line(tmp_path, capsys) -> None:
+    from wann.cli import main
+
+    for task in ("swingup", "cartpole"):
+        assert main(["evolve", "--task", task, "--generations", "2", "--pop-size", "8",
+                     "--out", str(tmp_path / task)]) == 0
+    capsys.readouterr()
+    assert main(["plot", str(tmp_path / "swingup"), str(tmp_path / "cartpole"),
+                 "--out", str(tmp_path / "figs")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["wann: warning: overlaying runs of different tasks (cartpole, swingup): "
+                   "their returns are not on one scale"]

@@ -35,6 +35,12 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str,
+                      lineno: int, file: object = None, line: str | None = None) -> None:
+    """A Python warning as the command's other messages: one 'wann: warning:' line."""
+    print(f"wann: warning: {message}", file=sys.stderr)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports errors as 'wann: error: ...' on one line, exit 2."""
 
@@ -68,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(format="wann: %(levelname)s: %(message)s", level=logging.INFO)
     os.environ.setdefault("MPLBACKEND", "Agg")
     warnings.filterwarnings("ignore", module="gymnasium")
+    previous_show = warnings.showwarning
+    warnings.showwarning = _one_line_warning
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -96,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     finally:
+        warnings.showwarning = previous_show
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

@@ -123,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
     RunLock.check_free(out)
     check_fresh(out)
     check_writable(out, "run folder")
+    if args.tensorboard:
+        check_writable(args.tensorboard, "TensorBoard folder")
     evaluator = make_evaluator(
         task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
     )
