@@ -208,7 +208,9 @@ def preprocess(images: np.ndarray, size: int = SIZE) -> np.ndarray:
 
 def _check(images: np.ndarray, labels: np.ndarray, what: str) -> None:
     if images.ndim != 3 or labels.ndim != 1:
-        raise WannError(f"MNIST {what} files have the wrong shape: images {images.shape}, labels {labels.shape}")
+        raise WannError(
+            f"MNIST {what} files have the wrong shape: images {images.shape}, labels {labels.shape}"
+        )
     if images.shape[0] != labels.shape[0]:
         raise WannError(f"MNIST {what} files disagree: {images.shape[0]} images, {labels.shape[0]} labels")
     if labels.size and labels.max() > 9:
