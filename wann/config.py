@@ -236,7 +236,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "prob_init_enable": 0.05, "tourn_size": 32,
     },
     "digits": {
-        "task": "digits", "n_reps": 1, "generations": 256, "pop_size": 128,
+        "task": "digits", "n_reps": 1, "generations": 512, "pop_size": 128,
         "prob_init_enable": 0.1, "tourn_size": 8,
     },
     "quick": {"task": "swingup", "generations": 8, "pop_size": 32, "n_reps": 2, "tourn_size": 4},
