@@ -8,7 +8,9 @@ import pytest
 from wann import WannError
 from wann.baselines.mlp import DEFAULT_HIDDEN, TrainSettings, gradients, init_mlp, mlp_layers
 from wann.baselines.sparse_mlp import (
+    MASK_LR,
     imp_fractions,
+    learned_supermask,
     lottery_ticket,
     prune_finetune,
     random_mask,
@@ -71,6 +73,16 @@ def test_untrained_masks_beat_chance(dense, data):
         assert not net.trained and net.sparsity == pytest.approx(0.5, abs=1e-3)
         assert net.test_accuracy(xt, yt) > 0.3, net.name
     assert random_weights(dense).test_accuracy(xt, yt) < 0.35
+
+
+def test_a_learned_supermask_trains_only_the_mask(dense, data):
+    x, y, xt, yt = data
+    net = learned_supermask(dense, x, y, TrainSettings(epochs=30, lr=MASK_LR), seed=0)
+    assert not net.trained and 0.05 < net.sparsity < 0.95
+    for w0, w, m in zip(dense.init.weights, net.net.weights, net.net.masks):
+        sd = np.sqrt(2.0 / sum(w0.shape))
+        assert np.allclose(w[m], np.where(w0[m] < 0, -sd, sd))
+    assert net.test_accuracy(xt, yt) > 0.8
 
 
 def test_pruning_and_random_masks(dense, data):

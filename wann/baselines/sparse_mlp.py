@@ -8,6 +8,7 @@
   requested sparsity (a fractional round);
 - signed constants and supermasks (Zhou et al. 2019), untrained: the "large final" mask of the
   trained net on sign(initial weight) x the layer's initial sd, or on the initial weights;
+- Zhou et al.'s learned supermask: only a mask is trained, over fixed signed-constant weights;
 - a random mask at matched layer-wise sparsity, trained from the same initial weights; and
   the random (untrained) dense net.
 Each result is a `ClassifierNet` row for the comparison table.
@@ -16,12 +17,15 @@ Each result is a `ClassifierNet` row for the comparison table.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from wann.baselines.mlp import MLP, TrainLog, TrainSettings, init_mlp, train
+from wann.baselines.mlp import MLP, TrainLog, TrainSettings, gradients, init_mlp, train
 from wann.baselines.prune import check_sparsity
+
+# Mask scores need far larger steps than weights (Zhou et al. used SGD at lr 100).
+MASK_LR = 0.1
 
 
 @dataclass
@@ -195,10 +199,10 @@ def random_weights(dense: DenseMLP) -> ClassifierNet:
 
 def classification_baselines(
     layers: Sequence[int], x: np.ndarray, y: np.ndarray, sparsities: Sequence[float],
-    settings: TrainSettings, seed: int, dtype: type = np.float32,
+    settings: TrainSettings, seed: int, dtype: type = np.float32, mask_lr: float = MASK_LR,
 ) -> list[ClassifierNet]:
     """Every baseline row at every sparsity: dense, pruned, lottery, signed constant,
-    supermask, random mask, random weights."""
+    supermask, random mask; then the learned supermask and random weights."""
     dense = train_dense(layers, x, y, settings, seed, dtype)
     rows = [ClassifierNet("dense " + "-".join(map(str, layers)), dense.trained, True, 0.0, dense.samples)]
     for s in sparsities:
@@ -209,5 +213,52 @@ def classification_baselines(
             supermask(dense, s),
             random_mask(dense, x, y, s, settings, seed),
         ]
+    rows.append(learned_supermask(dense, x, y, replace(settings, lr=mask_lr), seed))
     rows.append(random_weights(dense))
     return rows
+
+
+def learned_supermask(
+    dense: DenseMLP, x: np.ndarray, y: np.ndarray, settings: TrainSettings, seed: int,
+    signed: bool = True, init_score: float = 1.0,
+) -> ClassifierNet:
+    """Zhou et al.'s trained supermask: the weights stay at their initial values (or their signed
+    constants) and only a mask is learned. Each step samples mask ~ Bernoulli(sigmoid(score)); the
+    scores get the straight-through gradient dL/dw_eff x w_init x sigmoid'(score), by Adam. The
+    result keeps the weights whose sigmoid(score) > 0.5 (its sparsity is learned, not set)."""
+    s = settings
+    base = dense.init
+    w0 = []
+    for w in base.weights:
+        sd = np.sqrt(2.0 / sum(w.shape))
+        w0.append((np.where(w < 0, -1.0, 1.0) * sd).astype(w.dtype) if signed else w.copy())
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5A9E]))
+    scores = [np.full(w.shape, init_score) for w in w0]
+    m1 = [np.zeros_like(v) for v in scores]
+    m2 = [np.zeros_like(v) for v in scores]
+    probe = base.copy()
+    x = np.asarray(x, base.weights[0].dtype)
+    n, t, samples = len(y), 0, 0
+    for _ in range(s.epochs):
+        order = rng.permutation(n)
+        for lo in range(0, n, s.batch_size):
+            batch = order[lo : lo + s.batch_size]
+            p = [1.0 / (1.0 + np.exp(-v)) for v in scores]
+            sample = [rng.random(v.shape) < q for v, q in zip(scores, p)]
+            probe.weights = [w * m for w, m in zip(w0, sample)]
+            probe.masks = [np.ones(w.shape, bool) for w in w0]
+            _, gw, _ = gradients(probe, x[batch], y[batch])
+            t += 1
+            samples += len(batch)
+            c1, c2 = 1.0 - s.beta1**t, 1.0 - s.beta2**t
+            for v, g_eff, w, q, a, b in zip(scores, gw, w0, p, m1, m2):
+                g = g_eff.astype(np.float64) * w * q * (1.0 - q)
+                a *= s.beta1
+                a += (1.0 - s.beta1) * g
+                b *= s.beta2
+                b += (1.0 - s.beta2) * g * g
+                v -= s.lr * (a / c1) / (np.sqrt(b / c2) + s.eps)
+    masks = [v > 0.0 for v in scores]
+    net = with_masks(base, masks, w0)
+    name = "learned supermask" + (" (signed constants)" if signed else "")
+    return ClassifierNet(name, net, False, net.sparsity, samples, note="mask trained, weights not")
