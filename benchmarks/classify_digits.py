@@ -15,11 +15,13 @@ import time
 
 import numpy as np
 
+from wann.baselines.mlp import TrainSettings
 from wann.classify import get_classify_task
 from wann.classify.evaluator import ClassifyEvaluator
 from wann.classify.scoring import ensemble, table_row
 from wann.config import preset
 from wann.evaluation import episode_seeds
+from wann.io import save_genome
 from wann.network import compile_population
 from wann.search import Search
 
@@ -32,6 +34,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--every", type=int, default=16)
+    ap.add_argument("--out", help="write the champion genome (JSON) here")
     a = ap.parse_args()
     hp = preset(a.preset)
     if a.generations:
@@ -54,7 +57,10 @@ def main() -> None:
                   f"champion conns {stats.best_ever.n_enabled:4d}  ensemble test acc {acc:.3f}  "
                   f"{time.perf_counter() - t0:7.1f} s", flush=True)
     elapsed = time.perf_counter() - t0
-    row = table_row(task, search.best_ever, hp.weights, a.seed)
+    if a.out:
+        save_genome(search.best_ever, a.out)
+    row = table_row(task, search.best_ever, hp.weights, a.seed,
+                    train_settings=TrainSettings(epochs=30, lr=0.01))
     row.pop("per_weight")
     print(json.dumps({"preset": a.preset, "generations": hp.generations, "pop": hp.pop_size,
                       "seconds": round(elapsed, 1), "connections": int(search.best_ever.n_enabled),

@@ -179,3 +179,31 @@ def test_hyperparameter_presets_cover_classification():
     hp = preset("digits")
     assert isinstance(hp, Hyperparameters) and hp.task == "digits"
     assert preset("mnist256").pop_size == 960
+
+
+def test_weight_training_gradients_and_progress(digits):
+    from wann.classify.finetune import GenomeNet, train_weights
+
+    g = population(digits, 1, seed=4, n_mut=40)[0]
+    net = GenomeNet(g)
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-1, 1, net.conn.size)
+    x, y = digits.x_train[:40], digits.y_train[:40]
+    loss, grad = net.loss_and_grad(x, y, w)
+    # The numpy forward pass is the compiled one: same loss as the kernel's softmax outputs.
+    p = genome_probs(digits, net.genome_with(w), [1.0], test=False, use_weights=True)[0][:40]
+    assert loss == pytest.approx(-np.mean(np.log(p[np.arange(40), y])), rel=1e-10)
+    eps = 1e-6
+    for e in rng.choice(w.size, size=6, replace=False):
+        up, down = w.copy(), w.copy()
+        up[e] += eps
+        down[e] -= eps
+        num = (net.loss_and_grad(x, y, up)[0] - net.loss_and_grad(x, y, down)[0]) / (2 * eps)
+        assert grad[e] == pytest.approx(num, rel=1e-4, abs=1e-7)
+    before = own_weight_accuracy(digits, net.genome_with(np.ones(net.conn.size)))[0]
+    trained = train_weights(digits, g, 1.0, TrainSettings(epochs=10, lr=0.01), seed=0)
+    assert own_weight_accuracy(digits, trained)[0] > before + 0.05
+    assert np.array_equal(trained.conn_enabled, g.conn_enabled)
+    row = table_row(digits, g, W, seed=0, n_trials=2, grid=np.linspace(-2, 2, 5),
+                    train_settings=TrainSettings(epochs=1, lr=0.01))
+    assert 0.0 <= row["tuned_weights"] <= 1.0

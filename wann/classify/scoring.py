@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from wann.baselines.mlp import TrainSettings
 from wann.classify import ClassifyTask
 from wann.classify.evaluator import check_fits
+from wann.classify.finetune import train_weights
 from wann.classify.kernels import softmax_outputs
 from wann.genome import Genome
 from wann.network import NetBatch, compile_genome, kernel_args
@@ -165,15 +167,22 @@ def tuned_shared_weight(task: ClassifyTask, genome: Genome, grid: np.ndarray | N
 
 def table_row(
     task: ClassifyTask, genome: Genome, weights: Sequence[float], seed: int, n_trials: int = 100,
-    grid: np.ndarray | None = None,
+    grid: np.ndarray | None = None, train_settings: TrainSettings | None = None,
 ) -> dict:
     """The Table-1-style columns for a WANN on a classification task (accuracies in [0, 1]):
     random weights, random shared weight (mean, std, ... over n_trials), ensemble and tuned
-    shared weight, plus accuracy and cross-entropy at each of the search's shared weights."""
+    shared weight, plus accuracy and cross-entropy at each of the search's shared weights; with
+    `train_settings`, also tuned weights (every connection trained by Adam from the tuned shared
+    weight)."""
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xC1A5]))
     ens = ensemble(task, genome, weights)
     tuned = tuned_shared_weight(task, genome, grid)
     pw = per_weight(task, genome, weights)
+    extra = {}
+    if train_settings is not None:
+        trained = train_weights(task, genome, tuned.weight, train_settings, seed)
+        acc, ce = own_weight_accuracy(task, trained)
+        extra = {"tuned_weights": acc, "tuned_weights_cross_entropy": ce}
     return {
         "random_weights": summary(random_weight_accuracy(task, genome, n_trials, rng)),
         "random_shared_weight": summary(random_shared_accuracy(task, genome, n_trials, rng)),
@@ -181,6 +190,7 @@ def table_row(
         "ensemble_cross_entropy": ens.cross_entropy,
         "tuned_shared_weight": tuned.test_accuracy,
         "tuned_weight_value": tuned.weight,
+        **extra,
         "per_weight": {
             "weights": pw["weights"].tolist(),
             "accuracy": pw["accuracy"].tolist(),
