@@ -50,7 +50,8 @@ def test_mnist_runs_end_to_end_on_a_small_idx_set(tmp_path):
     json.dumps(row)  # plain values, ready for a results file
     rows = classification_baselines(mlp_layers(256, 10, DEFAULT_HIDDEN["mnist"]), task.x_train,
                                     task.y_train, [0.5], TrainSettings(epochs=2), seed=0)
-    assert rows[0].net.layers == [256, 300, 100, 10] and len(rows) == 7
+    assert rows[0].net.layers == [256, 300, 100, 10] and len(rows) == 8
+    assert rows[-2].name.startswith("learned supermask") and not rows[-1].trained
 
 
 def test_mnist256_preset_equals_the_reference_file():
