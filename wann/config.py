@@ -244,6 +244,14 @@ PRESETS: dict[str, dict[str, Any]] = {
         "task": "biped", "n_reps": 4, "generations": 2048, "pop_size": 480,
         "prob_init_enable": 0.25, "tourn_size": 16,
     },
+    "mnist256": {
+        "task": "mnist", "n_reps": 1, "generations": 4096, "pop_size": 960,
+        "prob_init_enable": 0.05, "tourn_size": 32,
+    },
+    "digits": {
+        "task": "digits", "n_reps": 1, "generations": 512, "pop_size": 128,
+        "prob_init_enable": 0.1, "tourn_size": 8,
+    },
     "quick": {"task": "swingup", "generations": 8, "pop_size": 32, "n_reps": 2, "tourn_size": 4},
 }
 

@@ -208,6 +208,19 @@ def from_dense(
     )
 
 
+def node_index(genome: Genome, ids: np.ndarray) -> np.ndarray:
+    """Positions in the node arrays of the given node ids (vectorised: genomes of classification
+    tasks have thousands of connections). ValueError on an id that is not a node."""
+    ids = np.asarray(ids, dtype=np.int64)
+    order = np.argsort(genome.node_id, kind="stable")
+    sorted_ids = genome.node_id[order]
+    pos = np.minimum(np.searchsorted(sorted_ids, ids), max(sorted_ids.size - 1, 0))
+    if sorted_ids.size == 0 or not np.array_equal(sorted_ids[pos], ids):
+        bad = ids[sorted_ids[pos] != ids] if sorted_ids.size else ids
+        raise ValueError(f"connection to unknown node {int(bad[0])}")
+    return order[pos].astype(np.int64)
+
+
 def topological_order(genome: Genome) -> np.ndarray:
     """Indices (into the node arrays) of all nodes in an order where every edge goes forward.
 
@@ -215,13 +228,9 @@ def topological_order(genome: Genome) -> np.ndarray:
     Raises ValueError on a cycle or on an edge whose end is not a node of the genome.
     """
     n = genome.n_nodes
-    index = {int(nid): i for i, nid in enumerate(genome.node_id)}
-    try:
-        src = np.array([index[int(s)] for s in genome.conn_src], dtype=np.int64)
-        dst = np.array([index[int(d)] for d in genome.conn_dst], dtype=np.int64)
-    except KeyError as exc:
-        raise ValueError(f"connection to unknown node {exc.args[0]}") from None
-    indeg = np.bincount(dst, minlength=n)
+    src = node_index(genome, genome.conn_src)
+    dst = node_index(genome, genome.conn_dst)
+    indeg = np.bincount(dst, minlength=n).tolist()
     children: list[list[int]] = [[] for _ in range(n)]
     for s, d in zip(src.tolist(), dst.tolist()):
         children[s].append(d)

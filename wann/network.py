@@ -17,7 +17,7 @@ import numba
 import numpy as np
 
 from wann.activations import apply
-from wann.genome import OUTPUT, Genome, topological_order
+from wann.genome import OUTPUT, Genome, node_index, topological_order
 
 
 class NetBatch(NamedTuple):
@@ -61,10 +61,9 @@ def compile_genome(genome: Genome, use_weights: bool = False) -> NetBatch:
     perm = np.concatenate([np.arange(n_io_in), rest])
     pos_of_index = np.empty(g.n_nodes, dtype=np.int64)
     pos_of_index[perm] = np.arange(g.n_nodes)
-    index_of_id = {int(nid): i for i, nid in enumerate(g.node_id)}
     en = g.conn_enabled
-    src_pos = pos_of_index[[index_of_id[int(s)] for s in g.conn_src[en]]]
-    dst_pos = pos_of_index[[index_of_id[int(d)] for d in g.conn_dst[en]]]
+    src_pos = pos_of_index[node_index(g, g.conn_src[en])]
+    dst_pos = pos_of_index[node_index(g, g.conn_dst[en])]
     w = g.conn_weight[en] if use_weights else np.ones(src_pos.size)
     by_dst = np.argsort(dst_pos, kind="stable")
     counts = np.bincount(dst_pos, minlength=g.n_nodes)

@@ -29,11 +29,18 @@ def _append_conns(
     return c
 
 
-def _ancestors(g: Genome, node: int) -> set[int]:
-    """Node ids from which `node` can be reached (over all connections), itself included."""
+def _parents(g: Genome) -> dict[int, list[int]]:
+    """Source ids of every node's incoming connections (enabled or not)."""
     parents: dict[int, list[int]] = {}
     for s, d in zip(g.conn_src.tolist(), g.conn_dst.tolist()):
         parents.setdefault(d, []).append(s)
+    return parents
+
+
+def _ancestors(g: Genome, node: int, parents: dict[int, list[int]] | None = None) -> set[int]:
+    """Node ids from which `node` can be reached (over all connections), itself included."""
+    if parents is None:
+        parents = _parents(g)
     seen = {node}
     stack = [node]
     while stack:
@@ -53,8 +60,9 @@ def add_connection(
     sources = ids[kinds != OUTPUT]
     dests = ids[(kinds == OUTPUT) | (kinds == HIDDEN)]
     existing = set(zip(g.conn_src.tolist(), g.conn_dst.tolist()))
+    parents = _parents(g)  # built once: with many inputs, most sources are tried in turn
     for s in rng.permutation(sources).tolist():
-        blocked = _ancestors(g, s)
+        blocked = _ancestors(g, s, parents)
         cands = [d for d in dests.tolist() if d not in blocked and (s, d) not in existing]
         if cands:
             d = cands[int(rng.integers(len(cands)))]

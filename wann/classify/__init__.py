@@ -1,0 +1,107 @@
+"""Classification tasks: a data set scored by softmax cross-entropy, beside the gymnasium tasks.
+
+A `ClassifyTask` is what the search and the evaluators need to know about a data set: input
+and output sizes, the reference's hidden activation pool for classification (no step), the
+output activation (linear; softmax is applied by the evaluator), the minibatch size of the
+fitness, and the data itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from wann import WannError
+from wann.activations import CLASSIFICATION_POOL, LINEAR
+from wann.datasets import Dataset, load_dataset
+
+# Reference: 1,000 training images per fitness evaluation.
+DEFAULT_MINIBATCH = 1000
+
+
+@dataclass(frozen=True)
+class ClassifyTask:
+    """A classification task; picklable (plain arrays), so workers can receive it."""
+
+    name: str
+    n_in: int
+    x_train: np.ndarray = field(repr=False)
+    y_train: np.ndarray = field(repr=False)
+    x_test: np.ndarray = field(repr=False)
+    y_test: np.ndarray = field(repr=False)
+    n_out: int = 10
+    minibatch: int = DEFAULT_MINIBATCH
+    hidden_acts: tuple[int, ...] = CLASSIFICATION_POOL
+    output_act: int = LINEAR
+    worst_return: float = -1e6
+    split: dict = field(default_factory=dict)
+    output_names: tuple[str, ...] = tuple(str(i) for i in range(10))
+
+    def __post_init__(self) -> None:
+        for what, x, y in (("training", self.x_train, self.y_train), ("test", self.x_test, self.y_test)):
+            if x.ndim != 2 or x.shape[1] != self.n_in or y.shape != (x.shape[0],):
+                raise WannError(f"task {self.name!r}: {what} data must be [n, {self.n_in}] with n labels")
+            if y.size and (y.min() < 0 or y.max() >= self.n_out):
+                raise WannError(f"task {self.name!r}: {what} labels must lie in 0..{self.n_out - 1}")
+        if not 1 <= self.minibatch <= self.x_train.shape[0]:
+            raise WannError(
+                f"task {self.name!r}: minibatch {self.minibatch} must lie in 1..{self.x_train.shape[0]} "
+                "(the training set's size)"
+            )
+
+    @property
+    def env_id(self) -> str:
+        """A label in the place of a gymnasium id (a classification task makes no env)."""
+        return f"wann/classify:{self.name}"
+
+    @property
+    def max_steps(self) -> int:
+        """A fitness evaluation is one step: one pass over a minibatch."""
+        return 1
+
+    @property
+    def n_train(self) -> int:
+        return int(self.x_train.shape[0])
+
+    def minibatch_indices(self, seed: int) -> np.ndarray:
+        """The training samples of one fitness evaluation, drawn (without replacement) from an
+        episode seed: every net and weight of a generation gets the same ones."""
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xBA7C]))
+        return np.sort(rng.choice(self.n_train, size=self.minibatch, replace=False)).astype(np.int64)
+
+    def config(self) -> dict:
+        """Plain values that fix the task (for a run's config): data split and minibatch."""
+        return {**self.split, "minibatch": int(self.minibatch)}
+
+
+def from_dataset(data: Dataset, minibatch: int | None = None) -> ClassifyTask:
+    """A task over a loaded data set (minibatch: the reference's 1,000, capped at the train size
+    only when not given)."""
+    mb = minibatch if minibatch is not None else min(DEFAULT_MINIBATCH, data.x_train.shape[0])
+    return ClassifyTask(
+        name=data.name,
+        n_in=data.n_in,
+        x_train=np.ascontiguousarray(data.x_train, np.float64),
+        y_train=np.ascontiguousarray(data.y_train, np.int64),
+        x_test=np.ascontiguousarray(data.x_test, np.float64),
+        y_test=np.ascontiguousarray(data.y_test, np.int64),
+        n_out=data.n_classes,
+        minibatch=int(mb),
+        split=dict(data.split),
+    )
+
+
+def get_classify_task(
+    name: str, data_dir: str | Path | None = None, minibatch: int | None = None, **options: object
+) -> ClassifyTask:
+    """'digits' or 'mnist' as a task (options go to the data set's loader)."""
+    return from_dataset(load_dataset(name, data_dir, **options), minibatch)
+
+
+def is_classification(name: str) -> bool:
+    return name in ("digits", "mnist")
+
+
+__all__ = ["ClassifyTask", "from_dataset", "get_classify_task", "is_classification"]
