@@ -69,7 +69,8 @@ def _vec4(name: str):  # noqa: ANN202 - returns a numba intrinsic
             fn = cgutils.get_or_insert_function(
                 builder.module, ir.FunctionType(v4, [v4]), f"wann_vec4_{name}"
             )
-            builder.store(builder.call(fn, [x]), builder.bitcast(builder.gep(da.data, [idx]), v4.as_pointer()), align=8)
+            out = builder.bitcast(builder.gep(da.data, [idx]), v4.as_pointer())
+            builder.store(builder.call(fn, [x]), out, align=8)
             return context.get_dummy_value()
 
         return sig, codegen

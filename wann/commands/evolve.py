@@ -44,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reps", type=int, help="episodes per shared weight (n_reps)")
     p.add_argument("--workers", type=int, help="processes (pool), threads (compiled) or Dask "
                    "workers (default 1; a local Dask cluster: one per core)")
+    p.add_argument("--fast-math", action="store_true", default=None,
+                   help="compiled backend: fast math and vector sin/cos/exp/tanh (faster; "
+                   "recorded in config.toml; returns differ from the exact ones by rounding)")
     p.add_argument("--backend", default="auto", choices=BACKENDS, help="evaluation backend")
     p.add_argument("--scheduler", metavar="HOST:PORT",
                    help="join this Dask scheduler (address or scheduler file; implies dask)")
@@ -60,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # Settings a resumed run takes from its checkpoint, not from the command line.
 FIXED_ON_RESUME = ("task", "preset", "config", "pop_size", "reps", "seed", "out",
-                   "checkpoint_every")
+                   "checkpoint_every", "fast_math")
 
 
 def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
@@ -80,6 +83,8 @@ def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
         changes["n_reps"] = args.reps
     if args.checkpoint_every is not None:
         changes["checkpoint_every"] = args.checkpoint_every
+    if args.fast_math:
+        changes["fast_math"] = True
     if changes:
         if changes.get("checkpoint_every", 0) < 0:
             raise WannError(
@@ -105,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
             "or continue it with --resume"
         )
     evaluator = make_evaluator(
-        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
+        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout,
+        fast_math=hp.fast_math,
     )
     try:
         r = Run.new(task, hp, evaluator, out, args.seed or 0, [ProgressReporter()])
@@ -136,7 +142,8 @@ def resume(args: argparse.Namespace) -> int:
         raise WannError(f"--generations must be at least 1, got {args.generations}")
     task = get_task(ckpt.task)
     evaluator = make_evaluator(
-        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
+        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout,
+        fast_math=ckpt.hp.fast_math,
     )
     try:
         r = Run.resume(ckpt, task, evaluator, out, [ProgressReporter()], args.generations)

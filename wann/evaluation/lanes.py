@@ -46,28 +46,40 @@ def _fetch_add(typingctx, counter):  # noqa: ANN001, ARG001
     return sig, codegen
 
 
-@numba.njit(cache=True)
-def _libm_sin_lanes(src, dst, n):  # pragma: no cover - compiled
-    for L in range(n):
-        dst[L] = math.sin(src[L])
+@numba.njit(inline="always")
+def _sin_lanes(fast, src, dst, n):  # pragma: no cover - compiled
+    """sin over lanes: libm per lane (exact) or libmvec (fast); `fast` is a constant."""
+    if fast:
+        vecmath.sin_lanes(src, dst, n)
+    else:
+        for L in range(n):
+            dst[L] = math.sin(src[L])
 
 
-@numba.njit(cache=True)
-def _libm_cos_lanes(src, dst, n):  # pragma: no cover - compiled
-    for L in range(n):
-        dst[L] = math.cos(src[L])
+@numba.njit(inline="always")
+def _cos_lanes(fast, src, dst, n):  # pragma: no cover - compiled
+    """cos over lanes: libm per lane (exact) or libmvec (fast); `fast` is a constant."""
+    if fast:
+        vecmath.cos_lanes(src, dst, n)
+    else:
+        for L in range(n):
+            dst[L] = math.cos(src[L])
 
 
-@numba.njit(cache=True)
-def _libm_apply_lanes(a, u, out, n, tmp):  # pragma: no cover - compiled
-    activations.apply_lanes(a, u, out, n)
+@numba.njit(inline="always")
+def _apply_lanes(fast, a, u, out, n, tmp):  # pragma: no cover - compiled
+    """An activation over lanes (see `_sin_lanes`)."""
+    if fast:
+        vecmath.apply_lanes(a, u, out, n, tmp)
+    else:
+        activations.apply_lanes(a, u, out, n)
 
 
 @numba.njit(inline="always")
 def _net(
     k, tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
     weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
-    sin_lanes, cos_lanes, apply_lanes,
+    fast,
 ):  # pragma: no cover - compiled
     """Every rollout of net k as lanes; lane l is weight l // n_rep, repetition l % n_rep."""
     n_w = weights.size
@@ -109,12 +121,12 @@ def _net(
             thd[L] = state[L, 3]
     n = n_lanes
     if soa:
-        cos_lanes(th, cs, n)
+        _cos_lanes(fast, th, cs, n)
     t = 0
     while n > 0:
         # observe
         if soa:
-            sin_lanes(th, sn, n)
+            _sin_lanes(fast, th, sn, n)
             for L in range(n):
                 values[1, L] = x[L]
                 values[2, L] = xd[L]
@@ -139,7 +151,7 @@ def _net(
                     acc[L] += values[src, L] * we
             for L in range(n):
                 u[L] = wl[L] * acc[L]
-            apply_lanes(act[base + i], u, values[i], n, tmp)
+            _apply_lanes(fast, act[base + i], u, values[i], n, tmp)
         for o in range(n_out):
             p = out_pos[k, o]
             for L in range(n):
@@ -167,8 +179,8 @@ def _net(
                     x[L], xd[L], th[L], thd[L], action[L, 0], sn[L], cs[L]
                 )
                 tmp[L] = swingup.reward_arg(x[L])
-            cos_lanes(th, cs, n)
-            cos_lanes(tmp, cx, n)
+            _cos_lanes(fast, th, cs, n)
+            _cos_lanes(fast, tmp, cx, n)
             for L in range(n):
                 total[L] += swingup.reward(cs[L], cx[L])
                 done[L] = failed[L] or swingup.terminated(x[L])
@@ -215,7 +227,7 @@ def _net(
 def _kernel(
     tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
     weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
-    order, counter, n_workers, sin_lanes, cos_lanes, apply_lanes,
+    order, counter, n_workers, fast,
 ):  # pragma: no cover - compiled
     for _ in prange(n_workers):
         while True:
@@ -224,7 +236,7 @@ def _kernel(
                 break
             _net(order[j], tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w,
                  out_pos, n_in, n_out, weights, init_states, max_steps, discrete, low, high,
-                 worst, returns, bad, steps, sin_lanes, cos_lanes, apply_lanes)
+                 worst, returns, bad, steps, fast)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -236,8 +248,7 @@ def exact_kernel(
     """Every rollout of a generation, bit-identical to the scalar forward pass and twins."""
     _kernel(tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in,
             n_out, weights, init_states, max_steps, discrete, low, high, worst, returns, bad,
-            steps, order, counter, n_workers, _libm_sin_lanes, _libm_cos_lanes,
-            _libm_apply_lanes)
+            steps, order, counter, n_workers, False)
 
 
 @numba.njit(parallel=True, cache=True, fastmath=True)
@@ -249,5 +260,4 @@ def fast_kernel(
     """The same kernel with fast math and libmvec's vector transcendentals."""
     _kernel(tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in,
             n_out, weights, init_states, max_steps, discrete, low, high, worst, returns, bad,
-            steps, order, counter, n_workers, vecmath.sin_lanes, vecmath.cos_lanes,
-            vecmath.apply_lanes)
+            steps, order, counter, n_workers, True)
