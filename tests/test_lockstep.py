@@ -129,3 +129,15 @@ def test_fast_math_run_deterministic_and_champion_scores_in_exact_mode(tmp_path,
     diff = (r_fast - r_exact).ravel()
     se = max(diff.std(ddof=1) / math.sqrt(diff.size), 1e-9)
     assert abs(diff.mean()) < 4 * se + 1e-6 * abs(r_exact.mean())
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_fast_math_every_twin_same_at_any_thread_count(name: str) -> None:
+    task = get_task(name)
+    batch = _generation(task, 6)
+    weights, seeds = np.array([-1.5, 0.5, 1.0]), episode_seeds(2, 1, 2)
+    r1, b1 = CompiledEvaluator(task, threads=1, fast=True).evaluate(batch, weights, seeds)
+    r2, b2 = CompiledEvaluator(task, threads=2, fast=True).evaluate(batch, weights, seeds)
+    np.testing.assert_array_equal(r1, r2)
+    np.testing.assert_array_equal(b1, b2)
+    assert np.isfinite(r1).all()

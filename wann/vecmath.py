@@ -25,7 +25,8 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from wann import WannError
-from wann.activations import COS, GAUSSIAN, SIGMOID, SIN, TANH, apply
+from wann.activations import COS, GAUSSIAN, SIGMOID, SIN, TANH
+from wann.activations import apply_lanes as apply_lanes_exact
 
 WIDTH = 4  # doubles per vector call (AVX2)
 _FUNCS = ("sin", "cos", "exp", "tanh")
@@ -122,5 +123,4 @@ def apply_lanes(a: int, u: np.ndarray, out: np.ndarray, n: int, tmp: np.ndarray)
         for L in range(n):
             out[L] = (out[L] + 1.0) / 2.0
     else:
-        for L in range(n):
-            out[L] = apply(a, u[L])
+        apply_lanes_exact(a, u, out, n)

@@ -99,7 +99,7 @@ def _net(
     failed = np.zeros(lp, dtype=np.bool_)
     done = np.zeros(lp, dtype=np.bool_)
     action = np.zeros((lp, max(1, n_out)))
-    soa = tid == SWINGUP_TID
+    soa = tid == SWINGUP_TID and n_out == 1 and not discrete and n_in == 5
     # structure of arrays (swing-up) or one state row per lane (any twin)
     x = np.zeros(lp)
     xd = np.zeros(lp)
@@ -140,43 +140,33 @@ def _net(
                     values[1 + i, L] = obs[L, i]
         for L in range(n):
             values[0, L] = 1.0
-        # forward pass, all lanes at once
+        # forward pass, all lanes at once; padding lanes n..m have inputs 0 and weight 0
+        m = (n + 3) // 4 * 4
+        for L in range(n, m):
+            for i in range(n_in):
+                values[1 + i, L] = 0.0
         for i in range(1 + n_in, n_nodes):
-            for L in range(n):
+            for L in range(m):
                 acc[L] = 0.0
             for e in range(in_start[base + i], in_end[base + i]):
                 src = edge_src[e]
                 we = edge_w[e]
-                for L in range(n):
+                for L in range(m):
                     acc[L] += values[src, L] * we
-            for L in range(n):
+            for L in range(m):
                 u[L] = wl[L] * acc[L]
-            _apply_lanes(fast, act[base + i], u, values[i], n, tmp)
-        for o in range(n_out):
-            p = out_pos[k, o]
-            for L in range(n):
-                outs[o, L] = values[p, L]
-        # actions; a lane with a non-finite output fails before its step
-        for L in range(n):
-            bad_l = False
-            for o in range(n_out):
-                if not np.isfinite(outs[o, L]):
-                    bad_l = True
-            failed[L] = bad_l
-            if discrete:
-                best = 0
-                for o in range(1, n_out):
-                    if outs[o, L] > outs[best, L]:
-                        best = o
-                action[L, 0] = best
-            else:
-                for o in range(n_out):
-                    action[L, o] = min(max(outs[o, L], low[o]), high[o])
-        # physics
+            _apply_lanes(fast, act[base + i], u, values[i], m if fast else n, tmp)
         if soa:
+            # one continuous output: the action, clipped as for any twin, then the physics
+            p = out_pos[k, 0]
+            lo = low[0]
+            hi = high[0]
             for L in range(n):
+                out = values[p, L]
+                failed[L] = not np.isfinite(out)
+                a = min(max(out, lo), hi)
                 x[L], xd[L], th[L], thd[L] = swingup.advance(
-                    x[L], xd[L], th[L], thd[L], action[L, 0], sn[L], cs[L]
+                    x[L], xd[L], th[L], thd[L], a, sn[L], cs[L]
                 )
                 tmp[L] = swingup.reward_arg(x[L])
             _cos_lanes(fast, th, cs, n)
@@ -185,6 +175,26 @@ def _net(
                 total[L] += swingup.reward(cs[L], cx[L])
                 done[L] = failed[L] or swingup.terminated(x[L])
         else:
+            for o in range(n_out):
+                p = out_pos[k, o]
+                for L in range(n):
+                    outs[o, L] = values[p, L]
+            # actions; a lane with a non-finite output fails before its step
+            for L in range(n):
+                bad_l = False
+                for o in range(n_out):
+                    if not np.isfinite(outs[o, L]):
+                        bad_l = True
+                failed[L] = bad_l
+                if discrete:
+                    best = 0
+                    for o in range(1, n_out):
+                        if outs[o, L] > outs[best, L]:
+                            best = o
+                    action[L, 0] = best
+                else:
+                    for o in range(n_out):
+                        action[L, o] = min(max(outs[o, L], low[o]), high[o])
             for L in range(n):
                 if failed[L]:
                     done[L] = True
@@ -221,6 +231,13 @@ def _net(
                 else:
                     for j in range(state.shape[1]):
                         state[L, j] = state[n, j]
+            # the freed slot becomes padding: weight 0, a finite state
+            wl[n] = 0.0
+            x[n] = 0.0
+            xd[n] = 0.0
+            th[n] = 0.0
+            thd[n] = 0.0
+            cs[n] = 1.0
 
 
 @numba.njit(inline="always")
