@@ -141,3 +141,11 @@ def test_fast_math_every_twin_same_at_any_thread_count(name: str) -> None:
     np.testing.assert_array_equal(r1, r2)
     np.testing.assert_array_equal(b1, b2)
     assert np.isfinite(r1).all()
+
+
+def test_cli_fast_math_with_another_backend_is_one_line_error(tmp_path, capsys) -> None:
+    argv = ["evolve", "--task", "swingup", "--fast-math", "--backend", "pool",
+            "--out", str(tmp_path / "r")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("wann: error:") and "--fast-math" in err and "\n" not in err
