@@ -28,10 +28,10 @@ from numba import prange, types
 from numba.extending import intrinsic
 
 from envs.twins import swingup
-from envs.twins.dispatch import observe_twin, step_twin
+from envs.twins.dispatch import TWIN_IDS, observe_twin, step_twin
 from wann import activations, vecmath
 
-SWINGUP_TID = 0  # envs.twins.dispatch.TWIN_IDS.index("wann/CartPoleSwingUp-v0")
+SWINGUP_TID = TWIN_IDS.index("wann/CartPoleSwingUp-v0")  # runs as structure of arrays
 
 
 @intrinsic
