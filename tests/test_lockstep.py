@@ -149,3 +149,14 @@ def test_cli_fast_math_with_another_backend_is_one_line_error(tmp_path, capsys) 
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("wann: error:") and "--fast-math" in err and "\n" not in err
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_non_finite_outputs_fail_in_both_modes(fast: bool) -> None:
+    """Fast math must not assume finite values: an infinite weight makes every rollout fail."""
+    task = get_task("swingup")
+    batch = _generation(task, 4)
+    ev = CompiledEvaluator(task, fast=fast)
+    r, b = ev.evaluate(batch, np.array([np.inf, 1.0]), episode_seeds(0, 0, 2))
+    assert b[:, 0].all() and (r[:, 0] == task.worst_return).all()
+    assert not b[:, 1].any()

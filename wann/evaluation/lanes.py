@@ -10,7 +10,8 @@ Each lane does exactly the arithmetic of one rollout of the scalar forward pass 
 `step`/`observe` (the exact kernel is bit-identical to them); the swing-up twin runs as
 structure of arrays through `envs.twins.swingup.advance`, with cos(theta) of the reward reused
 as the next observation's (the same libm call on the same value). The fast kernel is the same
-code built with fastmath and libmvec's vector sin/cos/exp/tanh (`wann.vecmath`).
+code built with fast math (reassociation, contraction, reciprocals; NaN and infinity keep their
+meaning, so failing nets fail) and libmvec's vector sin/cos/exp/tanh (`wann.vecmath`).
 
 Threads take nets dynamically (an atomic counter, biggest nets first), because nets of one
 generation differ widely in episode length; every net writes only its own result slots, so
@@ -268,7 +269,11 @@ def exact_kernel(
             steps, order, counter, n_workers, False)
 
 
-@numba.njit(parallel=True, cache=True, fastmath=True)
+# fast math without the no-NaN / no-infinity assumptions, so non-finite outputs still fail
+FAST_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+
+@numba.njit(parallel=True, cache=True, fastmath=FAST_FLAGS)
 def fast_kernel(
     tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
     weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
