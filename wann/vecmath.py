@@ -39,7 +39,7 @@ def _register() -> str | None:
         addrs = {f: ctypes.cast(getattr(lib, f"_ZGVdN4v_{f}"), ctypes.c_void_p).value for f in _FUNCS}
     except (OSError, AttributeError) as e:
         return f"glibc's libmvec (glibc >= 2.35, x86-64) is not available: {e}"
-    if "avx2" not in llvm.get_host_cpu_features().flatten():
+    if not llvm.get_host_cpu_features().get("avx2", False):
         return "this CPU has no AVX2, which libmvec's 4-lane functions need"
     for f, a in addrs.items():
         llvm.add_symbol(f"wann_vec4_{f}", a)
