@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
 LINEAR, STEP, SIN, GAUSSIAN, TANH, SIGMOID, INVERSE, ABS, RELU, COS, SQUARED = range(1, 12)
 
@@ -55,3 +56,44 @@ def apply(act: int, x: float) -> float:
     if act == SQUARED:
         return x * x
     return x
+
+
+@numba.njit(cache=True, inline="always")
+def apply_lanes(a: int, u: np.ndarray, out: np.ndarray, n: int) -> None:
+    """out[:n] = f_a(u[:n]): one branch on the id for all lanes, each lane computed by `apply`."""
+    if a == LINEAR:
+        for L in range(n):
+            out[L] = apply(LINEAR, u[L])
+    elif a == SIN:
+        for L in range(n):
+            out[L] = apply(SIN, u[L])
+    elif a == COS:
+        for L in range(n):
+            out[L] = apply(COS, u[L])
+    elif a == TANH:
+        for L in range(n):
+            out[L] = apply(TANH, u[L])
+    elif a == GAUSSIAN:
+        for L in range(n):
+            out[L] = apply(GAUSSIAN, u[L])
+    elif a == SIGMOID:
+        for L in range(n):
+            out[L] = apply(SIGMOID, u[L])
+    elif a == STEP:
+        for L in range(n):
+            out[L] = apply(STEP, u[L])
+    elif a == INVERSE:
+        for L in range(n):
+            out[L] = apply(INVERSE, u[L])
+    elif a == ABS:
+        for L in range(n):
+            out[L] = apply(ABS, u[L])
+    elif a == RELU:
+        for L in range(n):
+            out[L] = apply(RELU, u[L])
+    elif a == SQUARED:
+        for L in range(n):
+            out[L] = apply(SQUARED, u[L])
+    else:
+        for L in range(n):
+            out[L] = apply(a, u[L])

@@ -44,6 +44,7 @@ class Hyperparameters:
     spec_gene_coef: float = 1.0
     best_reps: int = 20
     checkpoint_every: int = 8
+    fast_math: bool = False  # compiled backend: fast math and vector transcendentals
     hidden_activations: tuple[int, ...] = ()  # activation ids for hidden nodes; () = the task's
 
 

@@ -65,6 +65,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--episodes", type=int, default=100, help="test episodes per column (100)")
     p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of everything")
     p.add_argument("--out", help="output folder (default results/compare-<task>-<time>)")
+    p.add_argument("--fast-math", action="store_true",
+                   help="compiled backend: fast math and vector sin/cos/exp/tanh (faster; "
+                   "returns differ from the exact ones by rounding)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
                    "(default 1; a local Dask cluster: one per core)")
@@ -122,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     if (out / "compare.csv").exists():
         raise WannError(f"{str(out)!r} already holds a comparison; choose another --out")
     check_writable(out)
-    ev = make_evaluator(task, args.backend, args.workers)
+    ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
     progress = Progress()
     t0 = time.perf_counter()
     try:

@@ -45,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tuned", help="reference fine-tuned weights (*.wann.json) for a *.out")
     p.add_argument("--random", action="store_true",
                    help="also score random weights and a random shared weight (U(-2, 2))")
+    p.add_argument("--fast-math", action="store_true",
+                   help="compiled backend: fast math and vector sin/cos/exp/tanh (faster; "
+                   "returns differ from the exact ones by rounding)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
                    "(default 1; a local Dask cluster: one per core)")
@@ -61,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     task, genome = task_and_genome(args.genome, args.task, args.tuned)
     weights = np.array(args.weights or STANDARD_WEIGHTS, dtype=np.float64)
     seeds = test_seeds(args.seed, args.episodes)
-    ev = make_evaluator(task, args.backend, args.workers)
+    ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
     try:
         shared = shared_weight_returns(ev, genome, weights, seeds)
         result: dict = {

@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reps", type=int, help="episodes per shared weight (n_reps)")
     p.add_argument("--workers", type=int, help="processes (pool), threads (compiled) or Dask "
                    "workers (default 1; a local Dask cluster: one per core)")
+    p.add_argument("--fast-math", action="store_true", default=None,
+                   help="compiled backend: fast math and vector sin/cos/exp/tanh (faster; "
+                   "recorded in config.toml; returns differ from the exact ones by rounding)")
     p.add_argument("--backend", default="auto", choices=BACKENDS, help="evaluation backend")
     p.add_argument("--scheduler", metavar="HOST:PORT",
                    help="join this Dask scheduler (address or scheduler file; implies dask)")
@@ -68,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # Settings a resumed run takes from its checkpoint, not from the command line.
 FIXED_ON_RESUME = ("task", "preset", "config", "pop_size", "reps", "seed", "out",
-                   "checkpoint_every")
+                   "checkpoint_every", "fast_math")
 
 
 def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
@@ -88,6 +91,8 @@ def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
         changes["n_reps"] = args.reps
     if args.checkpoint_every is not None:
         changes["checkpoint_every"] = args.checkpoint_every
+    if args.fast_math:
+        changes["fast_math"] = True
     if changes:
         if changes.get("checkpoint_every", 0) < 0:
             raise WannError(
@@ -126,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
     if args.tensorboard:
         check_writable(args.tensorboard, "TensorBoard folder")
     evaluator = make_evaluator(
-        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
+        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout,
+        fast_math=hp.fast_math,
     )
     try:
         with RunLock(out):
@@ -179,7 +185,8 @@ def resume(args: argparse.Namespace) -> int:
         )
     task = get_task(ckpt.task)
     evaluator = make_evaluator(
-        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout
+        task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout,
+        fast_math=ckpt.hp.fast_math,
     )
     try:
         with RunLock(out):

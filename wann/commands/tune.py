@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rollouts", type=int, default=4, help="episodes per candidate (4)")
     p.add_argument("--sigma", type=float, default=0.5, help="CMA-ES initial sd (0.5)")
     p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of every episode and of CMA-ES")
+    p.add_argument("--fast-math", action="store_true",
+                   help="compiled backend: fast math and vector sin/cos/exp/tanh (faster; "
+                   "returns differ from the exact ones by rounding)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
                    "(default 1; a local Dask cluster: one per core)")
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     check_writable(out)
     grid = weight_grid(args.grid, *args.range)
     progress = Progress()
-    ev = make_evaluator(task, args.backend, args.workers)
+    ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
     try:
         progress.line(f"sweeping {grid.size} shared weights on {args.train_episodes} "
                       f"training episodes")

@@ -42,13 +42,14 @@ def episode_seeds(run_seed: int, generation: int, n_reps: int) -> np.ndarray:
 
 def make_evaluator(
     task: Task, backend: str = "auto", workers: int | None = 1, *,
-    scheduler: str | None = None, timeout: float | None = None,
+    scheduler: str | None = None, timeout: float | None = None, fast_math: bool = False,
 ) -> Evaluator:
     """The compiled backend where the task has a twin (for 'auto'), else serial or a pool.
 
     `workers=None` means 1, except for a local Dask cluster: one worker per core. A
     `scheduler` address (Dask) makes 'auto' mean 'dask'; `timeout` bounds one sub-batch on
     the pool and Dask backends (past it the worker counts as lost and the work is re-run).
+    `fast_math` selects the compiled kernel built with fast math (compiled backend only).
     """
     from envs.twins import twin_for
 
@@ -65,6 +66,8 @@ def make_evaluator(
         raise WannError(f"{{scheduler}} needs {{backend}} dask (got {{backend}} {backend})")
     if backend == "auto" and scheduler is not None:
         backend = "dask"
+    if fast_math and backend not in ("auto", "compiled"):
+        raise WannError(f"--fast-math needs the compiled backend (got --backend {backend})")
     if backend == "dask":
         try:
             from wann.evaluation.dask_backend import DaskEvaluator
@@ -78,12 +81,14 @@ def make_evaluator(
         backend = "compiled" if twin_for(task.env_id) is not None else (
             "pool" if workers > 1 else "serial"
         )
+    if fast_math and backend != "compiled":
+        raise WannError(f"--fast-math needs the compiled backend; task {task.name!r} has no twin")
     if timeout is not None and backend != "pool":
         raise WannError(f"{{timeout}} applies to the pool and dask backends, not {backend!r}")
     if backend == "compiled":
         from wann.evaluation.compiled import CompiledEvaluator
 
-        return CompiledEvaluator(task, threads=workers)
+        return CompiledEvaluator(task, threads=workers, fast=fast_math)
     if backend == "pool":
         from wann.evaluation.pool import PoolEvaluator
 

@@ -1,10 +1,15 @@
 """The compiled backend: a whole generation in one numba call, for tasks with a twin.
 
-Every (net, weight, repetition) rollout runs inside one `prange` loop: the forward pass and
-the twin's `step`/`observe` are inlined, with no Python per step or per rollout. Each rollout
-writes only its own slot and starts from its own copy of the initial state, so results are
-bit-identical whatever the thread count. Initial states come from the gymnasium env's own
-`reset(seed=...)`, so the compiled and gymnasium backends start every episode identically.
+The kernel (`wann.evaluation.lanes`) runs the rollouts of one net as lockstep lanes, one net
+per job, with no Python per step or per rollout. Each rollout writes only its own slot and
+starts from its own copy of the initial state, so results are bit-identical whatever the
+thread count. Initial states come from the gymnasium env's own `reset(seed=...)`, so the
+compiled and gymnasium backends start every episode identically.
+
+`fast=True` selects the same kernel built with fast math and vector transcendentals: its
+returns are deterministic but differ from the exact ones by rounding (see `wann.vecmath`).
+`generation_kernel`, one rollout per job, is the previous kernel, kept as the reference the
+lockstep kernel is tested and benchmarked against (`mode="scalar"`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from numba import prange
 from envs.twins import twin_for
 from envs.twins.dispatch import TWIN_IDS, observe_twin, step_twin
 from wann import WannError
+from wann.evaluation import lanes
 from wann.evaluation.faults import NoFaults
 from wann.network import NetBatch, forward, kernel_args
 from wann.tasks import Task
@@ -93,6 +99,12 @@ def coprime_stride(n: int) -> int:
     return s
 
 
+def net_order(batch: NetBatch) -> np.ndarray:
+    """Nets by decreasing size (edges, then nodes): threads take the costliest first, so the
+    last nets handed out are short ones and threads finish close together."""
+    return np.lexsort((-np.diff(batch.node_off), -batch.n_conn)).astype(np.int64)
+
+
 def initial_states(env: gym.Env, twin: ModuleType, seeds: np.ndarray) -> np.ndarray:
     """The state after the gymnasium env's reset(seed=s), one row per seed.
 
@@ -106,15 +118,29 @@ def initial_states(env: gym.Env, twin: ModuleType, seeds: np.ndarray) -> np.ndar
 
 
 class CompiledEvaluator(NoFaults):
-    """Evaluates a packed generation in one compiled, multithreaded call."""
+    """Evaluates a packed generation in one compiled, multithreaded call.
 
-    def __init__(self, task: Task, threads: int = 1) -> None:
+    mode: "exact" (lockstep lanes, bit-identical to the gymnasium envs), "fast" (the same with
+    fast math and vector transcendentals) or "scalar" (the one-rollout-per-job reference).
+    """
+
+    MODES = ("exact", "fast", "scalar")
+
+    def __init__(self, task: Task, threads: int = 1, fast: bool = False, mode: str | None = None) -> None:
+        mode = mode or ("fast" if fast else "exact")
+        if mode not in self.MODES:
+            raise WannError(f"unknown compiled kernel {mode!r}: use one of {', '.join(self.MODES)}")
+        if mode == "fast":
+            from wann import vecmath
+
+            vecmath.require()
         twin = twin_for(task.env_id)
         if twin is None:
             raise WannError(
                 f"task {task.name!r} has no compiled twin: use {{backend}} pool or serial"
             )
         self.task = task
+        self.mode = mode
         self.twin = twin
         self.tid = TWIN_IDS.index(task.env_id)
         self.threads = max(1, min(threads, numba.config.NUMBA_NUM_THREADS))
@@ -133,13 +159,17 @@ class CompiledEvaluator(NoFaults):
         steps = np.zeros(shape, dtype=np.int64)
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)
+        args = (
+            self.tid, self.twin.OBS_SIZE, *kernel_args(batch), batch.n_in, batch.n_out,
+            weights, states, t.max_steps, t.discrete, np.asarray(t.low, np.float64),
+            np.asarray(t.high, np.float64), float(t.worst_return), returns, bad, steps,
+        )
         try:
-            generation_kernel(
-                self.tid, self.twin.OBS_SIZE, *kernel_args(batch), batch.n_in, batch.n_out,
-                weights, states, t.max_steps, t.discrete, np.asarray(t.low, np.float64),
-                np.asarray(t.high, np.float64), float(t.worst_return), returns, bad, steps,
-                coprime_stride(returns.size),
-            )
+            if self.mode == "scalar":
+                generation_kernel(*args, coprime_stride(returns.size))
+            else:
+                kernel = lanes.fast_kernel if self.mode == "fast" else lanes.exact_kernel
+                kernel(*args, net_order(batch), np.zeros(1, np.int64), self.threads)
         finally:
             numba.set_num_threads(previous)
         self.last_steps = int(steps.sum())
