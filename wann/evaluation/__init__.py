@@ -15,7 +15,7 @@ from wann import WannError
 from wann.network import NetBatch
 from wann.tasks import Task
 
-BACKENDS = ("auto", "compiled", "serial", "pool", "dask")
+BACKENDS = ("auto", "compiled", "serial", "pool", "dask", "cuda")
 
 
 class Evaluator(Protocol):
@@ -37,6 +37,8 @@ def make_evaluator(
     scheduler: str | None = None, timeout: float | None = None,
 ) -> Evaluator:
     """The compiled backend where the task has a twin (for 'auto'), else serial or a pool.
+
+    'cuda' runs a generation in one GPU kernel launch (numba-cuda, tasks with a twin only).
 
     `workers=None` means 1, except for a local Dask cluster: one worker per core. A
     `scheduler` address (Dask) makes 'auto' mean 'dask'; `timeout` bounds one sub-batch on
@@ -69,6 +71,10 @@ def make_evaluator(
         )
     if timeout is not None and backend != "pool":
         raise WannError(f"--timeout applies to the pool and dask backends, not {backend!r}")
+    if backend == "cuda":
+        from wann.evaluation.cuda import CudaEvaluator
+
+        return CudaEvaluator(task)
     if backend == "compiled":
         from wann.evaluation.compiled import CompiledEvaluator
 

@@ -1,0 +1,138 @@
+"""The CUDA backend: a whole generation in one kernel launch on an NVIDIA GPU (numba-cuda).
+
+The packed `NetBatch` is copied to the device once per generation, one thread runs each
+(net, weight, repetition) rollout (see `cuda_kernels`), and the returns come back as the usual
+[net, weight, repetition] array; ranking and everything after stay on the host. Initial
+states come from the gymnasium env's own `reset(seed=...)`, as on the compiled backend.
+
+Exactness: the GPU's math library rounds sin, cos, exp and tanh differently from the host's
+in the last bit, so results are not bit-identical to the CPU backends (swing-up is chaotic and
+long rollouts drift apart). They are deterministic on one GPU: every thread writes only its own
+slot, with no atomics or reductions on the device.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+
+from wann import WannError
+from wann.evaluation.compiled import initial_states
+from wann.network import NetBatch, kernel_args
+from wann.tasks import Task
+
+WARP = 32
+
+
+def require_cuda(task: Task) -> None:
+    """Raise WannError unless the task has a twin, numba-cuda is installed and a GPU answers.
+
+    Called before anything is written, so `--backend cuda` fails with one clear line.
+    """
+    from envs.twins import twin_for
+
+    if twin_for(task.env_id) is None:
+        raise WannError(
+            f"task {task.name!r} has no compiled twin, which the cuda backend needs: "
+            "use --backend pool or serial"
+        )
+    if importlib.util.find_spec("numba_cuda") is None:
+        raise WannError("the cuda backend needs numba-cuda: pip install 'wann[cuda]'")
+    from numba import cuda
+
+    try:
+        ok = cuda.is_available()
+    except Exception as exc:  # noqa: BLE001 - any driver failure means "no usable GPU"
+        raise WannError(f"the cuda backend found no usable GPU: {exc}") from exc
+    if not ok:
+        raise WannError(
+            "the cuda backend found no usable CUDA GPU or driver (numba.cuda.is_available() "
+            "is False); use --backend compiled"
+        )
+
+
+def rollout_slot(per_net: int, align: int) -> int:
+    """Threads given to each net: its rollouts rounded up to a multiple of `align`.
+
+    align=1 packs nets back to back; align=32 gives every warp a single net.
+    """
+    if align < 1:
+        raise ValueError(f"align must be at least 1, got {align}")
+    return -(-per_net // align) * align
+
+
+class CudaEvaluator:
+    """Evaluates a packed generation in one launch of the CUDA kernel."""
+
+    def __init__(self, task: Task, align: int = 1) -> None:
+        from envs.twins import twin_for
+        from envs.twins.dispatch import TWIN_IDS
+
+        require_cuda(task)
+        from wann.evaluation import cuda_kernels
+
+        self.task = task
+        self.twin = twin_for(task.env_id)
+        self.tid = TWIN_IDS.index(task.env_id)
+        if task.n_out > cuda_kernels.MAX_OUT:
+            raise WannError(
+                f"the cuda backend takes at most {cuda_kernels.MAX_OUT} outputs, "
+                f"task {task.name!r} has {task.n_out}"
+            )
+        self.align = align
+        self.kernels = cuda_kernels
+        self.env = task.make_env()  # only for the initial states of episodes
+        self.last_steps = 0  # environment steps taken by the last evaluate call
+        self._scratch = None
+        self._bounds = None
+
+    def _scratch_for(self, rows: int, cols: int):  # noqa: ANN202 - a device array
+        """Node values for every thread, [node, thread]; kept, and grown when too small."""
+        from numba import cuda
+
+        s = self._scratch
+        if s is None or s.shape[0] < rows or s.shape[1] < cols:
+            if s is not None:
+                rows, cols = max(rows, s.shape[0]), max(cols, s.shape[1])
+            self._scratch = s = cuda.device_array((max(rows, 1), cols), dtype=np.float64)
+        return s
+
+    def evaluate(
+        self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        from numba import cuda
+
+        t = self.task
+        weights = np.asarray(weights, dtype=np.float64)
+        states = initial_states(self.env, self.twin, np.asarray(seeds))
+        shape = (batch.n_nets, weights.size, len(seeds))
+        jobs = int(np.prod(shape))
+        if jobs == 0:
+            self.last_steps = 0
+            return np.empty(shape), np.zeros(shape, dtype=np.bool_)
+        slot = rollout_slot(shape[1] * shape[2], self.align)
+        threads = batch.n_nets * slot
+        if self._bounds is None:
+            self._bounds = (
+                cuda.to_device(np.asarray(t.low, np.float64).reshape(-1)),
+                cuda.to_device(np.asarray(t.high, np.float64).reshape(-1)),
+            )
+        low, high = self._bounds
+        dev = [cuda.to_device(np.ascontiguousarray(a)) for a in kernel_args(batch)]
+        scratch = self._scratch_for(batch.max_nodes, threads)
+        returns = cuda.device_array(jobs, dtype=np.float64)
+        bad = cuda.device_array(jobs, dtype=np.bool_)
+        steps = cuda.device_array(jobs, dtype=np.int64)
+        blocks = -(-threads // self.kernels.BLOCK)
+        self.kernels.generation_kernel[blocks, self.kernels.BLOCK](
+            self.tid, *dev, batch.n_in, batch.n_out, cuda.to_device(weights),
+            cuda.to_device(states), t.max_steps, t.discrete, low, high, float(t.worst_return),
+            slot, scratch, returns, bad, steps,
+        )
+        r, b, s = returns.copy_to_host(), bad.copy_to_host(), steps.copy_to_host()
+        self.last_steps = int(s.sum())
+        return r.reshape(shape), b.reshape(shape)
+
+    def close(self) -> None:
+        self.env.close()
