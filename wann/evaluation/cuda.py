@@ -14,6 +14,7 @@ slot, with no atomics or reductions on the device.
 from __future__ import annotations
 
 import importlib.util
+import time
 
 import numpy as np
 
@@ -84,6 +85,7 @@ class CudaEvaluator:
         self.kernels = cuda_kernels
         self.env = task.make_env()  # only for the initial states of episodes
         self.last_steps = 0  # environment steps taken by the last evaluate call
+        self.last_kernel_seconds = 0.0  # launch to finish of the last kernel (no copies)
         self._scratch = None
         self._bounds = None
 
@@ -125,11 +127,14 @@ class CudaEvaluator:
         bad = cuda.device_array(jobs, dtype=np.bool_)
         steps = cuda.device_array(jobs, dtype=np.int64)
         blocks = -(-threads // self.kernels.BLOCK)
+        t0 = time.perf_counter()
         self.kernels.generation_kernel[blocks, self.kernels.BLOCK](
             self.tid, *dev, batch.n_in, batch.n_out, cuda.to_device(weights),
             cuda.to_device(states), t.max_steps, t.discrete, low, high, float(t.worst_return),
             slot, scratch, returns, bad, steps,
         )
+        cuda.synchronize()
+        self.last_kernel_seconds = time.perf_counter() - t0
         r, b, s = returns.copy_to_host(), bad.copy_to_host(), steps.copy_to_host()
         self.last_steps = int(s.sum())
         return r.reshape(shape), b.reshape(shape)
