@@ -39,7 +39,7 @@ def main(path: str) -> None:
         out[f"{name}/compiled/returns"], out[f"{name}/compiled/bad"] = ref.evaluate(
             batch, weights, seeds)
         out[f"{name}/compiled/steps"] = np.array(ref.last_steps)
-        for align in (1, 32):
+        for align in (1, 32):  # packed nets, and one net per warp
             ev = CudaEvaluator(task, align=align)
             r, b = ev.evaluate(batch, weights, seeds)
             out[f"{name}/cuda{align}/returns"], out[f"{name}/cuda{align}/bad"] = r, b

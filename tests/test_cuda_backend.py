@@ -47,16 +47,16 @@ def test_rollout_slot() -> None:
     assert rollout_slot(18, 32) == 32
     assert rollout_slot(64, 32) == 64
     assert rollout_slot(65, 32) == 96
+    assert rollout_slot(18, 0, 192) == 32  # a small generation: one net per warp
+    assert rollout_slot(18, 0, 19_200) == 18  # a large one: packed
     with pytest.raises(ValueError):
-        rollout_slot(18, 0)
+        rollout_slot(18, -1)
 
 
-def test_task_without_twin_is_one_error_line(tmp_path, capsys) -> None:
-    out = tmp_path / "run"
-    assert main(["evolve", "--task", "lunarlander", "--backend", "cuda", "--out", str(out)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("wann: error:") and "no compiled twin" in err and "\n" not in err
-    assert not out.exists()
+def test_task_without_twin_is_refused() -> None:
+    no_twin = dataclasses.replace(get_task("swingup"), name="no-twin", env_id="NoTwin-v0")
+    with pytest.raises(WannError, match="no compiled twin"):
+        make_evaluator(no_twin, "cuda")
 
 
 @pytest.mark.skipif(gpu_present(), reason="a GPU is present: the backend would run")

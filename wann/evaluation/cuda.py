@@ -24,6 +24,11 @@ from wann.network import NetBatch, kernel_args
 from wann.tasks import Task
 
 WARP = 32
+# Up to this many threads, each net gets whole warps (its rollouts padded to a multiple of 32):
+# a generation this small leaves the GPU mostly idle, so idle lanes cost nothing, while warps
+# that mix nets run their forward passes one after the other. Larger generations pack nets
+# back to back, since there padding would cost whole extra waves of blocks.
+PAD_UP_TO_THREADS = 65_536
 
 
 def require_cuda(task: Task) -> None:
@@ -53,20 +58,24 @@ def require_cuda(task: Task) -> None:
         )
 
 
-def rollout_slot(per_net: int, align: int) -> int:
+def rollout_slot(per_net: int, align: int, n_nets: int = 1) -> int:
     """Threads given to each net: its rollouts rounded up to a multiple of `align`.
 
-    align=1 packs nets back to back; align=32 gives every warp a single net.
+    align=1 packs nets back to back; align=32 gives every warp a single net; align=0 chooses
+    32 for generations of up to PAD_UP_TO_THREADS padded threads, else 1.
     """
-    if align < 1:
-        raise ValueError(f"align must be at least 1, got {align}")
+    if align < 0:
+        raise ValueError(f"align must be 0 (automatic) or positive, got {align}")
+    if align == 0:
+        padded = rollout_slot(per_net, WARP)
+        return padded if n_nets * padded <= PAD_UP_TO_THREADS else per_net
     return -(-per_net // align) * align
 
 
 class CudaEvaluator:
     """Evaluates a packed generation in one launch of the CUDA kernel."""
 
-    def __init__(self, task: Task, align: int = 1) -> None:
+    def __init__(self, task: Task, align: int = 0, block: int = 128) -> None:
         from envs.twins import twin_for
         from envs.twins.dispatch import TWIN_IDS
 
@@ -76,12 +85,8 @@ class CudaEvaluator:
         self.task = task
         self.twin = twin_for(task.env_id)
         self.tid = TWIN_IDS.index(task.env_id)
-        if task.n_out > cuda_kernels.MAX_OUT:
-            raise WannError(
-                f"the cuda backend takes at most {cuda_kernels.MAX_OUT} outputs, "
-                f"task {task.name!r} has {task.n_out}"
-            )
         self.align = align
+        self.block = block  # threads per block
         self.kernels = cuda_kernels
         self.env = task.make_env()  # only for the initial states of episodes
         self.last_steps = 0  # environment steps taken by the last evaluate call
@@ -113,7 +118,7 @@ class CudaEvaluator:
         if jobs == 0:
             self.last_steps = 0
             return np.empty(shape), np.zeros(shape, dtype=np.bool_)
-        slot = rollout_slot(shape[1] * shape[2], self.align)
+        slot = rollout_slot(shape[1] * shape[2], self.align, batch.n_nets)
         threads = batch.n_nets * slot
         if self._bounds is None:
             self._bounds = (
@@ -121,17 +126,19 @@ class CudaEvaluator:
                 cuda.to_device(np.asarray(t.high, np.float64).reshape(-1)),
             )
         low, high = self._bounds
-        dev = [cuda.to_device(np.ascontiguousarray(a)) for a in kernel_args(batch)]
+        # Index arrays go as int32: 64-bit integer arithmetic is slow on a GPU.
+        dev = [cuda.to_device(np.ascontiguousarray(a, np.int32 if a.dtype.kind == "i" else None))
+               for a in kernel_args(batch)]
         scratch = self._scratch_for(batch.max_nodes, threads)
         returns = cuda.device_array(jobs, dtype=np.float64)
         bad = cuda.device_array(jobs, dtype=np.bool_)
         steps = cuda.device_array(jobs, dtype=np.int64)
-        blocks = -(-threads // self.kernels.BLOCK)
+        kernel = self.kernels.generation_kernel(self.tid, batch.n_in, batch.n_out, t.discrete)
+        blocks = -(-threads // self.block)
         t0 = time.perf_counter()
-        self.kernels.generation_kernel[blocks, self.kernels.BLOCK](
-            self.tid, *dev, batch.n_in, batch.n_out, cuda.to_device(weights),
-            cuda.to_device(states), t.max_steps, t.discrete, low, high, float(t.worst_return),
-            slot, scratch, returns, bad, steps,
+        kernel[blocks, self.block](
+            *dev, cuda.to_device(weights), cuda.to_device(states), t.max_steps, low, high,
+            float(t.worst_return), slot, scratch, returns, bad, steps,
         )
         cuda.synchronize()
         self.last_kernel_seconds = time.perf_counter() - t0

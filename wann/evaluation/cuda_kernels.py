@@ -1,11 +1,14 @@
 """The CUDA generation kernel: one thread per (net, weight, repetition) rollout.
 
-The kernel calls the very functions the compiled CPU kernel calls (the twins' `step_twin` /
-`observe_twin` and `forward`): numba-cuda compiles those `@njit` functions for the device from
-their Python source, so there is one copy of the physics and of the forward pass. Only the
-per-thread storage differs: state, observation and outputs live in fixed-size local arrays,
-and node values in a global scratch array laid out [node, thread] so that the threads of a
-warp read and write neighbouring words.
+The kernel calls the very functions the compiled CPU kernel calls (the twin's `step` /
+`observe` and `forward`): numba-cuda compiles those `@njit` functions for the device from their
+Python source, so there is one copy of the physics and of the forward pass. Only the storage
+differs: node values live in a global scratch array laid out [node, thread], so the threads of
+a warp touch neighbouring words; state, observation and outputs live in per-thread arrays.
+
+One kernel is compiled per (twin, inputs, outputs): with those sizes known when compiling, the
+per-thread arrays have fixed sizes and constant indices, so they stay in registers, and the
+code of the other twins is left out (fewer registers per thread, more threads in flight).
 
 Thread t runs net t // slot, rollout t % slot of it (rollouts ordered weight-major, then
 repetition), so the rollouts of one net sit side by side in a warp; with `slot` a multiple of
@@ -14,11 +17,12 @@ repetition), so the rollouts of one net sit side by side in a warp; with `slot` 
 
 from __future__ import annotations
 
+import functools
 import math
 
 from numba import cuda, float64
 
-from envs.twins.dispatch import MAX_OBS, MAX_STATE, observe_twin, step_twin
+from envs.twins.dispatch import MODULES
 from wann.network import forward
 
 # The forward pass as a device function made from the CPU function's own source. (The kernel
@@ -26,63 +30,67 @@ from wann.network import forward
 # passes it simulated device arrays that @njit code cannot take.)
 forward_device = cuda.jit(device=True)(forward.py_func)
 
-MAX_OUT = 32  # largest n_out the kernel takes (local arrays need a size known when compiling)
-BLOCK = 128  # threads per block
 
+@functools.cache
+def generation_kernel(tid: int, n_in: int, n_out: int, discrete: bool):  # noqa: ANN201 - a kernel
+    """The kernel for twin `tid` (an index into envs.twins.dispatch.TWIN_IDS) and these sizes."""
+    twin = MODULES[tid]
+    step, observe = twin.step, twin.observe
+    state_size, obs_size = twin.STATE_SIZE, twin.OBS_SIZE
+    n_act = max(1, n_out)
 
-@cuda.jit(cache=True)
-def generation_kernel(
-    tid, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out, weights,
-    init_states, max_steps, discrete, low, high, worst, slot, scratch, returns, bad, steps,
-):  # pragma: no cover - compiled for the device (the simulator runs it as Python)
-    """Every rollout of a generation; returns/bad/steps are flat [net, weight, repetition]."""
-    t = cuda.grid(1)
-    n_nets = node_off.size - 1
-    n_w = weights.size
-    n_rep = init_states.shape[0]
-    per_net = n_w * n_rep
-    k = t // slot
-    j = t - k * slot
-    if k >= n_nets or j >= per_net:
-        return
-    wi = j // n_rep
-    rep = j - wi * n_rep
-    job = k * per_net + j
-    w = weights[wi]
-    state = cuda.local.array(MAX_STATE, float64)
-    for s in range(init_states.shape[1]):
-        state[s] = init_states[rep, s]
-    obs = cuda.local.array(MAX_OBS, float64)
-    out_buf = cuda.local.array(MAX_OUT, float64)
-    out = out_buf[:n_out]
-    action = cuda.local.array(MAX_OUT, float64)
-    values = scratch[:, t]
-    total = 0.0
-    failed = False
-    n = 0
-    while n < max_steps:
-        observe_twin(tid, state, obs)
-        forward_device(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in, obs, w,
-                values, out)
-        for o in range(n_out):
-            if math.isinf(out[o]) or math.isnan(out[o]):
-                failed = True
-        if failed:
-            break
-        if discrete:
-            best = 0
-            for o in range(1, n_out):
-                if out[o] > out[best]:
-                    best = o
-            action[0] = best
-        else:
+    def kernel(
+        node_off, act, in_start, in_end, edge_src, edge_w, out_pos, weights, init_states,
+        max_steps, low, high, worst, slot, scratch, returns, bad, steps,
+    ):  # pragma: no cover - compiled for the device (the simulator runs it as Python)
+        """Every rollout of a generation; returns/bad/steps are flat [net, weight, repetition]."""
+        t = cuda.grid(1)
+        n_nets = node_off.size - 1
+        n_rep = init_states.shape[0]
+        per_net = weights.size * n_rep
+        k = t // slot
+        j = t - k * slot
+        if k >= n_nets or j >= per_net:
+            return
+        wi = j // n_rep
+        rep = j - wi * n_rep
+        w = weights[wi]
+        state = cuda.local.array(state_size, float64)
+        for s in range(state_size):
+            state[s] = init_states[rep, s]
+        obs = cuda.local.array(obs_size, float64)
+        out = cuda.local.array(n_out, float64)
+        action = cuda.local.array(n_act, float64)
+        values = scratch[:, t]
+        total = 0.0
+        failed = False
+        n = 0
+        while n < max_steps:
+            observe(state, obs)
+            forward_device(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in,
+                           obs, w, values, out)
             for o in range(n_out):
-                action[o] = min(max(out[o], low[o]), high[o])
-        reward, terminated = step_twin(tid, state, action)
-        total += reward
-        n += 1
-        if terminated:
-            break
-    returns[job] = worst if failed else total
-    bad[job] = failed
-    steps[job] = n
+                if math.isinf(out[o]) or math.isnan(out[o]):
+                    failed = True
+            if failed:
+                break
+            if discrete:
+                best = 0
+                for o in range(1, n_out):
+                    if out[o] > out[best]:
+                        best = o
+                action[0] = best
+            else:
+                for o in range(n_out):
+                    action[o] = min(max(out[o], low[o]), high[o])
+            reward, terminated = step(state, action)
+            total += reward
+            n += 1
+            if terminated:
+                break
+        job = k * per_net + j
+        returns[job] = worst if failed else total
+        bad[job] = failed
+        steps[job] = n
+
+    return cuda.jit(kernel)
