@@ -155,7 +155,7 @@ def main() -> None:
             "5; evaluate(): the whole call the search makes (episode start states, copies to "
             "and from the device, launch); packed: nets back to back (18 threads each); warp "
             "per net: each net's rollouts padded to 32 threads; the default layout pads generations of "
-            "up to 65,536 padded threads and packs larger ones. The yardstick "
+            "up to 16,384 padded threads and packs larger ones. The yardstick "
             "(limit_swing_gpu.cu, nvcc -O3 -arch=sm_90) ran in the same benchmark run._", "",
             table(header, rows), "", f"Registers per thread of the kernel: {regs}"]
     if args.run_dir:

@@ -28,7 +28,7 @@ WARP = 32
 # a generation this small leaves the GPU mostly idle, so idle lanes cost nothing, while warps
 # that mix nets run their forward passes one after the other. Larger generations pack nets
 # back to back, since there padding would cost whole extra waves of blocks.
-PAD_UP_TO_THREADS = 65_536
+PAD_UP_TO_THREADS = 16_384
 
 
 def require_cuda(task: Task) -> None:
@@ -91,19 +91,20 @@ class CudaEvaluator:
         self.env = task.make_env()  # only for the initial states of episodes
         self.last_steps = 0  # environment steps taken by the last evaluate call
         self.last_kernel_seconds = 0.0  # launch to finish of the last kernel (no copies)
-        self._scratch = None
+        self._buffers: dict = {}
         self._bounds = None
 
-    def _scratch_for(self, rows: int, cols: int):  # noqa: ANN202 - a device array
-        """Node values for every thread, [node, thread]; kept, and grown when too small."""
+    def _buffer(self, name: str, shape: tuple[int, ...], dtype: type):  # noqa: ANN202
+        """A device array of `shape` over a kept buffer that grows (never shrinks) as needed:
+        after the first generations no call allocates device memory."""
         from numba import cuda
 
-        s = self._scratch
-        if s is None or s.shape[0] < rows or s.shape[1] < cols:
-            if s is not None:
-                rows, cols = max(rows, s.shape[0]), max(cols, s.shape[1])
-            self._scratch = s = cuda.device_array((max(rows, 1), cols), dtype=np.float64)
-        return s
+        size = int(np.prod(shape))
+        buf = self._buffers.get(name)
+        if buf is None or buf.size < size:
+            buf = cuda.device_array(max(size, 1, 0 if buf is None else 2 * buf.size), dtype)
+            self._buffers[name] = buf
+        return buf[:size].reshape(shape)
 
     def evaluate(
         self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
@@ -126,25 +127,37 @@ class CudaEvaluator:
                 cuda.to_device(np.asarray(t.high, np.float64).reshape(-1)),
             )
         low, high = self._bounds
-        # Index arrays go as int32: 64-bit integer arithmetic is slow on a GPU.
-        dev = [cuda.to_device(np.ascontiguousarray(a, np.int32 if a.dtype.kind == "i" else None))
-               for a in kernel_args(batch)]
-        scratch = self._scratch_for(batch.max_nodes, threads)
-        returns = cuda.device_array(jobs, dtype=np.float64)
-        bad = cuda.device_array(jobs, dtype=np.bool_)
-        steps = cuda.device_array(jobs, dtype=np.int64)
+        # The whole generation in two host-to-device copies: every integer array in one int32
+        # buffer (64-bit integer arithmetic is slow on a GPU), every float array in another.
+        node_off, act, in_start, in_end, edge_src, edge_w, out_pos = kernel_args(batch)
+        ints = [node_off, act, in_start, in_end, edge_src, out_pos.reshape(-1)]
+        floats = [edge_w, weights, states.reshape(-1)]
+        dev_i = self._buffer("ints", (sum(a.size for a in ints),), np.int32)
+        dev_f = self._buffer("floats", (sum(a.size for a in floats),), np.float64)
+        dev_i.copy_to_device(np.concatenate(ints).astype(np.int32))
+        dev_f.copy_to_device(np.concatenate(floats))
+        views, at = [], 0
+        for a in ints:
+            views.append(dev_i[at:at + a.size])
+            at += a.size
+        views[-1] = views[-1].reshape(out_pos.shape)
+        e = edge_w.size
+        w_dev = dev_f[e:e + weights.size]
+        s_dev = dev_f[e + weights.size:].reshape(states.shape)
+        scratch = self._buffer("scratch", (max(batch.max_nodes, 1), threads), np.float64)
+        result = self._buffer("result", (3, jobs), np.float64)
         kernel = self.kernels.generation_kernel(self.tid, batch.n_in, batch.n_out, t.discrete)
         blocks = -(-threads // self.block)
         t0 = time.perf_counter()
         kernel[blocks, self.block](
-            *dev, cuda.to_device(weights), cuda.to_device(states), t.max_steps, low, high,
-            float(t.worst_return), slot, scratch, returns, bad, steps,
+            *views[:5], dev_f[:e], views[5], w_dev, s_dev, t.max_steps, low, high,
+            float(t.worst_return), slot, scratch, result,
         )
         cuda.synchronize()
         self.last_kernel_seconds = time.perf_counter() - t0
-        r, b, s = returns.copy_to_host(), bad.copy_to_host(), steps.copy_to_host()
-        self.last_steps = int(s.sum())
-        return r.reshape(shape), b.reshape(shape)
+        r = result.copy_to_host()
+        self.last_steps = int(r[2].sum())
+        return r[0].reshape(shape), (r[1] != 0.0).reshape(shape)
 
     def close(self) -> None:
         self.env.close()

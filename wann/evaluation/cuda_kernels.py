@@ -41,9 +41,10 @@ def generation_kernel(tid: int, n_in: int, n_out: int, discrete: bool):  # noqa:
 
     def kernel(
         node_off, act, in_start, in_end, edge_src, edge_w, out_pos, weights, init_states,
-        max_steps, low, high, worst, slot, scratch, returns, bad, steps,
+        max_steps, low, high, worst, slot, scratch, result,
     ):  # pragma: no cover - compiled for the device (the simulator runs it as Python)
-        """Every rollout of a generation; returns/bad/steps are flat [net, weight, repetition]."""
+        """Every rollout of a generation. result[0], [1], [2]: return, 1.0 where an output was
+        NaN or infinite, steps taken; each over the flat [net, weight, repetition] index."""
         t = cuda.grid(1)
         n_nets = node_off.size - 1
         n_rep = init_states.shape[0]
@@ -89,8 +90,8 @@ def generation_kernel(tid: int, n_in: int, n_out: int, discrete: bool):  # noqa:
             if terminated:
                 break
         job = k * per_net + j
-        returns[job] = worst if failed else total
-        bad[job] = failed
-        steps[job] = n
+        result[0, job] = worst if failed else total
+        result[1, job] = 1.0 if failed else 0.0
+        result[2, job] = n
 
     return cuda.jit(kernel)
