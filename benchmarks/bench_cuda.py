@@ -116,6 +116,7 @@ def main() -> None:
         print(f"yardstick {n * 18} rollouts: {sps:.3e} steps/s, mean return {ret:.1f}", flush=True)
 
     gpu = {a: CudaEvaluator(task, align=a) for a in (1, 32, 0)}
+    gpu["local"] = CudaEvaluator(task, align=1, local=True)
     cpu = CompiledEvaluator(task, threads=args.cpu_threads)
     rows = []
     for kind, make in populations.items():
@@ -124,7 +125,8 @@ def main() -> None:
             t0 = time.perf_counter()
             gpu[0].evaluate(batch, WEIGHTS, seeds)
             first = time.perf_counter() - t0  # the first call compiles the kernel
-            res = {a: time_gpu(gpu[a], batch, seeds) for a in (1, 32, 0)}
+            res = {a: time_gpu(gpu[a], batch, seeds) for a in (1, 32, 0, "local")}
+            k_local = res["local"][0]
             k1, _, steps = res[1]
             k32, _, _ = res[32]
             _, w0, _ = res[0]
@@ -132,12 +134,23 @@ def main() -> None:
             if n in cpu_sizes:
                 t_cpu = best_of(lambda b=batch: cpu.evaluate(b, WEIGHTS, seeds), 2)
                 cpu_sps = cpu.last_steps / t_cpu
-            row = [kind, n * 18, steps, yard[n][0], steps / k1, steps / k32, steps / w0,
+            row = [kind, n * 18, steps, yard[n][0], steps / k1, steps / k32, steps / k_local,
+                   steps / w0,
                    steps / w0 / yard[n][0], cpu_sps if cpu_sps else "-",
                    steps / w0 / cpu_sps if cpu_sps else "-"]
             print(f"{kind} {n}: first call {first:.2f} s", flush=True)
             rows.append(row)
             print(row, flush=True)
+    # Threads per block, packed layout, on the champion copies: the kernel alone.
+    blocks_rows = []
+    for n in sizes:
+        batch = populations["champion"](n)
+        row = [n * 18]
+        for block in (64, 128, 256):
+            k, _, steps = time_gpu(CudaEvaluator(task, align=1, block=block), batch, seeds)
+            row.append(steps / k / yard[n][0])
+        blocks_rows.append(row)
+        print(row, flush=True)
     try:
         regs = list(gpu[0].kernels.generation_kernel(0, 5, 1, False)
                     .get_regs_per_thread().values())
@@ -145,7 +158,8 @@ def main() -> None:
         regs = {"?": str(exc)}
 
     header = ["population", "rollouts", "steps", "yardstick steps/s", "kernel steps/s (packed)",
-              "kernel steps/s (warp per net)", "evaluate() steps/s (default layout)",
+              "kernel steps/s (warp per net)", "kernel steps/s (packed, local arrays)",
+              "evaluate() steps/s (default layout)",
               "evaluate() / yardstick",
               f"CPU compiled {args.cpu_threads} threads steps/s", "evaluate() / CPU"]
     text = [f"## CUDA backend: {gpu_name()}; host {machine()}", "",
@@ -154,10 +168,13 @@ def main() -> None:
             "`mutated`: N one-mutation variants of it. Kernel steps/s: launch to finish, best of "
             "5; evaluate(): the whole call the search makes (episode start states, copies to "
             "and from the device, launch); packed: nets back to back (18 threads each); warp "
-            "per net: each net's rollouts padded to 32 threads; the default layout pads generations of "
+            "per net: each net's rollouts padded to 32 threads; local arrays: node values in "
+            "per-thread local arrays instead of the global scratch; the default layout pads generations of "
             "up to 16,384 padded threads and packs larger ones. The yardstick "
             "(limit_swing_gpu.cu, nvcc -O3 -arch=sm_90) ran in the same benchmark run._", "",
-            table(header, rows), "", f"Registers per thread of the kernel: {regs}"]
+            table(header, rows), "", f"Registers per thread of the kernel: {regs}", "",
+            "Kernel steps/s over the yardstick's by threads per block (champion copies, packed):",
+            "", table(["rollouts", "64", "128 (default)", "256"], blocks_rows)]
     if args.run_dir:
         gens, ev_s, gen_s = run_times(Path(args.run_dir))
         wall = f"{args.run_wall:.1f} s end to end (process start to exit)" if args.run_wall else ""

@@ -39,11 +39,13 @@ def main(path: str) -> None:
         out[f"{name}/compiled/returns"], out[f"{name}/compiled/bad"] = ref.evaluate(
             batch, weights, seeds)
         out[f"{name}/compiled/steps"] = np.array(ref.last_steps)
-        for align in (1, 32):  # packed nets, and one net per warp
-            ev = CudaEvaluator(task, align=align)
+        # Packed nets, one net per warp, and node values in local arrays.
+        for label, kw in (("packed", {"align": 1}), ("warp", {"align": 32}),
+                          ("local", {"align": 1, "local": True})):
+            ev = CudaEvaluator(task, **kw)
             r, b = ev.evaluate(batch, weights, seeds)
-            out[f"{name}/cuda{align}/returns"], out[f"{name}/cuda{align}/bad"] = r, b
-            out[f"{name}/cuda{align}/steps"] = np.array(ev.last_steps)
+            out[f"{name}/{label}/returns"], out[f"{name}/{label}/bad"] = r, b
+            out[f"{name}/{label}/steps"] = np.array(ev.last_steps)
     np.savez(path, **out)
 
 

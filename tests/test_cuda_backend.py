@@ -110,15 +110,15 @@ def sim(tmp_path_factory):
 
 @needs_sim
 @pytest.mark.parametrize("name", TASKS)
-@pytest.mark.parametrize("align", [1, 32])
-def test_simulated_kernel_equals_compiled(sim, name: str, align: int) -> None:
+@pytest.mark.parametrize("layout", ["packed", "warp", "local"])
+def test_simulated_kernel_equals_compiled(sim, name: str, layout: str) -> None:
     """Under the simulator the kernel runs the host's math: every slot bit-identical."""
     ref = sim[f"{name}/compiled/returns"]
-    got = sim[f"{name}/cuda{align}/returns"]
+    got = sim[f"{name}/{layout}/returns"]
     assert got.shape == ref.shape == (3, 3, 2)
     np.testing.assert_array_equal(got, ref)
-    np.testing.assert_array_equal(sim[f"{name}/cuda{align}/bad"], sim[f"{name}/compiled/bad"])
-    assert int(sim[f"{name}/cuda{align}/steps"]) == int(sim[f"{name}/compiled/steps"]) > 0
+    np.testing.assert_array_equal(sim[f"{name}/{layout}/bad"], sim[f"{name}/compiled/bad"])
+    assert int(sim[f"{name}/{layout}/steps"]) == int(sim[f"{name}/compiled/steps"]) > 0
 
 
 # -- on a GPU ------------------------------------------------------------------------------

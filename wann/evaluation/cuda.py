@@ -75,7 +75,9 @@ def rollout_slot(per_net: int, align: int, n_nets: int = 1) -> int:
 class CudaEvaluator:
     """Evaluates a packed generation in one launch of the CUDA kernel."""
 
-    def __init__(self, task: Task, align: int = 0, block: int = 128) -> None:
+    def __init__(
+        self, task: Task, align: int = 0, block: int = 128, local: bool = False
+    ) -> None:
         from envs.twins import twin_for
         from envs.twins.dispatch import TWIN_IDS
 
@@ -87,6 +89,7 @@ class CudaEvaluator:
         self.tid = TWIN_IDS.index(task.env_id)
         self.align = align
         self.block = block  # threads per block
+        self.local = local  # node values in per-thread local arrays, not the global scratch
         self.kernels = cuda_kernels
         self.env = task.make_env()  # only for the initial states of episodes
         self.last_steps = 0  # environment steps taken by the last evaluate call
@@ -144,9 +147,16 @@ class CudaEvaluator:
         e = edge_w.size
         w_dev = dev_f[e:e + weights.size]
         s_dev = dev_f[e + weights.size:].reshape(states.shape)
-        scratch = self._buffer("scratch", (max(batch.max_nodes, 1), threads), np.float64)
         result = self._buffer("result", (3, jobs), np.float64)
-        kernel = self.kernels.generation_kernel(self.tid, batch.n_in, batch.n_out, t.discrete)
+        if self.local:
+            # Local arrays need their size when compiling: powers of two, so few compiles.
+            local_nodes = max(32, 1 << (max(batch.max_nodes, 1) - 1).bit_length())
+            scratch = result  # unused by that kernel
+        else:
+            local_nodes = 0
+            scratch = self._buffer("scratch", (max(batch.max_nodes, 1), threads), np.float64)
+        kernel = self.kernels.generation_kernel(self.tid, batch.n_in, batch.n_out, t.discrete,
+                                                local_nodes)
         blocks = -(-threads // self.block)
         t0 = time.perf_counter()
         kernel[blocks, self.block](

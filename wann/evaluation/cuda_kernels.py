@@ -32,27 +32,28 @@ forward_device = cuda.jit(device=True)(forward.py_func)
 
 
 @functools.cache
-def generation_kernel(tid: int, n_in: int, n_out: int, discrete: bool):  # noqa: ANN201 - a kernel
-    """The kernel for twin `tid` (an index into envs.twins.dispatch.TWIN_IDS) and these sizes."""
+def generation_kernel(  # noqa: ANN201 - a CUDA kernel
+    tid: int, n_in: int, n_out: int, discrete: bool, local_nodes: int = 0,
+):
+    """The kernel for twin `tid` (an index into envs.twins.dispatch.TWIN_IDS) and these sizes.
+
+    Node values go to the global scratch array, or with `local_nodes` > 0 to a per-thread
+    local array of that many nodes (which must hold the largest net).
+    """
     twin = MODULES[tid]
     step, observe = twin.step, twin.observe
     state_size, obs_size = twin.STATE_SIZE, twin.OBS_SIZE
     n_act = max(1, n_out)
+    n_values = max(local_nodes, 1)
 
-    def kernel(
-        node_off, act, in_start, in_end, edge_src, edge_w, out_pos, weights, init_states,
-        max_steps, low, high, worst, slot, scratch, result,
+    def rollout(
+        values, k, j, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, weights,
+        init_states, max_steps, low, high, worst, result,
     ):  # pragma: no cover - compiled for the device (the simulator runs it as Python)
-        """Every rollout of a generation. result[0], [1], [2]: return, 1.0 where an output was
-        NaN or infinite, steps taken; each over the flat [net, weight, repetition] index."""
-        t = cuda.grid(1)
-        n_nets = node_off.size - 1
+        """Rollout j of net k. result[0], [1], [2]: return, 1.0 where an output was NaN or
+        infinite, steps taken; each over the flat [net, weight, repetition] index."""
         n_rep = init_states.shape[0]
         per_net = weights.size * n_rep
-        k = t // slot
-        j = t - k * slot
-        if k >= n_nets or j >= per_net:
-            return
         wi = j // n_rep
         rep = j - wi * n_rep
         w = weights[wi]
@@ -62,7 +63,6 @@ def generation_kernel(tid: int, n_in: int, n_out: int, discrete: bool):  # noqa:
         obs = cuda.local.array(obs_size, float64)
         out = cuda.local.array(n_out, float64)
         action = cuda.local.array(n_act, float64)
-        values = scratch[:, t]
         total = 0.0
         failed = False
         n = 0
@@ -94,4 +94,33 @@ def generation_kernel(tid: int, n_in: int, n_out: int, discrete: bool):  # noqa:
         result[1, job] = 1.0 if failed else 0.0
         result[2, job] = n
 
-    return cuda.jit(kernel)
+    rollout = cuda.jit(device=True)(rollout)
+
+    def scratch_kernel(
+        node_off, act, in_start, in_end, edge_src, edge_w, out_pos, weights, init_states,
+        max_steps, low, high, worst, slot, scratch, result,
+    ):  # pragma: no cover - compiled for the device
+        """Every rollout of a generation, node values in scratch[:, thread]."""
+        t = cuda.grid(1)
+        k = t // slot
+        j = t - k * slot
+        if k >= node_off.size - 1 or j >= weights.size * init_states.shape[0]:
+            return
+        rollout(scratch[:, t], k, j, node_off, act, in_start, in_end, edge_src, edge_w, out_pos,
+                weights, init_states, max_steps, low, high, worst, result)
+
+    def local_kernel(
+        node_off, act, in_start, in_end, edge_src, edge_w, out_pos, weights, init_states,
+        max_steps, low, high, worst, slot, scratch, result,
+    ):  # pragma: no cover - compiled for the device
+        """Every rollout of a generation, node values in a per-thread local array."""
+        t = cuda.grid(1)
+        k = t // slot
+        j = t - k * slot
+        if k >= node_off.size - 1 or j >= weights.size * init_states.shape[0]:
+            return
+        values = cuda.local.array(n_values, float64)
+        rollout(values, k, j, node_off, act, in_start, in_end, edge_src, edge_w, out_pos,
+                weights, init_states, max_steps, low, high, worst, result)
+
+    return cuda.jit(local_kernel if local_nodes > 0 else scratch_kernel)
