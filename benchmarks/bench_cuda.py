@@ -115,8 +115,9 @@ def main() -> None:
     for n, (sps, ret) in yard.items():
         print(f"yardstick {n * 18} rollouts: {sps:.3e} steps/s, mean return {ret:.1f}", flush=True)
 
-    gpu = {a: CudaEvaluator(task, align=a) for a in (1, 32, 0)}
+    gpu = {a: CudaEvaluator(task, align=a, local=False) for a in (1, 32)}
     gpu["local"] = CudaEvaluator(task, align=1, local=True)
+    gpu[0] = CudaEvaluator(task)  # the defaults: local arrays, layout by generation size
     cpu = CompiledEvaluator(task, threads=args.cpu_threads)
     rows = []
     for kind, make in populations.items():
@@ -147,19 +148,21 @@ def main() -> None:
         batch = populations["champion"](n)
         row = [n * 18]
         for block in (64, 128, 256):
-            k, _, steps = time_gpu(CudaEvaluator(task, align=1, block=block), batch, seeds)
+            ev = CudaEvaluator(task, align=1, block=block)
+            k, _, steps = time_gpu(ev, batch, seeds)
             row.append(steps / k / yard[n][0])
         blocks_rows.append(row)
         print(row, flush=True)
     try:
-        regs = list(gpu[0].kernels.generation_kernel(0, 5, 1, False)
-                    .get_regs_per_thread().values())
+        regs = {name: list(gpu[0].kernels.generation_kernel(0, 5, 1, False, local)
+                           .get_regs_per_thread().values())
+                for name, local in (("scratch", 0), ("local, 32 nodes", 32))}
     except Exception as exc:  # noqa: BLE001 - only a note
         regs = {"?": str(exc)}
 
-    header = ["population", "rollouts", "steps", "yardstick steps/s", "kernel steps/s (packed)",
-              "kernel steps/s (warp per net)", "kernel steps/s (packed, local arrays)",
-              "evaluate() steps/s (default layout)",
+    header = ["population", "rollouts", "steps", "yardstick steps/s", "kernel steps/s (scratch, packed)",
+              "kernel steps/s (scratch, warp per net)", "kernel steps/s (local, packed)",
+              "evaluate() steps/s (defaults)",
               "evaluate() / yardstick",
               f"CPU compiled {args.cpu_threads} threads steps/s", "evaluate() / CPU"]
     text = [f"## CUDA backend: {gpu_name()}; host {machine()}", "",
@@ -167,13 +170,15 @@ def main() -> None:
             "`champion`: N copies of the reference champion, the yardstick's workload; "
             "`mutated`: N one-mutation variants of it. Kernel steps/s: launch to finish, best of "
             "5; evaluate(): the whole call the search makes (episode start states, copies to "
-            "and from the device, launch); packed: nets back to back (18 threads each); warp "
-            "per net: each net's rollouts padded to 32 threads; local arrays: node values in "
-            "per-thread local arrays instead of the global scratch; the default layout pads generations of "
-            "up to 16,384 padded threads and packs larger ones. The yardstick "
+            "and from the device, launch), with the defaults: node values in per-thread local "
+            "arrays, nets padded to whole warps in generations of up to 16,384 padded threads "
+            "and packed in larger ones. scratch: node values in a global [node, thread] array; "
+            "packed: nets back to back (18 threads each); warp per net: each net's rollouts "
+            "padded to 32 threads. The yardstick "
             "(limit_swing_gpu.cu, nvcc -O3 -arch=sm_90) ran in the same benchmark run._", "",
             table(header, rows), "", f"Registers per thread of the kernel: {regs}", "",
-            "Kernel steps/s over the yardstick's by threads per block (champion copies, packed):",
+            "Kernel steps/s over the yardstick's by threads per block (champion copies, local, "
+            "packed):",
             "", table(["rollouts", "64", "128 (default)", "256"], blocks_rows)]
     if args.run_dir:
         gens, ev_s, gen_s = run_times(Path(args.run_dir))

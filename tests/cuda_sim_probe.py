@@ -39,8 +39,10 @@ def main(path: str) -> None:
         out[f"{name}/compiled/returns"], out[f"{name}/compiled/bad"] = ref.evaluate(
             batch, weights, seeds)
         out[f"{name}/compiled/steps"] = np.array(ref.last_steps)
-        # Packed nets, one net per warp, and node values in local arrays.
-        for label, kw in (("packed", {"align": 1}), ("warp", {"align": 32}),
+        # Node values in the global scratch with nets packed or one net per warp, and node
+        # values in per-thread local arrays.
+        for label, kw in (("packed", {"align": 1, "local": False}),
+                          ("warp", {"align": 32, "local": False}),
                           ("local", {"align": 1, "local": True})):
             ev = CudaEvaluator(task, **kw)
             r, b = ev.evaluate(batch, weights, seeds)
