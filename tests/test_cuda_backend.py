@@ -27,6 +27,15 @@ TASKS = ("swingup", "cartpole", "acrobot", "pendulum", "mountaincar", "mountainc
 HAVE_NUMBA_CUDA = importlib.util.find_spec("numba_cuda") is not None
 
 
+def simulated() -> bool:
+    """numba's CUDA simulator is switched on (NUMBA_ENABLE_CUDASIM=1) in this process."""
+    if not HAVE_NUMBA_CUDA:
+        return False
+    from numba import config
+
+    return bool(config.ENABLE_CUDASIM)
+
+
 def gpu_present() -> bool:
     """A real CUDA GPU that numba-cuda can use (not the simulator)."""
     if not HAVE_NUMBA_CUDA:
@@ -63,7 +72,8 @@ def test_task_without_twin_is_refused() -> None:
         make_evaluator(no_twin, "cuda")
 
 
-@pytest.mark.skipif(gpu_present(), reason="a GPU is present: the backend would run")
+@pytest.mark.skipif(gpu_present() or simulated(),
+                    reason="a GPU (or the simulator) is present: the backend would run")
 def test_no_gpu_or_no_extra_is_one_error_line(tmp_path, capsys) -> None:
     out = tmp_path / "run"
     assert main(["evolve", "--task", "swingup", "--backend", "cuda", "--out", str(out)]) == 2

@@ -3,12 +3,14 @@
 The kernel calls the very functions the compiled CPU kernel calls (the twin's `step` /
 `observe` and `forward`): numba-cuda compiles those `@njit` functions for the device from their
 Python source, so there is one copy of the physics and of the forward pass. Only the storage
-differs: node values live in a global scratch array laid out [node, thread], so the threads of
-a warp touch neighbouring words; state, observation and outputs live in per-thread arrays.
+differs: state, observation and outputs live in per-thread arrays; node values in a per-thread
+local array (the default: 56 registers, the fastest on an H100) or in a global scratch array
+laid out [node, thread], so that the threads of a warp touch neighbouring words.
 
-One kernel is compiled per (twin, inputs, outputs): with those sizes known when compiling, the
-per-thread arrays have fixed sizes and constant indices, so they stay in registers, and the
-code of the other twins is left out (fewer registers per thread, more threads in flight).
+One kernel is compiled per (twin, inputs, outputs, local array size; a few seconds each, once
+per process): with those sizes known when compiling, the per-thread arrays have fixed sizes
+and constant indices, so state and outputs stay in registers, and the code of the other twins
+is left out (fewer registers per thread, more threads in flight).
 
 Thread t runs net t // slot, rollout t % slot of it (rollouts ordered weight-major, then
 repetition), so the rollouts of one net sit side by side in a warp; with `slot` a multiple of
