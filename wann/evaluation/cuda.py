@@ -151,8 +151,10 @@ class CudaEvaluator:
         s_dev = dev_f[e + weights.size:].reshape(states.shape)
         result = self._buffer("result", (3, jobs), np.float64)
         if self.local:
-            # Local arrays need their size when compiling: powers of two, so few compiles.
-            local_nodes = max(32, 1 << (max(batch.max_nodes, 1) - 1).bit_length())
+            # Local arrays need their size when compiling: powers of two from 64, so a search
+            # compiles once or twice (a compile takes about 3 s; a swing-up search's nets stay
+            # under 64 nodes), and unused slots cost no time.
+            local_nodes = max(64, 1 << (max(batch.max_nodes, 1) - 1).bit_length())
             scratch = result  # unused by that kernel
         else:
             local_nodes = 0
