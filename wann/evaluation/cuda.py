@@ -45,8 +45,10 @@ def require_cuda(task: Task) -> None:
         )
     if importlib.util.find_spec("numba_cuda") is None:
         raise WannError("the cuda backend needs numba-cuda: pip install 'wann[cuda]'")
-    from numba import cuda
-
+    try:
+        from numba import cuda
+    except Exception as exc:  # noqa: BLE001 - e.g. numba-cuda 0.30 under numpy 2.5
+        raise WannError(f"numba-cuda is installed but does not import: {exc}") from exc
     try:
         ok = cuda.is_available()
     except Exception as exc:  # noqa: BLE001 - any driver failure means "no usable GPU"
