@@ -7,6 +7,7 @@ Node ids: 0 is the bias, 1..n_in the inputs, n_in+1..n_in+n_out the outputs, the
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,11 +127,29 @@ class InnovationRegistry:
         return {
             "n_in": self.n_in,
             "n_out": self.n_out,
-            "conn": [[s, d, i] for (s, d), i in self.conn.items()],
+            "conn": self._conn_rows(),
             "split": [[k, v] for k, v in self.split.items()],
             "next_innov": self.next_innov,
             "next_node": self.next_node,
         }
+
+    def _conn_rows(self) -> list[list[int]]:
+        """[[src, dst, innov], ...] in numbering order, for state().
+
+        A run snapshots its state after every generation, and the table of connections only
+        grows (a connection keeps its number for the whole run), so each row is built once
+        and kept: converting the whole table every generation made snapshots grow into a
+        third of a long run's host time.
+        """
+        cache = self.__dict__.get("_rows_cache")
+        if cache is None or cache[0] is not self.conn or len(cache[1]) > len(self.conn):
+            cache = (self.conn, [])
+            self._rows_cache = cache
+        rows = cache[1]
+        if len(rows) < len(self.conn):
+            new = itertools.islice(self.conn.items(), len(rows), None)
+            rows.extend([s, d, i] for (s, d), i in new)
+        return list(rows)
 
     @classmethod
     def from_state(cls, st: dict) -> InnovationRegistry:

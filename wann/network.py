@@ -17,7 +17,8 @@ import numba
 import numpy as np
 
 from wann.activations import apply
-from wann.genome import OUTPUT, Genome, node_index, topological_order
+from wann.genome import Genome
+from wann.netcompile import CYCLE, UNKNOWN_NODE, compile_arrays
 
 
 class NetBatch(NamedTuple):
@@ -52,34 +53,33 @@ class NetBatch(NamedTuple):
 
 
 def compile_genome(genome: Genome, use_weights: bool = False) -> NetBatch:
-    """One genome as a batch of one net. Edge weights are 1 unless use_weights is set."""
+    """One genome as a batch of one net. Edge weights are 1 unless use_weights is set.
+
+    Node positions follow `topological_order`; the work is one compiled call
+    (`wann.netcompile`), since this runs for every genome of every generation.
+    """
     g = genome
-    order = topological_order(g)
-    n_io_in = 1 + g.n_in
-    # Bias and inputs keep positions 0..n_in; the rest follow in topological order.
-    rest = order[g.node_kind[order] > 1]
-    perm = np.concatenate([np.arange(n_io_in), rest])
-    pos_of_index = np.empty(g.n_nodes, dtype=np.int64)
-    pos_of_index[perm] = np.arange(g.n_nodes)
-    en = g.conn_enabled
-    src_pos = pos_of_index[node_index(g, g.conn_src[en])]
-    dst_pos = pos_of_index[node_index(g, g.conn_dst[en])]
-    w = g.conn_weight[en] if use_weights else np.ones(src_pos.size)
-    by_dst = np.argsort(dst_pos, kind="stable")
-    counts = np.bincount(dst_pos, minlength=g.n_nodes)
-    start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    outputs = np.flatnonzero(g.node_kind == OUTPUT)
+    status, detail, act, start, end, src, w, outs = compile_arrays(
+        g.node_id, g.node_kind, g.node_act, g.conn_src, g.conn_dst, g.conn_enabled,
+        np.asarray(g.conn_weight, dtype=np.float64), g.n_in, use_weights,
+    )
+    if status == UNKNOWN_NODE:
+        raise ValueError(f"connection to unknown node {int(detail)}")
+    if status == CYCLE:
+        raise ValueError("the connections form a cycle")
+    if act.size != g.n_nodes or outs.size != g.n_out:
+        raise ValueError("a genome's first nodes must be the bias and its inputs")
     return NetBatch(
         n_in=g.n_in,
         n_out=g.n_out,
         node_off=np.array([0, g.n_nodes], dtype=np.int64),
-        act=g.node_act[perm].astype(np.int64),
+        act=act,
         in_start=start,
-        in_end=start + counts,
-        edge_src=src_pos[by_dst].astype(np.int64),
-        edge_w=np.asarray(w, dtype=np.float64)[by_dst],
-        out_pos=pos_of_index[outputs].reshape(1, g.n_out),
-        n_conn=np.array([src_pos.size], dtype=np.int64),
+        in_end=end,
+        edge_src=src,
+        edge_w=w,
+        out_pos=outs.reshape(1, g.n_out),
+        n_conn=np.array([src.size], dtype=np.int64),
     )
 
 

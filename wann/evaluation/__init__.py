@@ -16,7 +16,7 @@ from wann.evaluation.faults import FaultEvent
 from wann.network import NetBatch
 from wann.tasks import Task
 
-BACKENDS = ("auto", "compiled", "serial", "pool", "dask")
+BACKENDS = ("auto", "compiled", "serial", "pool", "dask", "cuda")
 #: The longest sub-batch timeout, about 11.6 days: longer waits overflow the OS's timers.
 MAX_TIMEOUT_S = 1e6
 
@@ -45,6 +45,8 @@ def make_evaluator(
     scheduler: str | None = None, timeout: float | None = None, fast_math: bool = False,
 ) -> Evaluator:
     """The compiled backend where the task has a twin (for 'auto'), else serial or a pool.
+
+    'cuda' runs a generation in one GPU kernel launch (numba-cuda, tasks with a twin only).
 
     `workers=None` means 1, except for a local Dask cluster: one worker per core. A
     `scheduler` address (Dask) makes 'auto' mean 'dask'; `timeout` bounds one sub-batch on
@@ -85,6 +87,10 @@ def make_evaluator(
         raise WannError(f"--fast-math needs the compiled backend; task {task.name!r} has no twin")
     if timeout is not None and backend != "pool":
         raise WannError(f"{{timeout}} applies to the pool and dask backends, not {backend!r}")
+    if backend == "cuda":
+        from wann.evaluation.cuda import CudaEvaluator
+
+        return CudaEvaluator(task)
     if backend == "compiled":
         from wann.evaluation.compiled import CompiledEvaluator
 

@@ -1,0 +1,179 @@
+"""The CUDA backend: a whole generation in one kernel launch on an NVIDIA GPU (numba-cuda).
+
+The packed `NetBatch` is copied to the device once per generation, one thread runs each
+(net, weight, repetition) rollout (see `cuda_kernels`), and the returns come back as the usual
+[net, weight, repetition] array; ranking and everything after stay on the host. Initial
+states come from the gymnasium env's own `reset(seed=...)`, as on the compiled backend.
+
+Exactness: the GPU's math library rounds sin, cos, exp and tanh differently from the host's
+in the last bit, so results are not bit-identical to the CPU backends (swing-up is chaotic and
+long rollouts drift apart). They are deterministic on one GPU: every thread writes only its own
+slot, with no atomics or reductions on the device.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+
+import numpy as np
+
+from wann import WannError
+from wann.evaluation.compiled import initial_states
+from wann.network import NetBatch, kernel_args
+from wann.tasks import Task
+
+WARP = 32
+# Up to this many threads, each net gets whole warps (its rollouts padded to a multiple of 32):
+# a generation this small leaves the GPU mostly idle, so idle lanes cost nothing, while warps
+# that mix nets run their forward passes one after the other. Larger generations pack nets
+# back to back, since there padding would cost whole extra waves of blocks.
+PAD_UP_TO_THREADS = 16_384
+
+
+def require_cuda(task: Task) -> None:
+    """Raise WannError unless the task has a twin, numba-cuda is installed and a GPU answers.
+
+    Called before anything is written, so `--backend cuda` fails with one clear line.
+    """
+    from envs.twins import twin_for
+
+    if twin_for(task.env_id) is None:
+        raise WannError(
+            f"task {task.name!r} has no compiled twin, which the cuda backend needs: "
+            "use --backend pool or serial"
+        )
+    if importlib.util.find_spec("numba_cuda") is None:
+        raise WannError("the cuda backend needs numba-cuda: pip install 'wann[cuda]'")
+    try:
+        from numba import cuda
+    except Exception as exc:  # noqa: BLE001 - e.g. numba-cuda 0.30 under numpy 2.5
+        raise WannError(f"numba-cuda is installed but does not import: {exc}") from exc
+    try:
+        ok = cuda.is_available()
+    except Exception as exc:  # noqa: BLE001 - any driver failure means "no usable GPU"
+        raise WannError(f"the cuda backend found no usable GPU: {exc}") from exc
+    if not ok:
+        raise WannError(
+            "the cuda backend found no usable CUDA GPU or driver (numba.cuda.is_available() "
+            "is False); use --backend compiled"
+        )
+
+
+def rollout_slot(per_net: int, align: int, n_nets: int = 1) -> int:
+    """Threads given to each net: its rollouts rounded up to a multiple of `align`.
+
+    align=1 packs nets back to back; align=32 gives every warp a single net; align=0 chooses
+    32 for generations of up to PAD_UP_TO_THREADS padded threads, else 1.
+    """
+    if align < 0:
+        raise ValueError(f"align must be 0 (automatic) or positive, got {align}")
+    if align == 0:
+        padded = rollout_slot(per_net, WARP)
+        return padded if n_nets * padded <= PAD_UP_TO_THREADS else per_net
+    return -(-per_net // align) * align
+
+
+class CudaEvaluator:
+    """Evaluates a packed generation in one launch of the CUDA kernel."""
+
+    def __init__(
+        self, task: Task, align: int = 0, block: int = 128, local: bool = True
+    ) -> None:
+        from envs.twins import twin_for
+        from envs.twins.dispatch import TWIN_IDS
+
+        require_cuda(task)
+        from wann.evaluation import cuda_kernels
+
+        self.task = task
+        self.twin = twin_for(task.env_id)
+        self.tid = TWIN_IDS.index(task.env_id)
+        self.align = align
+        self.block = block  # threads per block
+        # Node values in per-thread local arrays (faster on an H100: 0.52-0.72 of the
+        # yardstick against 0.44-0.66 for the global scratch), or in the global scratch.
+        self.local = local
+        self.kernels = cuda_kernels
+        self.env = task.make_env()  # only for the initial states of episodes
+        self.last_steps = 0  # environment steps taken by the last evaluate call
+        self.last_kernel_seconds = 0.0  # launch to finish of the last kernel (no copies)
+        self._buffers: dict = {}
+        self._bounds = None
+
+    def _buffer(self, name: str, shape: tuple[int, ...], dtype: type):  # noqa: ANN202
+        """A device array of `shape` over a kept buffer that grows (never shrinks) as needed:
+        after the first generations no call allocates device memory."""
+        from numba import cuda
+
+        size = int(np.prod(shape))
+        buf = self._buffers.get(name)
+        if buf is None or buf.size < size:
+            buf = cuda.device_array(max(size, 1, 0 if buf is None else 2 * buf.size), dtype)
+            self._buffers[name] = buf
+        return buf[:size].reshape(shape)
+
+    def evaluate(
+        self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        from numba import cuda
+
+        t = self.task
+        weights = np.asarray(weights, dtype=np.float64)
+        states = initial_states(self.env, self.twin, np.asarray(seeds))
+        shape = (batch.n_nets, weights.size, len(seeds))
+        jobs = int(np.prod(shape))
+        if jobs == 0:
+            self.last_steps = 0
+            return np.empty(shape), np.zeros(shape, dtype=np.bool_)
+        slot = rollout_slot(shape[1] * shape[2], self.align, batch.n_nets)
+        threads = batch.n_nets * slot
+        if self._bounds is None:
+            self._bounds = (
+                cuda.to_device(np.asarray(t.low, np.float64).reshape(-1)),
+                cuda.to_device(np.asarray(t.high, np.float64).reshape(-1)),
+            )
+        low, high = self._bounds
+        # The whole generation in two host-to-device copies: every integer array in one int32
+        # buffer (64-bit integer arithmetic is slow on a GPU), every float array in another.
+        node_off, act, in_start, in_end, edge_src, edge_w, out_pos = kernel_args(batch)
+        ints = [node_off, act, in_start, in_end, edge_src, out_pos.reshape(-1)]
+        floats = [edge_w, weights, states.reshape(-1)]
+        dev_i = self._buffer("ints", (sum(a.size for a in ints),), np.int32)
+        dev_f = self._buffer("floats", (sum(a.size for a in floats),), np.float64)
+        dev_i.copy_to_device(np.concatenate(ints).astype(np.int32))
+        dev_f.copy_to_device(np.concatenate(floats))
+        views, at = [], 0
+        for a in ints:
+            views.append(dev_i[at:at + a.size])
+            at += a.size
+        views[-1] = views[-1].reshape(out_pos.shape)
+        e = edge_w.size
+        w_dev = dev_f[e:e + weights.size]
+        s_dev = dev_f[e + weights.size:].reshape(states.shape)
+        result = self._buffer("result", (3, jobs), np.float64)
+        if self.local:
+            # Local arrays need their size when compiling: powers of two from 64, so a search
+            # compiles once or twice (a compile takes about 3 s; a swing-up search's nets stay
+            # under 64 nodes), and unused slots cost no time.
+            local_nodes = max(64, 1 << (max(batch.max_nodes, 1) - 1).bit_length())
+            scratch = result  # unused by that kernel
+        else:
+            local_nodes = 0
+            scratch = self._buffer("scratch", (max(batch.max_nodes, 1), threads), np.float64)
+        kernel = self.kernels.generation_kernel(self.tid, batch.n_in, batch.n_out, t.discrete,
+                                                local_nodes)
+        blocks = -(-threads // self.block)
+        t0 = time.perf_counter()
+        kernel[blocks, self.block](
+            *views[:5], dev_f[:e], views[5], w_dev, s_dev, t.max_steps, low, high,
+            float(t.worst_return), slot, scratch, result,
+        )
+        cuda.synchronize()
+        self.last_kernel_seconds = time.perf_counter() - t0
+        r = result.copy_to_host()
+        self.last_steps = int(r[2].sum())
+        return r[0].reshape(shape), (r[1] != 0.0).reshape(shape)
+
+    def close(self) -> None:
+        self.env.close()
