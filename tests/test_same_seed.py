@@ -23,6 +23,8 @@ from wann.config import REMOVED
 
 DATA = Path(__file__).parent / "data" / "pre_change"
 TIMING = ("eval_seconds", "gen_seconds")
+# Settings added since the committed run, at the value that reproduces it.
+ADDED = {"fast_math": False}
 RUNS = {
     "plain": [],
     "speciate": ["--config", str(DATA / "speciate.toml")],
@@ -43,7 +45,8 @@ def _csv_without_timing(text: str) -> str:
 
 def _checkpoint_contents(path: Path) -> str:
     """The checkpoint's decoded JSON body, less the log rows' wall-clock columns and the
-    settings removed since (save_mod, which nothing read)."""
+    settings removed since (save_mod, which nothing read) and those added since at their
+    default (fast_math = false: the exact kernel, the only one before)."""
     data = path.read_bytes()
     body = data[data.index(b"\n") + 1 :]
     payload = json.loads(gzip.decompress(body))
@@ -51,6 +54,9 @@ def _checkpoint_contents(path: Path) -> str:
     for hp in (payload["hp"], payload["search"]["hp"]):
         for key in REMOVED:
             hp.pop(key, None)
+        for key, default in ADDED.items():
+            if hp.get(key) == default:
+                del hp[key]
     return json.dumps(payload, indent=1, sort_keys=True) + "\n"
 
 
