@@ -63,6 +63,20 @@ def make_evaluator(
         )
     if scheduler is not None and backend not in ("auto", "dask"):
         raise WannError(f"{{scheduler}} needs {{backend}} dask (got {{backend}} {backend})")
+    from wann.classify import ClassifyTask
+
+    if isinstance(task, ClassifyTask):
+        used = ("{scheduler}" if scheduler is not None else "{timeout}" if timeout is not None
+                else None)
+        if backend not in ("auto", "compiled", "serial") or used:
+            raise WannError(
+                f"classification task {task.name!r} runs on the compiled or serial {{backend}} "
+                "only (one compiled call scores a whole generation), not "
+                + (used or backend)
+            )
+        from wann.classify.evaluator import make_classify_evaluator
+
+        return make_classify_evaluator(task, backend, workers)
     if backend == "auto" and scheduler is not None:
         backend = "dask"
     if backend == "dask":
