@@ -143,6 +143,10 @@ def test_plot_adds_confusion_and_accuracy(digits_run, tmp_path, capsys):
     assert main(["plot", str(digits_run), "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
     assert {"confusion.png", "accuracy.png", "fitness.png", "network.png"} <= names
+    capsys.readouterr()
+    assert main(["plot", str(digits_run), "--out", str(out), "--sweep"]) == 0
+    assert "accuracy.png is its sweep" in capsys.readouterr().err
+    assert not (digits_run / "sweep.csv").exists()
 
 
 def test_compare_digits_table(digits_run, tmp_path, capsys):
@@ -166,6 +170,8 @@ def test_python_api_evolve_digits_is_deterministic():
     b = wann.evolve("digits", hp, seed=2)
     assert isinstance(a.task, ClassifyTask) and a.fitness == b.fitness
     assert a.column("best_fitness").shape == (2,)
+    r = wann.score(a.champion, "digits", episodes=3)
+    assert r["random_weights"]["n"] == 3 and 0.0 <= r["ensemble"]["accuracy"] <= 1.0
 
 
 def test_mnist_end_to_end_from_the_command_line(tmp_path, capsys):

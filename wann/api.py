@@ -142,7 +142,8 @@ def score(
 ) -> dict:
     """`wann eval` from Python: mean, std, min, max of the return per shared weight and over
     all of them, on `episodes` test episodes, and with the genome's own weights where it has
-    tuned ones (baselines, tuned WANNs). A path is loaded with `load_genome`."""
+    tuned ones (baselines, tuned WANNs). A path is loaded with `load_genome`. On a
+    classification task: `wann eval`'s accuracies (`episodes`: random-weight draws)."""
     from wann.io import load_genome
     from wann.scoring import own_weight_returns
 
@@ -152,6 +153,11 @@ def score(
     if name is None:
         raise WannError("the genome names no task; pass one")
     t = as_task(name)
+    if isinstance(t, ClassifyTask):  # test-set accuracy, as `wann eval` prints it
+        from wann.classify.report import eval_result
+
+        check_task_fits(t, genome.n_in, genome.n_out, "a genome")
+        return eval_result(t, genome, weights, seed, episodes)
     r = evaluate([genome], t, weights, episodes, backend=backend, seed=seed)[0]
     result = {
         "shared_weights": [{"weight": float(w), **summary(r[i])} for i, w in enumerate(weights)],

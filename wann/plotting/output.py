@@ -99,12 +99,15 @@ def plot_run(
 
     run = load_run(run_dir)
     out_dir = check_out_dir(Path(out) if out else run.path / FIGURES_DIR)
+    notes: list[str] = []
+    if sweep and is_classification(run.task):
+        notes.append("--sweep: a classification run's accuracy.png is its sweep (drawn anyway)")
+        sweep = False
     if sweep:
         if not os.access(run.path, os.W_OK):
             raise WannError(f"cannot write {SWEEP_FILE} into {str(run.path)!r}: permission denied")
         compute_sweep(run, backend=backend, workers=workers)
     written: list[Path] = []
-    notes: list[str] = []
     written += save_figure(fitness_figure(run), out_dir, "fitness", svg)
     written += save_figure(complexity_figure(run), out_dir, "complexity", svg)
     if run.population is not None:
