@@ -256,3 +256,32 @@ def test_split_settings_change_the_split():
     b = get_task("digits", hp=preset("digits").replace(split_seed=1, test_fraction=0.2))
     assert data_digest(a) != data_digest(b) and b.y_test.size < a.y_test.size
     assert np.array_equal(np.bincount(a.y_test) > 0, np.ones(10, bool))
+
+
+def test_readme_digits_row_is_what_eval_and_tune_print(tmp_path, capsys):
+    """The README's digits row: `wann eval` and `wann tune` on the committed champion."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    champ = str(root / "results" / "digits" / "champion.json")
+    row = next(
+        [c.strip() for c in line.strip().strip("|").split("|")][1:]
+        for line in (root / "README.md").read_text().splitlines()
+        if line.startswith("| wann (8x8 digits) |")
+    )
+    capsys.readouterr()
+    assert main(["eval", champ, "--json"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert main(["tune", champ, "--json", "--out", str(tmp_path)]) == 0
+    tu = json.loads(capsys.readouterr().out)
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.1f}%"
+
+    assert row == [
+        f"{pct(ev['random_weights']['mean'])} ± {100 * ev['random_weights']['std']:.1f}",
+        f"{pct(ev['random_shared_weight']['mean'])} ± {100 * ev['random_shared_weight']['std']:.1f}",
+        pct(ev["ensemble"]["accuracy"]),
+        f"{pct(tu['tuned_shared_weight']['accuracy'])} (w = {tu['best_shared_weight']:+g})",
+        pct(tu["tuned_weights"]["accuracy"]),
+    ]
