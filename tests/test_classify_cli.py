@@ -164,6 +164,17 @@ def test_compare_digits_table(digits_run, tmp_path, capsys):
     assert (out / "compare.png").is_file() and (out / "compare.csv").is_file()
 
 
+def test_compare_digits_with_a_fresh_search(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert main(["compare", "--task", "digits", "--quick", "--epochs", "1", "--sparsities", "0.5",
+                 "--episodes", "2", "--hidden", "8", "--out", str(out)]) == 0
+    record = json.loads((out / "compare.json").read_text())
+    assert record["rows"][0]["model"] == "WANN (fresh search)"
+    assert len(log_rows(out / "search")) == 32
+    cfg = tomllib.loads((out / "search" / "config.toml").read_text())
+    assert cfg["data_digest"] == data_digest(get_task("digits"))
+
+
 def test_python_api_evolve_digits_is_deterministic():
     hp = preset("digits").replace(generations=2, pop_size=16)
     a = wann.evolve("digits", hp, seed=2)

@@ -26,7 +26,7 @@ import numpy as np
 from wann import WannError
 from wann.baselines.mlp import DEFAULT_HIDDEN, MLP, TrainSettings, mlp_layers, softmax
 from wann.baselines.sparse_mlp import ClassifierNet, classification_baselines
-from wann.classify import ALIASES, ClassifyTask, is_classification
+from wann.classify import ALIASES, ClassifyTask, data_digest, is_classification
 from wann.classify.report import random_stream
 from wann.classify.scoring import accuracy, table_row
 from wann.config import STANDARD_WEIGHTS, preset
@@ -226,7 +226,8 @@ def fresh_search(task: ClassifyTask, args: argparse.Namespace, out: Path) -> tup
     from wann.run import Run
 
     name = args.search_preset or ("digits" if ALIASES[task.name] == "digits" else "mnist256")
-    hp = preset(name).replace(task=task.name, minibatch=task.minibatch)
+    hp = preset(name).replace(task=task.name, minibatch=task.minibatch,
+                              data_digest=data_digest(task))
     if args.search_preset is None:
         hp = hp.replace(generations=32 if args.quick else 128)
     ev = make_evaluator(task, args.backend, args.workers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wann import WannError, layout
-from wann.classify import ClassifyTask, is_classification
+from wann.classify import ALIASES, ClassifyTask, is_classification
 from wann.config import Hyperparameters, load_file
 from wann.genome import Genome
 from wann.io import load_genome
@@ -50,14 +50,8 @@ def task_and_genome(
         if task_name is None:
             raise WannError("the genome names no task; pass --task")
     hp = run_settings(path) if is_classification(task_name) else None
-    same = hp is not None and is_classification(hp.task) and get_alias(hp.task) == get_alias(task_name)
+    same = hp is not None and ALIASES.get(hp.task) == ALIASES.get(task_name)
     task = get_task(task_name, data, hp if same else None)
     genome = load_genome(path, task.name, task.n_in, task.n_out, tuned)
     check_task_fits(task, genome.n_in, genome.n_out, f"genome {path}")
     return task, genome
-
-
-def get_alias(name: str) -> str:
-    from wann.classify import ALIASES
-
-    return ALIASES.get(name, name)

@@ -13,6 +13,7 @@ from wann.classify import ClassifyTask
 from wann.commands import argtypes, task_and_genome
 from wann.config import STANDARD_WEIGHTS
 from wann.evaluation import BACKENDS, make_evaluator
+from wann.genome import Genome
 from wann.scoring import (
     own_weight_returns,
     random_shared_returns,
@@ -107,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def classify_eval(args: argparse.Namespace, task: ClassifyTask, genome, weights) -> int:  # noqa: ANN001
+def classify_eval(
+    args: argparse.Namespace, task: ClassifyTask, genome: Genome, weights: np.ndarray
+) -> int:
     """Test-set accuracy of a classification genome (wann.classify.report)."""
     from wann.classify.report import eval_result, print_eval
 

@@ -6,11 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 from wann import WannError, layout, streams
 from wann.classify import ClassifyTask
 from wann.cmaes import CMASettings, history_csv
 from wann.commands import argtypes, task_and_genome
 from wann.evaluation import BACKENDS, make_evaluator
+from wann.genome import Genome
 from wann.io import atomic_write, save_genome
 from wann.outdir import check_writable
 from wann.progress import Progress
@@ -161,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def classify_tune(args: argparse.Namespace, task: ClassifyTask, genome, grid, out: Path) -> int:  # noqa: ANN001
+def classify_tune(
+    args: argparse.Namespace, task: ClassifyTask, genome: Genome, grid: np.ndarray, out: Path
+) -> int:
     """The sweep by training accuracy or cross-entropy, then Adam on every connection."""
     from wann.baselines.mlp import TrainSettings
     from wann.classify.report import sweep_csv, tune_result

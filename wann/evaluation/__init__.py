@@ -7,7 +7,7 @@ which worker ran it, so the same seed gives the same numbers on every backend.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from wann import WannError
 from wann.evaluation.faults import FaultEvent
 from wann.network import NetBatch
 from wann.tasks import Task
+
+if TYPE_CHECKING:
+    from wann.classify import ClassifyTask
 
 BACKENDS = ("auto", "compiled", "serial", "pool", "dask")
 #: The longest sub-batch timeout, about 11.6 days: longer waits overflow the OS's timers.
@@ -41,10 +44,11 @@ def episode_seeds(run_seed: int, generation: int, n_reps: int) -> np.ndarray:
 
 
 def make_evaluator(
-    task: Task, backend: str = "auto", workers: int | None = 1, *,
+    task: Task | ClassifyTask, backend: str = "auto", workers: int | None = 1, *,
     scheduler: str | None = None, timeout: float | None = None,
 ) -> Evaluator:
-    """The compiled backend where the task has a twin (for 'auto'), else serial or a pool.
+    """The compiled backend where the task has a twin (for 'auto'), else serial or a pool;
+    for a classification task, the classification evaluator (compiled or serial only).
 
     `workers=None` means 1, except for a local Dask cluster: one worker per core. A
     `scheduler` address (Dask) makes 'auto' mean 'dask'; `timeout` bounds one sub-batch on

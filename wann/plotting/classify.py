@@ -4,6 +4,7 @@ accuracy against the shared weight (train and test), beside the ensemble's."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -12,10 +13,13 @@ from wann import WannError
 from wann.plotting.data import RunData
 from wann.plotting.figures import BEST, EVER
 
+if TYPE_CHECKING:
+    from wann.classify import ClassifyTask
+
 GRID = np.linspace(-2.0, 2.0, 81)
 
 
-def run_task(run: RunData, data: str | Path | None = None):  # noqa: ANN201 - ClassifyTask
+def run_task(run: RunData, data: str | Path | None = None) -> ClassifyTask:
     """The run's classification task, split as its config.toml says (the data digest checked)."""
     from wann.config import from_dict
     from wann.tasks import get_task
