@@ -255,6 +255,13 @@ def test_pool_backend_on_classification(tmp_path, capsys):
     assert "--backend" in error_line(capsys) and not out.exists()
 
 
+def test_data_folder_for_a_control_task(tmp_path, capsys):
+    assert main(["evolve", "--task", "cartpole", "--data", str(tmp_path),
+                 "--out", str(tmp_path / "r")]) == 2
+    assert "--data is for classification tasks" in error_line(capsys)
+    assert not (tmp_path / "r").exists()
+
+
 def test_data_settings_in_a_config_file_are_checked(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
     cfg.write_text('task = "digits"\ntest_fraction = 1.5\n')

@@ -133,6 +133,8 @@ def get_task(
             return classify_task(name, data)
         return classify_task(name, data, minibatch=hp.minibatch, test_fraction=hp.test_fraction,
                              split_seed=hp.split_seed, digest=hp.data_digest)
+    if data is not None:
+        raise WannError(f"{{data}} is for classification tasks (digits, mnist), not {name!r}")
     spec = BUILTIN.get(name)
     env_id = spec.env_id if spec else name
     if spec is None:
