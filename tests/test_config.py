@@ -18,7 +18,7 @@ def test_defaults_equal_reference(ref) -> None:
     assert hp.weights == (-2, -1, -0.5, 0.5, 1, 2) and not hp.speciate
 
 
-@pytest.mark.parametrize("name", ["laptop_swing", "swingup", "biped"])
+@pytest.mark.parametrize("name", ["laptop_swing", "swingup", "biped", "mnist256"])
 def test_presets_equal_reference_files(ref, name) -> None:
     assert preset(name) == load_file(ref / "hyperparameters" / f"{name}.json")
 

@@ -19,7 +19,7 @@ import pytest
 
 from wann import checkpoint as ckp
 from wann.cli import main
-from wann.config import REMOVED
+from wann.config import DATA_KEYS, REMOVED
 
 DATA = Path(__file__).parent / "data" / "pre_change"
 TIMING = ("eval_seconds", "gen_seconds")
@@ -44,15 +44,16 @@ def _csv_without_timing(text: str) -> str:
 
 
 def _checkpoint_contents(path: Path) -> str:
-    """The checkpoint's decoded JSON body, less the log rows' wall-clock columns and the
-    settings removed since (save_mod, which nothing read) and those added since at their
-    default (fast_math = false: the exact kernel, the only one before)."""
+    """The checkpoint's decoded JSON body, less the log rows' wall-clock columns, the
+    settings removed since (save_mod, which nothing read), those added since for
+    classification tasks only (DATA_KEYS: minibatch, split, data digest) and those added since
+    at their default (fast_math = false: the exact kernel, the only one before)."""
     data = path.read_bytes()
     body = data[data.index(b"\n") + 1 :]
     payload = json.loads(gzip.decompress(body))
     payload["rows"] = [{k: v for k, v in r.items() if k not in TIMING} for r in payload["rows"]]
     for hp in (payload["hp"], payload["search"]["hp"]):
-        for key in REMOVED:
+        for key in (*REMOVED, *DATA_KEYS):
             hp.pop(key, None)
         for key, default in ADDED.items():
             if hp.get(key) == default:
@@ -88,7 +89,7 @@ def test_same_seed_reproduces_the_committed_run(name: str, tmp_path: Path) -> No
 
 def _strip_removed(payload: dict) -> dict:
     for hp in (payload["hp"], payload["search"]["hp"]):
-        for key in REMOVED:
+        for key in (*REMOVED, *DATA_KEYS):
             hp.pop(key, None)
     return payload
 

@@ -17,6 +17,7 @@ import gymnasium as gym
 import numpy as np
 
 from wann import WannError
+from wann.classify import ClassifyTask, data_digest
 from wann.config import STANDARD_WEIGHTS, Hyperparameters, load_file, preset
 from wann.evaluation import make_evaluator
 from wann.genome import Genome
@@ -25,9 +26,9 @@ from wann.network import compile_population
 from wann.reporters import Reporter
 from wann.run import Run
 from wann.scoring import summary, test_seeds
-from wann.tasks import Task, check_task_fits, get_task, task_from_factory
+from wann.tasks import Task, check_task_fits, get_task, task_for_run, task_from_factory
 
-TaskLike = str | Task | Callable[[], gym.Env]
+TaskLike = str | Task | ClassifyTask | Callable[[], gym.Env]
 
 
 
@@ -39,19 +40,20 @@ class RunResult:
     fitness: float
     history: list[dict]  # one row per generation, columns wann.layout.LOG_COLUMNS
     population: list[Genome]
-    task: Task
+    task: Task | ClassifyTask
 
     def column(self, name: str) -> np.ndarray:
         """One log column over the generations (e.g. "best_fitness")."""
         return np.array([row[name] for row in self.history])
 
 
-def as_task(task: TaskLike) -> Task:
-    """A Task from a name, a gymnasium id, a Task or an env factory."""
-    if isinstance(task, Task):
+def as_task(task: TaskLike, data: str | Path | None = None) -> Task | ClassifyTask:
+    """A task from a name (a classification one reads `data` for MNIST), a gymnasium id, a
+    Task or ClassifyTask, or an env factory."""
+    if isinstance(task, Task | ClassifyTask):
         return task
     if isinstance(task, str):
-        return get_task(task)
+        return get_task(task, data)
     return task_from_factory(task)
 
 
@@ -76,10 +78,19 @@ def evolve(
     seed: int = 0,
     reporters: Sequence[Reporter] = (),
     out: str | Path | None = None,
+    data: str | Path | None = None,
 ) -> RunResult:
-    """Run a WANN search to `config.generations`; with `out`, also write a run folder."""
-    t = as_task(task)
+    """Run a WANN search to `config.generations`; with `out`, also write a run folder.
+
+    A classification task ("digits", "mnist" with `data` or $WANN_DATA) is split and batched
+    as the settings say (minibatch, test_fraction, split_seed); the run records them."""
     hp = as_settings(config)
+    if isinstance(task, str):
+        t, hp = task_for_run(hp.replace(task=task), data)
+    else:
+        t = as_task(task)
+        if isinstance(t, ClassifyTask):  # the run records the task's own data settings
+            hp = hp.replace(task=t.name, minibatch=t.minibatch, data_digest=data_digest(t))
     if out is not None and holds_run(out):
         raise WannError(f"run folder {str(out)!r} already holds a run")
     ev = make_evaluator(t, backend, workers)
@@ -131,7 +142,8 @@ def score(
 ) -> dict:
     """`wann eval` from Python: mean, std, min, max of the return per shared weight and over
     all of them, on `episodes` test episodes, and with the genome's own weights where it has
-    tuned ones (baselines, tuned WANNs). A path is loaded with `load_genome`."""
+    tuned ones (baselines, tuned WANNs). A path is loaded with `load_genome`. On a
+    classification task: `wann eval`'s accuracies (`episodes`: random-weight draws)."""
     from wann.io import load_genome
     from wann.scoring import own_weight_returns
 
@@ -141,6 +153,11 @@ def score(
     if name is None:
         raise WannError("the genome names no task; pass one")
     t = as_task(name)
+    if isinstance(t, ClassifyTask):  # test-set accuracy, as `wann eval` prints it
+        from wann.classify.report import eval_result
+
+        check_task_fits(t, genome.n_in, genome.n_out, "a genome")
+        return eval_result(t, genome, weights, seed, episodes)
     r = evaluate([genome], t, weights, episodes, backend=backend, seed=seed)[0]
     result = {
         "shared_weights": [{"weight": float(w), **summary(r[i])} for i, w in enumerate(weights)],

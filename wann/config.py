@@ -46,7 +46,13 @@ class Hyperparameters:
     checkpoint_every: int = 8
     fast_math: bool = False  # compiled backend: fast math and vector transcendentals
     hidden_activations: tuple[int, ...] = ()  # activation ids for hidden nodes; () = the task's
-
+    # Classification tasks only (digits, mnist): the fitness minibatch (0 = the reference's
+    # 1,000, at most the training set), the digits split, and a digest of the data a run saw
+    # ("" = not yet known), checked when the run is resumed.
+    minibatch: int = 0
+    test_fraction: float = 0.25
+    split_seed: int = 0
+    data_digest: str = ""
 
     @property
     def mutation_probs(self) -> tuple[float, float, float, float]:
@@ -145,6 +151,12 @@ def validate(hp: Hyperparameters) -> Hyperparameters:
         )
     if hp.cull_ratio + hp.elite_ratio >= 1.0:
         raise WannError("config keys 'cull_ratio' + 'elite_ratio' must stay below 1")
+    if hp.minibatch < 0:
+        raise WannError(f"config key 'minibatch' must be 0 (the default) or positive, got {hp.minibatch}")
+    if not 0.0 < hp.test_fraction < 1.0:
+        raise WannError(f"config key 'test_fraction' must lie in (0, 1), got {hp.test_fraction}")
+    if hp.split_seed < 0:
+        raise WannError(f"config key 'split_seed' must be 0 or positive, got {hp.split_seed}")
     if not hp.weights or any(not math.isfinite(w) for w in hp.weights):
         raise WannError("config key 'weights' must be a non-empty list of finite numbers")
     if hp.tourn_size > hp.pop_size:
@@ -246,7 +258,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "prob_init_enable": 0.25, "tourn_size": 16,
     },
     "mnist256": {
-        "task": "mnist", "n_reps": 1, "generations": 4096, "pop_size": 960,
+        "task": "mnist256", "n_reps": 1, "generations": 4096, "pop_size": 960,
         "prob_init_enable": 0.05, "tourn_size": 32,
     },
     "digits": {
@@ -263,10 +275,17 @@ def preset(name: str) -> Hyperparameters:
     return from_dict(PRESETS[name], source=f"preset {name}")
 
 
+# Settings that only classification tasks read; config.toml shows them only for those tasks.
+DATA_KEYS = ("minibatch", "test_fraction", "split_seed", "data_digest")
+CLASSIFICATION_TASKS = ("digits", "mnist", "mnist256")
+
+
 def to_toml(hp: Hyperparameters) -> str:
     """The resolved settings as TOML (loadable again with load_file)."""
     lines = []
     for key, value in asdict(hp).items():
+        if key in DATA_KEYS and hp.task not in CLASSIFICATION_TASKS:
+            continue
         if isinstance(value, bool):
             lines.append(f"{key} = {'true' if value else 'false'}")
         elif isinstance(value, str):

@@ -18,6 +18,8 @@ CHAMPION = "champion.json"
 SUMMARY = "summary.json"
 EVENTS = "events.csv"
 SWEEP = "sweep.csv"
+# Classification: the champion's accuracy over the shared weight (wann tune).
+ACCURACY_SWEEP = "accuracy_sweep.csv"
 CHECKPOINT = "checkpoint.ckpt"
 
 LOG_COLUMNS = (

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gymnasium as gym
 import numpy as np
@@ -16,6 +18,10 @@ import numpy as np
 import envs  # noqa: F401 - registers CartPoleSwingUp
 from wann import WannError
 from wann.activations import CONTROL_POOL
+
+if TYPE_CHECKING:
+    from wann.classify import ClassifyTask
+    from wann.config import Hyperparameters
 
 
 @dataclass(frozen=True)
@@ -114,8 +120,21 @@ def import_env_module(env_id: str) -> None:
         ) from None
 
 
-def get_task(name: str) -> Task:
-    """A built-in task name (swingup, cartpole, ...) or any gymnasium id."""
+def get_task(
+    name: str, data: str | Path | None = None, hp: Hyperparameters | None = None
+) -> Task | ClassifyTask:
+    """A built-in task name (swingup, cartpole, ...), any gymnasium id, or a classification
+    data set (digits, mnist; `data`: the MNIST folder, else $WANN_DATA or the download cache),
+    split and batched as `hp` says (default settings without it)."""
+    from wann.classify import classify_task, is_classification
+
+    if is_classification(name):
+        if hp is None:
+            return classify_task(name, data)
+        return classify_task(name, data, minibatch=hp.minibatch, test_fraction=hp.test_fraction,
+                             split_seed=hp.split_seed, digest=hp.data_digest)
+    if data is not None:
+        raise WannError(f"{{data}} is for classification tasks (digits, mnist), not {name!r}")
     spec = BUILTIN.get(name)
     env_id = spec.env_id if spec else name
     if spec is None:
@@ -127,6 +146,20 @@ def get_task(name: str) -> Task:
                 "or module:EnvId for an environment your own module registers"
             )
     return _inspect(name, env_id, spec)
+
+
+def task_for_run(
+    hp: Hyperparameters, data: str | Path | None = None
+) -> tuple[Task | ClassifyTask, Hyperparameters]:
+    """The task a run's settings name, and the settings as the run records them: for a
+    classification task, with the minibatch resolved and the data's digest (an existing
+    digest must match: a resumed run sees the same data)."""
+    from wann.classify import ClassifyTask, data_digest
+
+    task = get_task(hp.task, data, hp)
+    if isinstance(task, ClassifyTask):
+        hp = hp.replace(minibatch=task.minibatch, data_digest=data_digest(task))
+    return task, hp
 
 
 def task_from_factory(

@@ -8,6 +8,7 @@ fitness, and the data itself.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,8 +101,49 @@ def get_classify_task(
     return from_dataset(load_dataset(name, data_dir, **options), minibatch)
 
 
-def is_classification(name: str) -> bool:
-    return name in ("digits", "mnist")
+# Task names that are data sets; mnist256 is the reference's name for 16x16 MNIST.
+ALIASES = {"digits": "digits", "mnist": "mnist", "mnist256": "mnist"}
 
 
-__all__ = ["ClassifyTask", "from_dataset", "get_classify_task", "is_classification"]
+def is_classification(name: object) -> bool:
+    """Whether a task name (or a task) is a classification data set."""
+    if isinstance(name, ClassifyTask):
+        return True
+    return isinstance(name, str) and name in ALIASES
+
+
+def data_digest(task: ClassifyTask) -> str:
+    """A short checksum of the exact arrays a task holds (inputs after preprocessing, labels,
+    the split): two tasks with the same digest saw the same data."""
+    h = hashlib.sha256()
+    for a in (task.x_train, task.y_train, task.x_test, task.y_test):
+        h.update(str(a.shape).encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:16]
+
+
+def classify_task(
+    name: str, data_dir: str | Path | None = None, *, minibatch: int = 0,
+    test_fraction: float = 0.25, split_seed: int = 0, digest: str = "",
+) -> ClassifyTask:
+    """A classification task by name with a run's data settings (minibatch 0: the default).
+
+    With `digest` (from a run's settings), the data must be the same as the run's: a
+    different MNIST folder, a changed split or another scikit-learn's digits is an error.
+    """
+    dataset = ALIASES.get(name)
+    if dataset is None:
+        raise WannError(f"unknown classification task {name!r}: use one of {', '.join(ALIASES)}")
+    options = {"test_fraction": test_fraction, "split_seed": split_seed} if dataset == "digits" else {}
+    task = get_classify_task(dataset, data_dir, minibatch or None, **options)
+    if digest and data_digest(task) != digest:
+        raise WannError(
+            f"the {dataset} data loaded now (digest {data_digest(task)}) differs from the data "
+            f"the run used (digest {digest}, data_digest in its config.toml): check --data / "
+            "WANN_DATA and the split settings"
+        )
+    return task
+
+
+__all__ = ["ClassifyTask", "classify_task", "data_digest", "from_dataset", "get_classify_task",
+           "is_classification"]

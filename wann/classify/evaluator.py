@@ -16,6 +16,7 @@ import numpy as np
 from wann import WannError
 from wann.classify import ClassifyTask
 from wann.classify.kernels import CHUNK, losses_parallel, losses_serial, reduce_chunks
+from wann.evaluation.faults import NoFaults
 from wann.network import NetBatch, kernel_args
 
 
@@ -28,7 +29,7 @@ def check_fits(task: ClassifyTask, batch: NetBatch) -> None:
         )
 
 
-class ClassifyEvaluator:
+class ClassifyEvaluator(NoFaults):
     """Scores a packed generation on minibatches in one compiled call."""
 
     def __init__(self, task: ClassifyTask, threads: int = 1, serial: bool = False) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from wann import WannError
 from wann.baselines.dense import dense_layers
 from wann.baselines.prune import check_sparsity
+from wann.classify import compare as classify_compare
 from wann.commands import argtypes
 from wann.compare import COLUMNS, DEFAULT_SPARSITIES, PAPER, QUICK, Budget, run_compare
 from wann.config import preset
@@ -31,6 +32,7 @@ EXAMPLES = """examples:
       --tuned ../shared/reference/tuned/cartpole_swingup.wann.json --out results/compare-ref
   wann compare --task swingup --quick                  # WANN from a fresh (quick) search
   wann compare --champion champion.json --sparsities 0.5 0.9 --hidden 16
+  wann compare --task digits --champion results/digits/champion.json   # accuracy columns
 """
 
 
@@ -71,6 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
                    "(default 1; a local Dask cluster: one per core)")
+    classify_compare.add_arguments(p)  # --data, --epochs (classification)
     p.set_defaults(func=run)
 
 
@@ -104,6 +107,8 @@ def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int):  # noqa:
 
 
 def run(args: argparse.Namespace) -> int:
+    if classify_compare.wanted(args):  # digits, mnist: wann.classify.compare
+        return classify_compare.run_classify_compare(args)
     if args.episodes < 1:
         raise WannError(f"--episodes must be at least 1, got {args.episodes}")
     sparsities = [check_sparsity(s) for s in args.sparsities]

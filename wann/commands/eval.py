@@ -9,9 +9,11 @@ import math
 import numpy as np
 
 from wann import WannError, streams
+from wann.classify import ClassifyTask
 from wann.commands import argtypes, task_and_genome
 from wann.config import STANDARD_WEIGHTS
 from wann.evaluation import BACKENDS, make_evaluator
+from wann.genome import Genome
 from wann.scoring import (
     own_weight_returns,
     random_shared_returns,
@@ -28,6 +30,11 @@ EXAMPLES = """examples:
   wann eval ../shared/reference/champions/swing.out --task swingup --random --json
   wann eval ../shared/reference/champions/swing.out --task swingup \\
       --tuned ../shared/reference/tuned/cartpole_swingup.wann.json
+  wann eval results/digits/champion.json          # classification: test accuracy per weight,
+                                                  # ensemble, tuned and random weights
+
+On a classification task (digits, mnist) it reports test-set accuracy and cross-entropy, and
+--episodes is the number of random-weight draws.
 """
 
 
@@ -51,6 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
                    "(default 1; a local Dask cluster: one per core)")
+    p.add_argument("--data", metavar="DIR", help="mnist: folder of the IDX files (default "
+                   "$WANN_DATA, else the download cache)")
     p.add_argument("--json", action="store_true", help="print a machine-readable result")
     p.set_defaults(func=run)
 
@@ -61,8 +70,10 @@ def run(args: argparse.Namespace) -> int:
     bad = [w for w in args.weights or () if not math.isfinite(w)]
     if bad:
         raise WannError(f"--weights must be finite numbers, got {bad[0]}")
-    task, genome = task_and_genome(args.genome, args.task, args.tuned)
+    task, genome = task_and_genome(args.genome, args.task, args.tuned, args.data)
     weights = np.array(args.weights or STANDARD_WEIGHTS, dtype=np.float64)
+    if isinstance(task, ClassifyTask):
+        return classify_eval(args, task, genome, weights)
     seeds = test_seeds(args.seed, args.episodes)
     ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
     try:
@@ -97,4 +108,19 @@ def run(args: argparse.Namespace) -> int:
                        ("random_shared_weight", "random shared weight")):
         if key in result:
             print(f"{label:>22}  {result[key]['mean']:9.2f}  {result[key]['std']:8.2f}")
+    return 0
+
+
+def classify_eval(
+    args: argparse.Namespace, task: ClassifyTask, genome: Genome, weights: np.ndarray
+) -> int:
+    """Test-set accuracy of a classification genome (wann.classify.report)."""
+    from wann.classify.report import eval_result, print_eval
+
+    make_evaluator(task, args.backend, args.workers).close()  # the backend is checked as usual
+    result = {"genome": args.genome, **eval_result(task, genome, weights, args.seed, args.episodes)}
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print_eval(result, args.genome)
     return 0

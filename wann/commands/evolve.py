@@ -16,7 +16,7 @@ from wann.outdir import RunLock, check_writable
 from wann.reporters import ProgressReporter, Reporter, TensorBoard
 from wann.resources import check_fits_in_memory
 from wann.run import Run
-from wann.tasks import get_task
+from wann.tasks import task_for_run
 
 NAME = "evolve"
 ORDER = 0
@@ -28,6 +28,8 @@ EXAMPLES = """examples:
   wann evolve --task swingup --generations 200 --checkpoint-every 4 --out results/runs/s1
   wann evolve --resume results/runs/s1                   # after Ctrl-C, a crash or a kill
   wann evolve --resume results/runs/s1 --generations 400   # extend a finished run
+  wann evolve --preset digits --workers 2 --out results/digits   # classification (8x8 digits)
+  wann evolve --preset mnist256 --data ~/mnist             # the paper's 16x16 MNIST (IDX files)
 
 A checkpoint (RUN/checkpoint.ckpt) is written every --checkpoint-every generations (default 8,
 0 = never), at the end and on Ctrl-C or an error. A resumed run gives the same log and
@@ -41,8 +43,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Evolve topologies scored over shared weights; writes a run folder.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--task", help="built-in task (swingup, cartpole, ...) or gymnasium id")
-    p.add_argument("--preset", help="named settings: laptop_swing, swingup, biped, quick, default")
+    p.add_argument("--task", help="built-in task (swingup, cartpole, ...), gymnasium id, or a "
+                   "classification data set (digits, mnist)")
+    p.add_argument("--preset", help="named settings: laptop_swing, swingup, biped, digits, "
+                   "mnist256, quick, default")
+    p.add_argument("--data", metavar="DIR", help="mnist: folder of the four IDX files "
+                   "(default $WANN_DATA, else a download cache)")
+    p.add_argument("--minibatch", type=int, help="classification: training samples per fitness "
+                   "evaluation (default 1000, at most the training set)")
     p.add_argument("--config", help="TOML file of ours, or a reference hyperparameter JSON")
     p.add_argument("--generations", type=int, help="number of generations")
     p.add_argument("--pop-size", type=int, help="population size")
@@ -71,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 # Settings a resumed run takes from its checkpoint, not from the command line.
 FIXED_ON_RESUME = ("task", "preset", "config", "pop_size", "reps", "seed", "out",
-                   "checkpoint_every", "fast_math")
+                   "checkpoint_every", "fast_math", "minibatch")
 
 
 def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
@@ -93,6 +101,10 @@ def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
         changes["checkpoint_every"] = args.checkpoint_every
     if args.fast_math:
         changes["fast_math"] = True
+    if args.minibatch is not None:
+        if args.minibatch < 1:
+            raise WannError(f"--minibatch must be at least 1, got {args.minibatch}")
+        changes["minibatch"] = args.minibatch
     if changes:
         if changes.get("checkpoint_every", 0) < 0:
             raise WannError(
@@ -122,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         return resume(args)
     hp = resolve_settings(args)
-    task = get_task(hp.task)
+    task, hp = task_for_run(hp, args.data)
     check_fits_in_memory(hp, task.n_in, task.n_out)
     out = Path(args.out or f"results/runs/{task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
     RunLock.check_free(out)
@@ -183,7 +195,7 @@ def resume(args: argparse.Namespace) -> int:
             f"--generations {args.generations} is less than the {ckpt.generation} "
             "generations the checkpoint already holds"
         )
-    task = get_task(ckpt.task)
+    task, _ = task_for_run(ckpt.hp, args.data)  # the data's digest is checked here
     evaluator = make_evaluator(
         task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout,
         fast_math=ckpt.hp.fast_math,

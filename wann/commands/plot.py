@@ -21,6 +21,8 @@ EXAMPLES = """examples:
 One run gives: fitness (mean, median, best, best's peak, best ever), complexity, the last
 generation's objectives with its Pareto front, the champion's network and, when the folder
 holds sweep.csv (from wann tune, or --sweep), the champion's return against the weight.
+A classification run (digits, mnist) adds the confusion matrix of the champion's ensemble
+(confusion.png) and its train and test accuracy against the shared weight (accuracy.png).
 Several runs: runs with the same config.toml are seeds of one setting, drawn as their mean
 with a min-to-max band.
 """
@@ -43,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="log column overlaid for several runs (default best_fitness)")
     p.add_argument("--backend", default="auto", choices=BACKENDS, help="backend for --sweep")
     p.add_argument("--workers", type=int, default=1, help="workers for --sweep")
+    p.add_argument("--data", metavar="DIR", help="mnist runs: folder of the IDX files")
     p.set_defaults(func=run)
 
 
@@ -53,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.out, "figure folder")
     if len(args.runs) == 1:
         paths, notes = plot_run(args.runs[0], args.out, args.svg, args.sweep, args.backend,
-                                args.workers)
+                                args.workers, args.data)
         for note in notes:
             print(f"wann: {note}", file=sys.stderr)
     else:

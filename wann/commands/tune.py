@@ -6,10 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 from wann import WannError, layout, streams
+from wann.classify import ClassifyTask
 from wann.cmaes import CMASettings, history_csv
 from wann.commands import argtypes, task_and_genome
 from wann.evaluation import BACKENDS, make_evaluator
+from wann.genome import Genome
 from wann.io import atomic_write, save_genome
 from wann.outdir import check_writable
 from wann.progress import Progress
@@ -25,6 +29,12 @@ EXAMPLES = """examples:
   wann tune ../shared/reference/champions/swing.out --task swingup --out results/tune-swing
   wann tune champion.json --sweep-only --grid 161
   wann tune champion.json --generations 300 --rollouts 8 --workers 2 --seed 3
+  wann tune results/digits/champion.json --by cross-entropy --epochs 30   # classification
+
+On a classification task (digits, mnist) the sweep picks the weight with the best training
+accuracy (or cross-entropy, --by) and reports it on the test set (accuracy_sweep.csv); then
+every connection is trained by Adam on cross-entropy from that weight (--epochs, --lr,
+--batch-size), not CMA-ES: with a gradient at hand, descent is the natural tuner.
 """
 
 
@@ -61,6 +71,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="auto", choices=BACKENDS)
     p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
                    "(default 1; a local Dask cluster: one per core)")
+    p.add_argument("--data", metavar="DIR", help="mnist: folder of the IDX files")
+    p.add_argument("--by", default="accuracy", choices=("accuracy", "cross-entropy"),
+                   help="classification: sweep criterion on the training set (accuracy)")
+    p.add_argument("--epochs", type=int, default=30, help="classification: Adam epochs (30)")
+    p.add_argument("--lr", type=float, default=0.01, help="classification: Adam step (0.01)")
+    p.add_argument("--batch-size", type=int, default=64,
+                   help="classification: Adam minibatch (64)")
     p.add_argument("--json", action="store_true", help="print a machine-readable result")
     p.set_defaults(func=run)
 
@@ -80,7 +97,7 @@ def settings_from(args: argparse.Namespace) -> CMASettings:
 
 
 def resolve(args: argparse.Namespace):  # noqa: ANN201 - (task, genome)
-    task, genome = task_and_genome(args.genome, args.task)
+    task, genome = task_and_genome(args.genome, args.task, data=args.data)
     if genome.n_enabled == 0:
         raise WannError(f"genome {args.genome} has no enabled connection to tune")
     return task, genome
@@ -90,14 +107,16 @@ def run(args: argparse.Namespace) -> int:
     _at_least(args.grid, "--grid")
     _at_least(args.train_episodes, "--train-episodes")
     _at_least(args.episodes, "--episodes")
-    settings = None if args.sweep_only else settings_from(args)
     task, genome = resolve(args)
+    settings = None if args.sweep_only or isinstance(task, ClassifyTask) else settings_from(args)
     src = Path(args.genome)
     out = Path(args.out) if args.out else (
         Path("results") / f"tune-{src.stem}" if src.suffix == ".out" else src.parent
     )
     check_writable(out)
     grid = weight_grid(args.grid, *args.range)
+    if isinstance(task, ClassifyTask):
+        return classify_tune(args, task, genome, grid, out)
     progress = Progress()
     ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
     try:
@@ -145,4 +164,42 @@ def run(args: argparse.Namespace) -> int:
         print(f"tuned weights:        {tw['mean']:.2f} ± {tw['std']:.2f}")
     print(f"wrote {out / 'sweep.csv'}" + ("" if settings is None else
                                           f", {out / 'tuned.json'}"))
+    return 0
+
+
+def classify_tune(
+    args: argparse.Namespace, task: ClassifyTask, genome: Genome, grid: np.ndarray, out: Path
+) -> int:
+    """The sweep by training accuracy or cross-entropy, then Adam on every connection."""
+    from wann.baselines.mlp import TrainSettings
+    from wann.classify.report import sweep_csv, tune_result
+
+    settings = None
+    if not args.sweep_only:
+        _at_least(args.epochs, "--epochs")
+        _at_least(args.batch_size, "--batch-size")
+        if not args.lr > 0:
+            raise WannError(f"--lr must be positive, got {args.lr}")
+        settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
+    make_evaluator(task, args.backend, args.workers).close()  # the backend is checked as usual
+    result, sweep, tuned = tune_result(task, genome, grid, args.by, settings, args.seed)
+    result["genome"] = args.genome
+    atomic_write(out / layout.ACCURACY_SWEEP, sweep_csv(sweep))
+    if tuned is not None:
+        tuned.meta.update({"task": task.name, "source": args.genome})
+        save_genome(tuned, out / "tuned.json")
+    atomic_write(out / "tune.json", json.dumps(result, indent=1) + "\n")
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    ts = result["tuned_shared_weight"]
+    print(f"{args.genome} on {task.name}: {genome.n_enabled} connections, test accuracy on "
+          f"{result['n_test']} images")
+    print(f"tuned shared weight {result['best_shared_weight']:+.3g} (by {result['chosen_by']}): "
+          f"{100 * ts['accuracy']:.2f}% (cross-entropy {ts['cross_entropy']:.4f})")
+    if tuned is not None:
+        tw = result["tuned_weights"]
+        print(f"tuned weights (Adam, {args.epochs} epochs): {100 * tw['accuracy']:.2f}% "
+              f"(cross-entropy {tw['cross_entropy']:.4f})")
+    print(f"wrote {out / layout.ACCURACY_SWEEP}" + ("" if tuned is None else f", {out / 'tuned.json'}"))
     return 0

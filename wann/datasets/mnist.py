@@ -45,6 +45,13 @@ MIRRORS = (
 SIZE = 16
 
 
+def mirrors_from_env() -> tuple[str, ...]:
+    """$WANN_MNIST_MIRRORS (URLs separated by spaces or commas, each ending in '/'; file:// works,
+    for a site without internet), else the public mirrors."""
+    env = os.environ.get("WANN_MNIST_MIRRORS", "").replace(",", " ").split()
+    return tuple(env) or MIRRORS
+
+
 def cache_dir() -> Path:
     """Where downloaded files are kept: $WANN_CACHE/mnist, else ~/.cache/wann/mnist."""
     base = os.environ.get("WANN_CACHE") or os.path.join(
@@ -220,11 +227,12 @@ def _check(images: np.ndarray, labels: np.ndarray, what: str) -> None:
 def load_mnist(
     data_dir: str | Path | None = None,
     size: int = SIZE,
-    mirrors: Sequence[str] = MIRRORS,
+    mirrors: Sequence[str] | None = None,
     checksums: dict[str, str] = MD5,
 ) -> Dataset:
-    """16x16 MNIST (size x size inputs), the standard 60,000 / 10,000 split."""
-    files = locate(data_dir, mirrors, checksums)
+    """16x16 MNIST (size x size inputs), the standard 60,000 / 10,000 split (mirrors: default
+    $WANN_MNIST_MIRRORS, else the public ones)."""
+    files = locate(data_dir, mirrors_from_env() if mirrors is None else mirrors, checksums)
     tr_x, tr_y = read_idx(files[FILES[0]]), read_idx(files[FILES[1]])
     te_x, te_y = read_idx(files[FILES[2]]), read_idx(files[FILES[3]])
     _check(tr_x, tr_y, "training")

@@ -7,7 +7,7 @@ which worker ran it, so the same seed gives the same numbers on every backend.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from wann import WannError
 from wann.evaluation.faults import FaultEvent
 from wann.network import NetBatch
 from wann.tasks import Task
+
+if TYPE_CHECKING:
+    from wann.classify import ClassifyTask
 
 BACKENDS = ("auto", "compiled", "serial", "pool", "dask", "cuda")
 #: The longest sub-batch timeout, about 11.6 days: longer waits overflow the OS's timers.
@@ -41,10 +44,11 @@ def episode_seeds(run_seed: int, generation: int, n_reps: int) -> np.ndarray:
 
 
 def make_evaluator(
-    task: Task, backend: str = "auto", workers: int | None = 1, *,
+    task: Task | ClassifyTask, backend: str = "auto", workers: int | None = 1, *,
     scheduler: str | None = None, timeout: float | None = None, fast_math: bool = False,
 ) -> Evaluator:
-    """The compiled backend where the task has a twin (for 'auto'), else serial or a pool.
+    """The compiled backend where the task has a twin (for 'auto'), else serial or a pool;
+    for a classification task, the classification evaluator (compiled or serial only).
 
     'cuda' runs a generation in one GPU kernel launch (numba-cuda, tasks with a twin only).
 
@@ -66,6 +70,23 @@ def make_evaluator(
         )
     if scheduler is not None and backend not in ("auto", "dask"):
         raise WannError(f"{{scheduler}} needs {{backend}} dask (got {{backend}} {backend})")
+    from wann.classify import ClassifyTask
+
+    if isinstance(task, ClassifyTask):
+        used = ("{scheduler}" if scheduler is not None else "{timeout}" if timeout is not None
+                else None)
+        if backend not in ("auto", "compiled", "serial") or used:
+            raise WannError(
+                f"classification task {task.name!r} runs on the compiled or serial {{backend}} "
+                "only (one compiled call scores a whole generation), not "
+                + (used or backend)
+            )
+        if fast_math:
+            raise WannError(f"fast math is for the control tasks' kernel, not classification "
+                            f"task {task.name!r}")
+        from wann.classify.evaluator import make_classify_evaluator
+
+        return make_classify_evaluator(task, backend, workers)
     if backend == "auto" and scheduler is not None:
         backend = "dask"
     if fast_math and backend not in ("auto", "compiled"):

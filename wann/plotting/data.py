@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from wann import WannError, layout
+from wann.config import CLASSIFICATION_TASKS
 from wann.genome import Genome
 from wann.io import load_genome
 from wann.layout import LOG_COLUMNS, POPULATION_COLUMNS, TEXT_COLUMNS
@@ -66,6 +67,8 @@ def solved_threshold(task: str | None) -> float | None:
 def io_names(task: str | None, n_in: int, n_out: int) -> tuple[list[str], list[str]]:
     """Input and output names of a task (generic ones where the task names none)."""
     spec = BUILTIN.get(task or "")
+    if task in CLASSIFICATION_TASKS and n_out == 10:  # a data set: pixels in, digits out
+        return [f"px {i + 1}" for i in range(n_in)], [f"digit {i}" for i in range(n_out)]
     ins = list(spec.inputs) if spec and len(spec.inputs) == n_in else [
         f"in {i + 1}" for i in range(n_in)]
     outs = list(spec.outputs) if spec and len(spec.outputs) == n_out else [

@@ -89,17 +89,25 @@ def compute_sweep(
 
 def plot_run(
     run_dir: str | Path, out: str | Path | None = None, svg: bool = False, sweep: bool = False,
-    backend: str = "auto", workers: int = 1,
+    backend: str = "auto", workers: int = 1, data: str | Path | None = None,
 ) -> tuple[list[Path], list[str]]:
-    """Every figure of one run; returns (paths written, notes on figures left out)."""
+    """Every figure of one run; returns (paths written, notes on figures left out).
+
+    A classification run adds the champion's confusion matrix (its ensemble over the shared
+    weights) and its accuracy against the shared weight; `data`: the MNIST folder."""
+    from wann.classify import is_classification
+
     run = load_run(run_dir)
     out_dir = check_out_dir(Path(out) if out else run.path / FIGURES_DIR)
+    notes: list[str] = []
+    if sweep and is_classification(run.task):
+        notes.append("--sweep: a classification run's accuracy.png is its sweep (drawn anyway)")
+        sweep = False
     if sweep:
         if not os.access(run.path, os.W_OK):
             raise WannError(f"cannot write {SWEEP_FILE} into {str(run.path)!r}: permission denied")
         compute_sweep(run, backend=backend, workers=workers)
     written: list[Path] = []
-    notes: list[str] = []
     written += save_figure(fitness_figure(run), out_dir, "fitness", svg)
     written += save_figure(complexity_figure(run), out_dir, "complexity", svg)
     if run.population is not None:
@@ -115,9 +123,14 @@ def plot_run(
                                "network", svg)
     else:
         notes.append("no champion.json: network figure skipped")
+    if is_classification(run.task):
+        from wann.plotting.classify import classify_figures
+
+        for stem, fig in classify_figures(run, data).items():
+            written += save_figure(fig, out_dir, stem, svg)
     if run.sweep is not None:
         written += save_figure(sweep_figure(run), out_dir, "sweep", svg)
-    else:
+    elif not is_classification(run.task):
         notes.append("no sweep.csv (run wann tune, or wann plot --sweep): sweep figure skipped")
     return written, notes
 
