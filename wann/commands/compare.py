@@ -10,6 +10,8 @@ from pathlib import Path
 
 from wann import WannError
 from wann.baselines.dense import dense_layers
+from wann.baselines.methods import SparsityOptions, method_names, select_methods
+from wann.baselines.noise import DEFAULT_LEVELS
 from wann.baselines.prune import check_sparsity
 from wann.commands import argtypes
 from wann.compare import COLUMNS, DEFAULT_SPARSITIES, PAPER, QUICK, Budget, run_compare
@@ -31,6 +33,8 @@ EXAMPLES = """examples:
       --tuned ../shared/reference/tuned/cartpole_swingup.wann.json --out results/compare-ref
   wann compare --task swingup --quick                  # WANN from a fresh (quick) search
   wann compare --champion champion.json --sparsities 0.5 0.9 --hidden 16
+  wann compare --quick --champion champion.json --methods obd structured_scratch noise
+  wann compare --quick --champion champion.json --methods all --noise-levels 0 0.2 0.5
 """
 
 
@@ -63,6 +67,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tune-generations", type=int, help="CMA-ES generations of WANN tuning")
     p.add_argument("--rollouts", type=int, help="episodes per CMA-ES candidate")
     p.add_argument("--episodes", type=int, default=100, help="test episodes per column (100)")
+    p.add_argument("--methods", nargs="+", metavar="NAME",
+                   help="families to run (default: the standard ones): "
+                   f"{', '.join(method_names())}; 'standard' or 'all'")
+    p.add_argument("--noise-levels", type=float, nargs="+", default=list(DEFAULT_LEVELS),
+                   metavar="SD", help="observation noise sds of the noise method "
+                   f"({' '.join(f'{v:g}' for v in DEFAULT_LEVELS)})")
+    p.add_argument("--noise-episodes", type=int, default=20,
+                   help="episodes per network and noise level (20; serial evaluator)")
+    p.add_argument("--kwta-k", type=int, help="winners per hidden layer of the kwta method "
+                   "(default: half the narrowest hidden layer)")
     p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of everything")
     p.add_argument("--out", help="output folder (default results/compare-<task>-<time>)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
@@ -118,6 +132,9 @@ def run(args: argparse.Namespace) -> int:
         check_task_fits(task, champion.n_in, champion.n_out, f"champion {args.champion}")
         if champion.n_enabled == 0:
             raise WannError(f"champion {args.champion} has no enabled connection")
+    opts = SparsityOptions(tuple(args.noise_levels), args.noise_episodes, args.kwta_k,
+                           args.episodes)
+    baselines = select_methods(args.methods, layers, opts)
     out = Path(args.out or f"results/compare-{task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
     if (out / "compare.csv").exists():
         raise WannError(f"{str(out)!r} already holds a comparison; choose another --out")
@@ -130,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         if champion is None:
             champion, steps = fresh_search(task, ev, budget, out / "search", args.seed)
         rows = run_compare(ev, task, champion, steps, layers, budget, sparsities, args.seed,
-                           args.episodes, out, progress)
+                           args.episodes, out, progress, baselines)
     finally:
         ev.close()
         progress.close()
