@@ -14,8 +14,8 @@ from wann.baselines.obd import (
     fd_hessian_diagonal,
     gauss_newton_diagonal,
     obd_prune,
-    salient_mask,
     saliency,
+    salient_mask,
 )
 from wann.baselines.objectives import LossObjective
 from wann.baselines.prune import n_keep
