@@ -100,9 +100,9 @@ def noise_markdown(curves: Sequence[NoiseCurve], task: str, seed: int) -> str:
     lines = [
         f"# {task}: robustness to observation noise",
         "",
-        f"Mean ± std of the return over {n} episodes (seed {seed}) with N(0, sd²) added to "
-        "every observation component; the same episodes and the same noise draws for every "
-        "row. Own (tuned) weights.",
+        f"Mean ± std of the return over {n} episode{'' if n == 1 else 's'} (seed {seed}) with "
+        "N(0, sd²) added to every observation component; the same episodes and the same "
+        "noise draws for every row. Own (tuned) weights.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
