@@ -62,3 +62,18 @@ def test_layer_reinit_scores_on_the_test_episodes(task, ev, tmp_path) -> None:
     assert "| h1→output | 5 |" in reinit_markdown(rows, "5-4-1", "swingup", 3)
     reinit_figure(rows, tmp_path / "r.png", "t")
     assert (tmp_path / "r.png").stat().st_size > 5000
+
+
+def test_layer_reinit_takes_a_loss_for_a_classifier() -> None:
+    from wann.baselines.obd import cross_entropy
+    from wann.baselines.objectives import LossObjective
+
+    layers = [4, 5, 3]
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(30, 4)), rng.integers(0, 3, 30)
+    init = init_weights(layers, rng)
+    trained = init + rng.normal(size=init.size)
+    loss = LossObjective(lambda w: cross_entropy(layers, w, x, y))
+    rows = layer_reinit(loss, layers, init, trained, np.random.default_rng(7))
+    assert rows[0].trained.shape == (1,)
+    assert rows[1].reinit[0] == -cross_entropy(layers, reset_layer(trained, init, layers, 1), x, y)

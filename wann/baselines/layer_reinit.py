@@ -20,7 +20,7 @@ import numpy as np
 
 from wann.baselines.dense import init_std
 from wann.baselines.layered import layer_names, layer_slices
-from wann.baselines.objectives import ReturnObjective
+from wann.baselines.objectives import Objective
 
 
 @dataclass
@@ -67,11 +67,12 @@ def reinit_candidates(
 
 
 def layer_reinit(
-    objective: ReturnObjective, layer_sizes: Sequence[int], init: np.ndarray,
+    objective: Objective, layer_sizes: Sequence[int], init: np.ndarray,
     trained: np.ndarray, rng: np.random.Generator,
 ) -> list[LayerReinit]:
-    """Score the trained net and every single-layer reset on the objective's episodes (one
-    evaluator call). The objective's network must be the dense net (every weight enabled)."""
+    """Score the trained net and every single-layer reset on the objective (RL: its episodes,
+    one evaluator call; the network must be the dense net, every weight enabled; or a loss,
+    for a classifier)."""
     xs = reinit_candidates(layer_sizes, init, trained, rng)
     r = objective.returns(xs)
     n_layers = len(layer_sizes) - 1

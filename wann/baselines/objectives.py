@@ -24,6 +24,10 @@ class Objective(Protocol):
         """Scores (higher is better) of weight vectors xs[m, dim]."""
         ...
 
+    def returns(self, xs: np.ndarray) -> np.ndarray:
+        """Per-episode (or per-evaluation) scores [m, episodes]; their mean is the score."""
+        ...
+
 
 class ReturnObjective:
     """Mean return over fixed episode seeds of a genome's enabled connections set to x.
@@ -61,3 +65,7 @@ class LossObjective:
     def __call__(self, xs: np.ndarray) -> np.ndarray:
         xs = np.atleast_2d(np.asarray(xs, np.float64))
         return -np.array([float(self.loss(x)) for x in xs])
+
+    def returns(self, xs: np.ndarray) -> np.ndarray:
+        """Minus the loss as one 'episode' per vector: [m, 1]."""
+        return self(xs)[:, None]
