@@ -77,6 +77,7 @@ def test_compare_runs_every_new_method(tmp_path, capsys) -> None:
     assert models[::2] == [*rows, "kWTA k=2 50%"] and len(noise) == 2 * (len(rows) + 1)
     with open(out / "layer_reinit.csv") as f:
         assert [r["name"] for r in csv.DictReader(f)] == ["input→h1", "h1→output"]
+    assert (out / "genomes" / "kwta-k-2-50.json").is_file()
     for name in ("noise.md", "noise.png", "layer_reinit.md", "layer_reinit.png", "kwta.csv",
                  "kwta.md", "table.md"):
         assert (out / name).stat().st_size > 60, name

@@ -10,6 +10,7 @@ their own, since the compiled kernel cannot run them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -37,9 +38,14 @@ from wann.baselines.obd import OBDSettings, obd_prune
 from wann.baselines.objectives import ReturnObjective
 from wann.baselines.structured import structured_finetune, structured_scratch
 from wann.baselines.ticket_reinit import reinit_ticket
-from wann.io import atomic_write
+from wann.io import atomic_write, save_genome
 from wann.scoring import test_seeds
 from wann.streams import sub_seed
+
+
+def slug(name: str) -> str:
+    """A file name for a network's name (as wann.compare names the row genomes)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -130,10 +136,19 @@ def _kwta_report(c: Context, nets: Sequence[Net], out: Path | None,
     kw = c.store.get("kwta", [])
     curves = noise_curves(c.task, [], [0.0], test_seeds(c.seed, opts.episodes), kw)
     c.store["kwta_scores"] = curves
-    if out is not None:
-        atomic_write(out / "kwta.csv", noise_csv(curves))
-        atomic_write(out / "kwta.md", noise_markdown(curves, c.task.name, c.seed).replace(
-            "robustness to observation noise", "k-winners-take-all nets (no noise)"))
+    if out is None:
+        return
+    atomic_write(out / "kwta.csv", noise_csv(curves))
+    lines = [f"# {c.task.name}: k-winners-take-all nets with sparse weights", "",
+             f"Mean ± std of the return over {opts.episodes} test episodes (seed {c.seed}), the "
+             "main table's episodes, no noise. Each hidden layer keeps its k most active "
+             "units; the weights are a uniform random mask, trained by CMA-ES.", "",
+             "| model | connections | tuned weights |", "|---|---|---|"]
+    for (net, _, _), curve in zip(kw, curves):
+        r = curve.returns[0]
+        lines.append(f"| {net.name} | {net.genome.n_enabled} | {r.mean():.0f} ± {r.std():.0f} |")
+        save_genome(net.genome, out / "genomes" / f"{slug(net.name)}.json")
+    atomic_write(out / "kwta.md", "\n".join(lines) + "\n")
 
 
 def _noise_report(c: Context, nets: Sequence[Net], out: Path | None,
