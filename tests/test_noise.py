@@ -125,3 +125,16 @@ def test_kwta_net_trains_a_sparse_mask_and_is_deterministic(task) -> None:
     ev.close()
     curve = noise_curves(task, [], [0.0], SEEDS, [(a, [5, 4, 1], 2)])[0]
     np.testing.assert_array_equal(curve.returns[0], r[0, 0])
+
+
+def test_noise_figure_redraws_from_the_csv(task, tmp_path) -> None:
+    from wann.baselines.noise import curves_from_csv, family, noise_figure
+
+    curves = noise_curves(task, nets(task, 2), [0.0, 0.3], SEEDS[:1])
+    back = curves_from_csv(noise_csv(curves))
+    assert [c.model for c in back] == ["net 0", "net 1"]
+    for a, b in zip(curves, back):
+        np.testing.assert_allclose(a.mean, b.mean, atol=1e-4)  # the CSV keeps 4 decimals
+    noise_figure(back, tmp_path / "n.png", "t")
+    assert (tmp_path / "n.png").stat().st_size > 5000
+    assert family("lottery ticket 50%") == "lottery ticket" and family("WANN") == "WANN"

@@ -113,23 +113,48 @@ def noise_markdown(curves: Sequence[NoiseCurve], task: str, seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def family(name: str) -> str:
+    """A row's family: its name without the trailing sparsity ('lottery ticket 50%' -> ...)."""
+    return name.rstrip("0123456789% ") or name
+
+
 def noise_figure(curves: Sequence[NoiseCurve], path: Path, title: str) -> None:
-    """Mean return against noise level, one line per network."""
+    """Mean return against noise level, one line per network: one colour per family, one
+    line style per member (sparsity) of the family."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8.0, 5.0), dpi=120)
-    cmap = plt.get_cmap("tab20")
-    for i, c in enumerate(curves):
-        style = "-" if i < 20 else "--"
-        ax.plot(c.levels, c.mean, style, marker="o", markersize=3, color=cmap(i % 20),
-                label=c.model, linewidth=2.0 if c.model == "WANN" else 1.0)
+    fig, ax = plt.subplots(figsize=(11.0, 5.5), dpi=120)
+    cmap = plt.get_cmap("tab20")  # dark shades for the first 10 families, then light ones
+    families: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    styles = ("-", "--", "-.", ":")
+    for c in curves:
+        f = family(c.model)
+        i = families.setdefault(f, len(families))
+        colour = cmap((2 * i + (i // 10) % 2) % 20)
+        k = seen[f] = seen.get(f, -1) + 1
+        ax.plot(c.levels, c.mean, styles[k % len(styles)], marker="o", markersize=3,
+                color=colour, label=c.model, linewidth=2.5 if c.model == "WANN" else 1.0)
     ax.set_xlabel("observation noise sd")
     ax.set_ylabel("mean return")
     ax.set_title(title)
-    ax.legend(fontsize=6, ncols=2, loc="best")
+    ax.legend(fontsize=6, ncols=1 + len(curves) // 20, loc="center left",
+              bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def curves_from_csv(text: str) -> list[NoiseCurve]:
+    """Mean curves back from noise.csv (each level's returns reduced to its mean): enough to
+    redraw the figure from a run folder."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    out: dict[str, tuple[list[float], list[float]]] = {}
+    for r in rows:
+        lv, m = out.setdefault(r["model"], ([], []))
+        lv.append(float(r["noise_sd"]))
+        m.append(float(r["mean"]))
+    return [NoiseCurve(k, np.array(lv), np.array(m)[:, None]) for k, (lv, m) in out.items()]
