@@ -11,6 +11,7 @@ from wann.baselines.layer_reinit import (
     reinit_figure,
     reinit_markdown,
     reset_layer,
+    rows_from_csv,
 )
 from wann.baselines.layered import layer_names, layer_slices
 from wann.baselines.objectives import ReturnObjective
@@ -60,7 +61,10 @@ def test_layer_reinit_scores_on_the_test_episodes(task, ev, tmp_path) -> None:
     assert text.splitlines()[0].startswith("net,layer,name,weights,trained_mean")
     assert len(text.splitlines()) == 3
     assert "| h1→output | 5 |" in reinit_markdown(rows, "5-4-1", "swingup", 3)
-    reinit_figure(rows, tmp_path / "r.png", "t")
+    back = rows_from_csv(text)
+    assert [r.name for r in back] == ["input→h1", "h1→output"]
+    assert abs(back[0].reinit_drop - rows[0].reinit_drop) < 1e-3
+    reinit_figure(back, tmp_path / "r.png", "t")
     assert (tmp_path / "r.png").stat().st_size > 5000
 
 

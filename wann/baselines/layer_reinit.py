@@ -121,7 +121,8 @@ def reinit_figure(rows: Sequence[LayerReinit], path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     x = np.arange(len(rows))
-    fig, ax = plt.subplots(figsize=(max(4.5, 1.4 * len(rows) + 2), 4.0), dpi=120)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(rows) + 3), 4.2), dpi=120)
+    drops = [d for r in rows for d in (r.reinit_drop, r.rerandom_drop)]
     ax.bar(x - 0.2, [r.reinit_drop for r in rows], 0.4, label="re-initialized (initial values)")
     ax.bar(x + 0.2, [r.rerandom_drop for r in rows], 0.4, label="re-randomized")
     ax.set_xticks(x)
@@ -129,8 +130,22 @@ def reinit_figure(rows: Sequence[LayerReinit], path: Path, title: str) -> None:
     ax.set_xlabel("weight layer reset")
     ax.set_ylabel("drop in mean return (trained − reset)")
     ax.axhline(0.0, color="black", linewidth=0.5)
-    ax.set_title(title)
-    ax.legend(fontsize=8)
+    top, low = max([0.0, *drops]), min([0.0, *drops])
+    ax.set_ylim(low - 0.05 * (top - low or 1.0), top + 0.3 * (top - low or 1.0))  # legend room
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", ncols=2)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def rows_from_csv(text: str) -> list[LayerReinit]:
+    """Rows back from layer_reinit.csv (scores reduced to their means): enough to redraw the
+    figure from a run folder."""
+    out = []
+    for r in csv.DictReader(io.StringIO(text)):
+        out.append(LayerReinit(int(r["layer"]), r["name"], int(r["weights"]),
+                               np.array([float(r["trained_mean"])]),
+                               np.array([float(r["reinit_mean"])]),
+                               np.array([float(r["rerandom_mean"])])))
+    return out
