@@ -208,6 +208,10 @@ def run_compare(
                 save_genome(n.genome, Path(out) / "genomes" / f"{slug(n.name)}.json")
         progress.close()
     progress.line("scored every row")
+    for b in baselines:
+        if b.after is not None:
+            with timer(f"{b.name} report"):
+                b.after(ctx, nets, out)
     if out is not None:
         write_outputs(Path(out), task, rows, budget, seed, episodes, timings)
     return rows

@@ -20,6 +20,12 @@ CHECK = 0xC4EC  # CMA-ES check episodes (the mean is scored on these, never on t
 CMA_RNG = 0x7A9  # CMA-ES's normal draws
 DENSE_INIT = 0xDE45E  # a dense baseline's initial weights
 RANDOM_MASK = 0x3A5C  # the random-mask baseline's masks
+OBD = 0x0BD  # Optimal Brain Damage: the common episodes of the finite-difference Hessian
+STRUCTURED_INIT = 0x5C2A7C  # structured pruning: the fresh initial weights of training from scratch
+TICKET_REINIT = 0x2E1A1  # lottery masks with random re-initialization instead of rewinding
+LAYER_REINIT = 0x1A7E2  # layer re-initialization: the fresh random values of a layer
+OBS_NOISE = 0xA015E  # observation noise, keyed by episode seed (identical for every row)
+KWTA = 0x4B7A  # k-winners-take-all nets: their sparse masks and initial weights
 
 
 def generator(seed: int, tag: int) -> np.random.Generator:

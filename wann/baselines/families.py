@@ -7,7 +7,8 @@ and leaves its trained network in the context for the families derived from it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun, train_dense
@@ -36,6 +37,9 @@ class Context:
     seed: int
     progress: Progress
     dense: DenseRun | None = None
+    # What one family leaves for another (the lottery tickets for their re-initialized
+    # control) or for its own report (wann.baselines.methods).
+    store: dict[str, object] = field(default_factory=dict)
 
     @property
     def trained(self) -> DenseRun:
@@ -46,10 +50,13 @@ class Context:
 
 @dataclass(frozen=True)
 class Baseline:
-    """One family of rows: its name (for the timings) and how it builds its networks."""
+    """One family of rows: its name (for the timings and `--methods`), how it builds its
+    networks, and optionally a report run after scoring, given every row's network (the
+    WANN's first) and the output folder (None: write nothing)."""
 
     name: str
     build: Callable[[Context], list[Net]]
+    after: Callable[[Context, Sequence[Net], Path | None], None] | None = None
 
 
 def _dense(c: Context) -> list[Net]:
@@ -69,8 +76,10 @@ def _pruned(c: Context) -> list[Net]:
 
 def _lottery(c: Context) -> list[Net]:
     c.progress.line("lottery tickets: iterative pruning with rewinding")
-    return lottery_tickets(c.ev, c.trained, c.sparsities, c.retrain_cma, sub_seed(c.seed, 3),
-                           c.task.max_steps, progress=c.progress)
+    tickets = lottery_tickets(c.ev, c.trained, c.sparsities, c.retrain_cma, sub_seed(c.seed, 3),
+                              c.task.max_steps, progress=c.progress)
+    c.store["lottery"] = tickets
+    return tickets
 
 
 def _signed(c: Context) -> list[Net]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from wann import WannError
 from wann.baselines.dense import dense_layers
+from wann.baselines.methods import SparsityOptions, method_names, select_methods
+from wann.baselines.noise import DEFAULT_LEVELS
 from wann.baselines.prune import check_sparsity
 from wann.classify import compare as classify_compare
 from wann.commands import argtypes
@@ -33,6 +35,8 @@ EXAMPLES = """examples:
   wann compare --task swingup --quick                  # WANN from a fresh (quick) search
   wann compare --champion champion.json --sparsities 0.5 0.9 --hidden 16
   wann compare --task digits --champion results/digits/champion.json   # accuracy columns
+  wann compare --quick --champion champion.json --methods obd structured_scratch noise
+  wann compare --quick --champion champion.json --methods all --noise-levels 0 0.2 0.5
 """
 
 
@@ -65,6 +69,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tune-generations", type=int, help="CMA-ES generations of WANN tuning")
     p.add_argument("--rollouts", type=int, help="episodes per CMA-ES candidate")
     p.add_argument("--episodes", type=int, default=100, help="test episodes per column (100)")
+    p.add_argument("--methods", nargs="+", metavar="NAME",
+                   help="families to run (default: the standard ones): "
+                   f"{', '.join(method_names())}; 'standard' or 'all'")
+    p.add_argument("--noise-levels", type=float, nargs="+", default=list(DEFAULT_LEVELS),
+                   metavar="SD", help="observation noise sds of the noise method "
+                   f"({' '.join(f'{v:g}' for v in DEFAULT_LEVELS)})")
+    p.add_argument("--noise-episodes", type=int, default=20,
+                   help="episodes per network and noise level (20; serial evaluator)")
+    p.add_argument("--kwta-k", type=int, help="winners per hidden layer of the kwta method "
+                   "(default: half the narrowest hidden layer)")
     p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of everything")
     p.add_argument("--out", help="output folder (default results/compare-<task>-<time>)")
     p.add_argument("--fast-math", action="store_true",
@@ -108,6 +122,12 @@ def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int):  # noqa:
 
 def run(args: argparse.Namespace) -> int:
     if classify_compare.wanted(args):  # digits, mnist: wann.classify.compare
+        if args.methods:
+            raise WannError(
+                "--methods selects the control tasks' families; a classification comparison "
+                "runs its gradient-trained families (dense, pruned, lottery ticket, signed "
+                "constant, supermasks, random mask, random weights)"
+            )
         return classify_compare.run_classify_compare(args)
     if args.episodes < 1:
         raise WannError(f"--episodes must be at least 1, got {args.episodes}")
@@ -126,6 +146,9 @@ def run(args: argparse.Namespace) -> int:
         check_task_fits(task, champion.n_in, champion.n_out, f"champion {args.champion}")
         if champion.n_enabled == 0:
             raise WannError(f"champion {args.champion} has no enabled connection")
+    opts = SparsityOptions(tuple(args.noise_levels), args.noise_episodes, args.kwta_k,
+                           args.episodes)
+    baselines = select_methods(args.methods, layers, opts)
     out = Path(args.out or f"results/compare-{task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
     if (out / "compare.csv").exists():
         raise WannError(f"{str(out)!r} already holds a comparison; choose another --out")
@@ -138,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         if champion is None:
             champion, steps = fresh_search(task, ev, budget, out / "search", args.seed)
         rows = run_compare(ev, task, champion, steps, layers, budget, sparsities, args.seed,
-                           args.episodes, out, progress)
+                           args.episodes, out, progress, baselines)
     finally:
         ev.close()
         progress.close()

@@ -1,0 +1,93 @@
+"""`wann compare --methods`: the sparsity literature's rows and reports in one run folder."""
+
+import csv
+
+import numpy as np
+import pytest
+
+from wann import WannError
+from wann.baselines.families import STANDARD
+from wann.baselines.methods import SparsityOptions, method_names, select_methods
+from wann.cli import main
+from wann.genome import from_dense
+from wann.io import save_genome
+
+LAYERS = [5, 4, 1]
+
+
+def test_selection_keeps_the_registry_order_and_adds_dense() -> None:
+    assert select_methods(None, LAYERS) == STANDARD
+    names = [b.name for b in select_methods(["noise", "obd"], LAYERS)]
+    assert names == ["dense", "obd", "noise"]
+    assert [b.name for b in select_methods(["noise"], LAYERS)] == ["noise"]
+    assert [b.name for b in select_methods(["all"], LAYERS)] == method_names()
+    assert [b.name for b in select_methods(["standard"], LAYERS)] == [b.name for b in STANDARD]
+    with pytest.raises(WannError, match="unknown method 'obdd'"):
+        select_methods(["obdd"], LAYERS)
+    with pytest.raises(WannError, match=r"kWTA k must lie in \[1, 4\]"):
+        select_methods(["kwta"], LAYERS, SparsityOptions(kwta_k=5))
+    select_methods(["obd"], LAYERS, SparsityOptions(kwta_k=5))  # k matters only for kwta
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--methods", "dense", "bogus"], "unknown method 'bogus'"),
+        (["--methods", "noise", "--noise-levels", "0", "-0.1"], "noise levels must be at least 0"),
+        (["--methods", "kwta", "--kwta-k", "0"], "kWTA k must lie in [1, 2]"),
+        (["--methods", "kwta", "--kwta-k", "3"], "kWTA k must lie in [1, 2]"),
+        (["--noise-episodes", "0"], "noise episodes must be at least 1"),
+    ],
+)
+def test_bad_method_input_is_one_line_exit_2(tmp_path, capsys, extra, needle) -> None:
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    code = main(["compare", "--champion", str(tmp_path / "g.json"), "--hidden", "2",
+                 "--out", str(tmp_path / "o"), *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("wann: error:"), err
+    assert needle in err[0], err
+    assert not (tmp_path / "o").exists()
+
+
+def test_compare_runs_every_new_method(tmp_path, capsys) -> None:
+    g = from_dense([5, 3, 1], np.random.default_rng(0).normal(size=22))
+    g.meta.update({"task": "swingup", "weights": "tuned"})
+    save_genome(g, tmp_path / "g.json")
+    out = tmp_path / "cmp"
+    args = ["compare", "--quick", "--champion", str(tmp_path / "g.json"), "--hidden", "4",
+            "--sparsities", "0.5", "--generations", "1", "--finetune-generations", "1",
+            "--rollouts", "1", "--episodes", "2", "--noise-episodes", "1",
+            "--noise-levels", "0", "0.5", "--methods", "obd", "structured_finetune",
+            "structured_scratch", "lottery_reinit", "layer_reinit", "kwta", "noise",
+            "--out", str(out), "--workers", "2"]
+    assert main(args) == 0
+    capsys.readouterr()
+    with open(out / "compare.csv") as f:
+        rows = {r["model"]: r for r in csv.DictReader(f)}
+    assert list(rows) == ["WANN", "fixed topology (5-4-1)", "OBD 50%",
+                          "structured fine-tuned 50%", "structured scratch 50%",
+                          "ticket random reinit 50%"]
+    assert int(rows["OBD 50%"]["connections"]) == 15  # round(29 / 2)
+    assert int(rows["structured scratch 50%"]["connections"]) == 15  # 2 of 4 units: 6*2+3
+    with open(out / "noise.csv") as f:
+        noise = list(csv.DictReader(f))
+    models = [r["model"] for r in noise]
+    assert models[::2] == [*rows, "kWTA k=2 50%"] and len(noise) == 2 * (len(rows) + 1)
+    with open(out / "layer_reinit.csv") as f:
+        assert [r["name"] for r in csv.DictReader(f)] == ["input→h1", "h1→output"]
+    assert (out / "genomes" / "kwta-k-2-50.json").is_file()
+    for name in ("noise.md", "noise.png", "layer_reinit.md", "layer_reinit.png", "kwta.csv",
+                 "kwta.md", "table.md"):
+        assert (out / name).stat().st_size > 60, name
+
+
+def test_methods_on_a_classification_task_is_one_clear_error(tmp_path, capsys) -> None:
+    from wann.cli import main
+
+    out = tmp_path / "cmp"
+    assert main(["compare", "--task", "digits", "--methods", "obd", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wann: error: --methods selects the control tasks' families")
+    assert not out.exists()
