@@ -20,6 +20,7 @@ CHECK = 0xC4EC  # CMA-ES check episodes (the mean is scored on these, never on t
 CMA_RNG = 0x7A9  # CMA-ES's normal draws
 DENSE_INIT = 0xDE45E  # a dense baseline's initial weights
 RANDOM_MASK = 0x3A5C  # the random-mask baseline's masks
+RETEST = 0xBE57  # re-test episodes of each generation's best (best_reps per weight; index: generation)
 
 
 def generator(seed: int, tag: int) -> np.random.Generator:

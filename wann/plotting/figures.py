@@ -46,6 +46,9 @@ def fitness_figure(run: RunData, solved: float | None = None) -> Figure:
         ("best_peak", "best individual's peak (best single weight)", BEST, ":", 1.4),
         ("best_ever_fitness", "best ever (the champion)", EVER, "-", 1.2),
     )
+    if np.isfinite(log["champion_retest"]).any():
+        series += (("champion_retest", "the champion, re-tested",
+                    EVER, "--", 1.2),)
     for col, label, color, style, lw in series:
         (line,) = ax.plot(g, log[col], style, color=color, lw=lw, label=label)
         line.set_gid(col)
