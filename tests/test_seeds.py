@@ -86,3 +86,15 @@ def test_seeds_run_equals_separate_runs(tmp_path, capsys) -> None:
 def test_seed_and_seeds_together_are_refused(tmp_path, capsys) -> None:
     assert main([*EVOLVE, "--seed", "1", "--seeds", "1,2", "--out", str(tmp_path / "x")]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_seed_band_is_the_interval_of_the_mean_per_generation() -> None:
+    from wann.plotting.figures import seed_band
+
+    y = np.array([[1.0, 2.0, 5.0], [3.0, 2.0, np.nan], [8.0, 2.0, np.nan], [0.0, 2.0, np.nan]])
+    lo, hi = seed_band(y)
+    want = mean_interval(y[:, 0])
+    assert (lo[0], hi[0]) == pytest.approx(want)
+    assert 0.0 <= lo[0] < y[:, 0].mean() < hi[0] <= 8.0
+    assert (lo[1], hi[1]) == (2.0, 2.0)
+    assert np.isnan(lo[2]) and np.isnan(hi[2])  # one run reached it: no band

@@ -21,8 +21,8 @@ EXAMPLES = """examples:
 One run gives: fitness (mean, median, best, best's peak, best ever), complexity, the last
 generation's objectives with its Pareto front, the champion's network and, when the folder
 holds sweep.csv (from wann tune, or --sweep), the champion's return against the weight.
-Several runs: runs with the same config.toml are seeds of one setting, drawn as their mean
-with a min-to-max band.
+Several runs: runs with the same config.toml are seeds of one setting (as the seed-N/ folders
+of --seeds), drawn as their mean with a band of its 95% bootstrap confidence interval.
 """
 NUMERIC = [c for c in LOG_COLUMNS if c not in ("generation", "objectives")]
 
