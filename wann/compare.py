@@ -70,6 +70,8 @@ class Budget:
     sweep_episodes: int = 32
     search_preset: str = "laptop_swing"
     start: CMASettings | None = None
+    search_generations: int | None = None  # None: the preset's
+    search_pop_size: int | None = None  # None: the preset's
 
     @property
     def start_cma(self) -> CMASettings:

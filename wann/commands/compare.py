@@ -67,6 +67,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tuned", help="reference tuned weights (*.wann.json) for a *.out champion")
     p.add_argument("--search-preset", help="settings of the fresh search (default: quick with "
                    "--quick, else laptop_swing)")
+    p.add_argument("--search-generations", type=int, help="generations of the fresh search "
+                   "(default: the preset's)")
+    p.add_argument("--search-pop-size", type=int, help="population of the fresh search "
+                   "(default: the preset's)")
     p.add_argument("--quick", action="store_true", help="a small budget (a few minutes)")
     p.add_argument("--sparsities", type=float, nargs="+", default=list(DEFAULT_SPARSITIES),
                    help="sparsities of the pruned and random rows, each in [0, 1) "
@@ -97,10 +101,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def budget_from(args: argparse.Namespace) -> Budget:
     b = QUICK if args.quick else PAPER
-    for flag in ("generations", "finetune_generations", "tune_generations", "rollouts"):
+    for flag in ("generations", "finetune_generations", "tune_generations", "rollouts",
+                 "search_generations"):
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise WannError(f"--{flag.replace('_', '-')} must be at least 1, got {value}")
+    if args.search_pop_size is not None and args.search_pop_size < 8:
+        raise WannError(f"--search-pop-size must be at least 8, got {args.search_pop_size}")
     r = {} if args.rollouts is None else {"rollouts": args.rollouts}
     g = {} if args.generations is None else {"generations": args.generations}
     ft = {} if args.finetune_generations is None else {"generations": args.finetune_generations}
@@ -120,6 +127,8 @@ def budget_from(args: argparse.Namespace) -> Budget:
         finetune=b.finetune.replace(**ft, **r),
         tune=b.tune.replace(**tg, **r),
         search_preset=args.search_preset or b.search_preset,
+        search_generations=args.search_generations,
+        search_pop_size=args.search_pop_size,
     )
 
 
@@ -127,6 +136,10 @@ def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int):  # noqa:
     """Run a WANN search; return its champion and the episode steps it spent (upper bound),
     the champion re-tests (best_reps episodes per weight each generation) included."""
     hp = preset(budget.search_preset).replace(task=task.name)
+    if budget.search_generations is not None:
+        hp = hp.replace(generations=budget.search_generations)
+    if budget.search_pop_size is not None:
+        hp = hp.replace(pop_size=budget.search_pop_size)
     r = Run.new(task, hp, ev, out, seed, [ProgressReporter()])
     r.run()
     rollouts = hp.generations * hp.pop_size * len(hp.weights) * hp.n_reps
