@@ -253,7 +253,10 @@ def run_compare(
     """
     progress = progress or Progress(quiet=True)
     sparsities = check_grid(layer_sizes, sparsities)
-    ctx = Context(ev, task, layer_sizes, sparsities, budget.start_cma, budget.retrain,
+    # Lottery rounds and random masks train from the dense start's initial weights, as the
+    # start did: with its initial step size (0.1 for a 5-64-64-1 start's LeCun-scaled weights).
+    retrain = budget.retrain.replace(sigma0=budget.start_cma.sigma0)
+    ctx = Context(ev, task, layer_sizes, sparsities, budget.start_cma, retrain,
                   budget.finetune, seed, progress, paper_layers=paper_layers,
                   paper_cma=budget.dense, lottery_rate=lottery_rate)
     timings: dict[str, float] = {}
