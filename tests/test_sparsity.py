@@ -179,3 +179,31 @@ def test_compare_seeds_equal_separate_runs(tmp_path, capsys) -> None:
     with open(tmp_path / "many" / "curves.csv") as f:
         assert {r["seed"] for r in csv.DictReader(f)} == {"0", "3"}
     assert (tmp_path / "many" / "curves.png").stat().st_size > 10_000
+
+
+def test_a_new_method_is_one_baseline_object(ev, task, tmp_path) -> None:
+    """A Baseline appended to the list appears in the table and as a curve of its own."""
+    from wann.baselines.families import STANDARD, Baseline
+    from wann.baselines.prune import apply_mask, pct
+    from wann.compare import run_compare
+
+    def keep_first(ctx):  # noqa: ANN001, ANN202 - a toy method: the first k connections
+        nets = []
+        for s in ctx.sparsities:
+            k = n_keep(ctx.trained.trained.size, s)
+            mask = np.zeros(ctx.trained.trained.size, bool)
+            mask[:k] = True
+            nets.append(Net(f"first-k {pct(s)}", apply_mask(ctx.trained.result.genome, mask),
+                            ctx.trained.net.env_steps, sparsity=s))
+        return nets
+
+    dense = next(b for b in STANDARD if b.name == "dense")
+    mine = Baseline("first_k", keep_first, label="first k connections")
+    champion = from_dense([5, 2, 1])
+    rows = run_compare(ev, task, champion, None, [5, 4, 1], TINY, (0.5, 0.8), seed=0, episodes=2,
+                       out=tmp_path, baselines=(dense, mine))
+    assert [r.name for r in rows] == ["WANN", "dense (5-4-1)", "first-k 50%", "first-k 80%"]
+    assert all(r.family == "first_k" for r in rows[2:])
+    with open(tmp_path / "curves.csv") as f:
+        pts = [p for p in csv.DictReader(f) if p["method"] == "first_k"]
+    assert [int(p["connections"]) for p in pts] == [n_keep(29, 0.5), n_keep(29, 0.8)]
