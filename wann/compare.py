@@ -138,23 +138,6 @@ def score_net(
     row matches what `wann eval` prints for the same seed. `dense_size`: the connections the
     row's sparsity is relative to (default: a complete feed-forward net on its nodes).
     """
-    row = _score(ev, net, seed, episodes, budget, dense_size)
-    row.family = net.family
-    row.connected = input_reaches_output(net.genome)
-    if not row.connected:
-        row.note = "; ".join(filter(None, [row.note, "disconnected"]))
-    return row
-
-
-def _score(
-    ev: Evaluator, net: Net, seed: int, episodes: int, budget: Budget,
-    dense_size: int | None = None,
-) -> Row:
-    """The four columns for one network, on the shared test episodes.
-
-    The random columns draw from a generator seeded like `wann eval --random`, so the WANN
-    row matches what `wann eval` prints for the same seed.
-    """
     g = net.genome
     test = test_seeds(seed, episodes)
     rng = streams.generator(seed, streams.RANDOM_WEIGHTS)
@@ -168,8 +151,10 @@ def _score(
     scores["tuned_shared"] = summary(shared_weight_returns(ev, g, [sweep.best_weight], test)[0])
     scores["tuned_weights"] = summary(own_weight_returns(ev, g, test))
     capacity = dense_size if dense_size is not None else dag_capacity(g)
+    connected = input_reaches_output(g)
+    note = net.note if connected else "; ".join(filter(None, [net.note, "disconnected"]))
     return Row(net.name, g.n_enabled, 1.0 - g.n_enabled / capacity, net.env_steps,
-               sweep.best_weight, scores, net.note, sweep)
+               sweep.best_weight, scores, note, sweep, net.family, connected)
 
 
 def wann_net(
