@@ -98,3 +98,25 @@ def test_seed_band_is_the_interval_of_the_mean_per_generation() -> None:
     assert 0.0 <= lo[0] < y[:, 0].mean() < hi[0] <= 8.0
     assert (lo[1], hi[1]) == (2.0, 2.0)
     assert np.isnan(lo[2]) and np.isnan(hi[2])  # one run reached it: no band
+
+
+def test_tune_seeds_equal_separate_runs(tmp_path, capsys) -> None:
+    from wann.genome import from_dense
+    from wann.io import save_genome
+
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    args = ["tune", str(tmp_path / "g.json"), "--grid", "5", "--train-episodes", "2",
+            "--episodes", "3", "--generations", "2", "--popsize", "4", "--rollouts", "1",
+            "--backend", "compiled"]
+    assert main([*args, "--seeds", "0-1", "--out", str(tmp_path / "many")]) == 0
+    for s in (0, 1):
+        assert main([*args, "--seed", str(s), "--out", str(tmp_path / f"one-{s}")]) == 0
+        for f in ("sweep.csv", "tune.json", "tuned.json", "tune_log.csv"):
+            assert (tmp_path / "many" / f"seed-{s}" / f).read_text() == (
+                tmp_path / f"one-{s}" / f).read_text(), f
+    agg = json.loads((tmp_path / "many" / "aggregate.json").read_text())
+    per = [json.loads((tmp_path / f"one-{s}" / "tune.json").read_text())["tuned_weights"]["mean"]
+           for s in (0, 1)]
+    assert agg["cells"]["tuned_weights"]["values"] == pytest.approx(per)
