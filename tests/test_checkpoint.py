@@ -224,7 +224,9 @@ def test_error_in_backend_keeps_last_completed_generation(
     task = get_task("swingup")
     # The settings the CLI resolves from FLAGS (the quick preset under the flags).
     hp = preset("quick").replace(pop_size=16, generations=GENS, checkpoint_every=EVERY)
-    ev = FailingEvaluator(make_evaluator(task, "compiled"), fail_at_call=6)
+    # Two evaluator calls per generation (the population, then its best's re-test): call 12 is
+    # generation 6's first.
+    ev = FailingEvaluator(make_evaluator(task, "compiled"), fail_at_call=12)
     out = tmp_path / "crashed"
     run = Run.new(task, hp, ev, out, seed=5)
     with pytest.raises(RuntimeError, match="backend lost"):

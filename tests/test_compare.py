@@ -11,6 +11,7 @@ from wann.cli import main
 from wann.cmaes import CMASettings
 from wann.commands.compare import fresh_search
 from wann.compare import COLUMNS, PAPER, QUICK, Budget, csv_table, dag_capacity, run_compare, score_net
+from wann.config import preset
 from wann.genome import from_dense
 from wann.io import load_genome, save_genome
 
@@ -45,10 +46,11 @@ def test_compare_writes_the_table_csv_and_chart(tmp_path, capsys, ref) -> None:
     args = ["compare", "--quick", "--champion", str(ref / "champions" / "swing.out"),
             "--task", "swingup", "--sparsities", "0.5", "0.9", "--generations", "2",
             "--finetune-generations", "1", "--tune-generations", "1", "--rollouts", "1",
-            "--episodes", "3", "--out", str(out), "--workers", "2"]
+            "--episodes", "3", "--out", str(out), "--workers", "2", "--dense-hidden", "10",
+            "--grid", "5", "--sweep-episodes", "2"]
     assert main(args) == 0
     capsys.readouterr()
-    names = ["WANN", "fixed topology (5-10-1)", "pruned 50%", "pruned 90%",
+    names = ["WANN", "fixed topology (5-10-1)", "dense (5-10-1)", "pruned 50%", "pruned 90%",
              "lottery ticket 50%", "lottery ticket 90%", "signed constant 50%",
              "signed constant 90%", "supermask 50%", "supermask 90%", "random mask 50%",
              "random mask 90%"]
@@ -66,7 +68,16 @@ def test_compare_writes_the_table_csv_and_chart(tmp_path, capsys, ref) -> None:
     assert head in table and all(f"| {n}" in table for n in names)
     assert (out / "compare.png").stat().st_size > 10_000
     record = json.loads((out / "compare.json").read_text())
-    assert record["budget"]["dense"]["generations"] == 2 and len(record["rows"]) == 12
+    assert record["budget"]["dense"]["generations"] == 2 and len(record["rows"]) == 13
+    assert record["budget"]["start"]["generations"] == 2 and record["budget"]["start"]["diagonal"]
+    assert (out / "curves.png").stat().st_size > 10_000
+    with open(out / "curves.csv") as f:
+        pts = list(csv.DictReader(f))
+    assert {p["method"] for p in pts} == {
+        "WANN, random shared weight", "WANN, tuned shared weight", "WANN, tuned weights",
+        "dense start", "pruned", "lottery", "signed_constant", "supermask", "random_mask"}
+    assert {int(p["connections"]) for p in pts if p["method"] == "pruned"} == {36, 7}
+    assert "tuned weights / random weights" in table
     for n in names:
         slug = n.lower().replace(" ", "-").replace("(", "").replace(")", "").replace("%", "")
         g = load_genome(out / "genomes" / f"{slug}.json")
@@ -83,7 +94,8 @@ def test_same_seed_same_table(ev, task, ref) -> None:
 
 def test_fresh_search_counts_its_steps(ev, task, tmp_path) -> None:
     champ, steps = fresh_search(task, ev, TINY, tmp_path / "search", seed=1)
-    assert champ.n_in == 5 and steps == 8 * 32 * 6 * 2 * 1000
+    best_reps = preset("quick").best_reps  # each generation's champion re-test
+    assert champ.n_in == 5 and steps == 8 * (32 * 6 * 2 + 6 * best_reps) * 1000
     assert (tmp_path / "search" / "champion.json").is_file()
 
 
@@ -110,6 +122,14 @@ def test_dag_capacity_of_a_dense_net() -> None:
         (["--episodes", "0"], "--episodes must be at least 1"),
         (["--task", "cartpole"], "needs 4 and 2"),
         (["--hidden", "0"], "hidden layer sizes must be at least 1"),
+        (["--dense-hidden", "0"], "--dense-hidden sizes must be at least 1"),
+        (["--dense-hidden", "1"], "cannot be pruned down to the WANN"),
+        (["--dense-hidden", "3000", "3000"], "more than the 1,000,000"),
+        (["--dense-hidden", "4", "--sparsities", "0.49", "0.5"], "both keep"),
+        (["--sparsities", "1"], "sparsity must lie in [0, 1)"),
+        (["--seeds", ""], "the seed list is empty"),
+        (["--seeds", "0,,1"], "malformed seed list"),
+        (["--lottery-rate", "1"], "--lottery-rate must lie in (0, 1)"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, extra, needle) -> None:

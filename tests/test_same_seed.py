@@ -1,8 +1,12 @@
-"""Same seed, same run folder as before the run loop became reporters (tests/data/pre_change).
+"""Same seed, same run folder as committed (tests/data/pre_change).
 
-The reference files were written by `wann evolve` before that change; a fresh run with the same
-settings must reproduce its log (less the wall-clock columns), genomes, population table and
-checkpoint contents exactly. Regenerate (only on an intended change of results) with
+The reference files were written by `wann evolve` before the run loop became reporters and
+regenerated once when the champion became re-tested (best_reps): that added the log's re-test
+columns and changed best_ever_fitness and the checkpoint's champion, nothing else (the
+population and best.json stayed byte for byte). A fresh run with the same settings must
+reproduce the log (less the wall-clock columns), genomes, population table and checkpoint
+contents exactly. tests/data/old_checkpoint_save_mod.json is the checkpoint as first written,
+with settings removed since. Regenerate (only on an intended change of results) with
 `python3 -m tests.test_same_seed`.
 """
 
@@ -20,9 +24,10 @@ import pytest
 from wann import checkpoint as ckp
 from wann.cli import main
 from wann.config import DATA_KEYS, REMOVED
+from wann.layout import TIMING_COLUMNS
 
 DATA = Path(__file__).parent / "data" / "pre_change"
-TIMING = ("eval_seconds", "gen_seconds")
+TIMING = TIMING_COLUMNS
 # Settings added since the committed run, at the value that reproduces it.
 ADDED = {"fast_math": False}
 RUNS = {
@@ -98,7 +103,7 @@ def test_old_checkpoint_with_removed_settings_loads(tmp_path: Path) -> None:
     """A checkpoint written before save_mod was removed still loads and resumes."""
     _evolve("plain", tmp_path / "run")
     ck = ckp.load(tmp_path / "run" / "checkpoint.ckpt")
-    old = json.loads((DATA / "plain" / "checkpoint.json").read_text())
+    old = json.loads((DATA.parent / "old_checkpoint_save_mod.json").read_text())
     assert "save_mod" in old["hp"]
     assert ckp.decode_state(old["search"]).generation == ck.generation == 6
     assert ckp.decode_state(old["search"]).population[0].key() == ck.search.population[0].key()

@@ -64,3 +64,63 @@ def test_hidden_activation_pool_is_configurable(tmp_path) -> None:
     run.run()
     acts = {int(a) for g in run.search.population for a, k in zip(g.node_act, g.node_kind) if k == 3}
     assert acts and acts <= {5, 9}
+
+
+def test_champion_is_the_best_retested_not_the_luckiest() -> None:
+    """The reference's bestReps rule: a generation's best replaces the champion only if its
+    re-test beats the champion's re-test. Individual 1 of generation 1 scores highest on its
+    training episodes of any generation, but re-tests worse than generation 0's champion."""
+    hp = preset("quick").replace(pop_size=8)
+    s = Search(hp, 5, 1, tuple(range(1, 11)), seed=0)
+    shape = (8, 6, 2)
+    gen0 = np.full(shape, 10.0)
+    gen0[3] = 400.0
+    first = s.ask()[3].copy()
+    s.tell(gen0, retest=np.full((6, 20), 380.0))
+    assert s.best_ever.key() == first.key() and s.champion_retest == 380.0
+    gen1 = np.full(shape, 10.0)
+    gen1[1] = 900.0  # lucky on 2 episodes per weight
+    assert Search.best_of(gen1) == 1
+    stats = s.tell(gen1, retest=np.full((6, 20), 250.0))
+    assert stats.best_retest == 250.0 and stats.champion_retest == 380.0
+    assert s.best_ever.key() == first.key() and s.best_ever_fitness == 400.0
+    gen2 = np.full(shape, 10.0)
+    gen2[5] = 300.0  # worse in training, better re-tested: it becomes the champion
+    new = s.ask()[5].copy()
+    s.tell(gen2, retest=np.full((6, 20), 390.0))
+    assert s.best_ever.key() == new.key() and s.champion_retest == 390.0
+
+
+class _Counting:
+    """An evaluator that counts calls and rollouts of the one it wraps."""
+
+    def __init__(self, ev) -> None:  # noqa: ANN001
+        self.ev, self.calls, self.rollouts = ev, 0, 0
+
+    def evaluate(self, batch, weights, seeds):  # noqa: ANN001, ANN201
+        self.calls += 1
+        r, bad = self.ev.evaluate(batch, weights, seeds)
+        self.rollouts += r.size
+        return r, bad
+
+    def drain_events(self) -> list:
+        return self.ev.drain_events()
+
+    def close(self) -> None:
+        self.ev.close()
+
+
+def test_retest_is_one_evaluator_call_per_generation_and_logged(tmp_path) -> None:
+    task = get_task("swingup")
+    hp = preset("quick").replace(pop_size=16, generations=3, n_reps=2, best_reps=5)
+    ev = _Counting(make_evaluator(task, "compiled"))
+    run = Run.new(task, hp, ev, tmp_path, seed=4)
+    run.run()
+    assert ev.calls == 2 * 3
+    per_gen = 16 * len(hp.weights) * 2 + 5 * len(hp.weights)
+    assert ev.rollouts == 3 * per_gen
+    rows = log_rows(tmp_path / "log.csv")
+    assert all(int(r["retest_rollouts"]) == 5 * len(hp.weights) for r in rows)
+    retests = [float(r["best_retest"]) for r in rows]
+    champ = [float(r["champion_retest"]) for r in rows]
+    assert champ == list(np.maximum.accumulate(retests))

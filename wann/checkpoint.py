@@ -14,7 +14,7 @@ import gzip
 import hashlib
 import json
 import zlib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +91,12 @@ def encode_state(st: SearchState) -> dict[str, Any]:
 
 
 def decode_state(d: dict[str, Any], source: str = "checkpoint") -> SearchState:
-    """SearchState from `encode_state`'s data (a missing field raises KeyError)."""
+    """SearchState from `encode_state`'s data (a missing field raises KeyError, unless it has
+    a default: a field added since the checkpoint was written)."""
     dec = _decoders(source)
     return SearchState(**{
         f.name: dec.get(f.name, lambda v: v)(d[f.name]) for f in fields(SearchState)
+        if f.name in d or f.default is MISSING
     })
 
 

@@ -92,6 +92,9 @@ class CMASettings:
     sigma0: float = 0.5
     check_every: int = 10
     check_episodes: int = 16
+    # Separable CMA-ES (cma's CMA_diagonal: a diagonal covariance, linear cost per weight), for
+    # nets of thousands of weights; always used above FULL_CMA_MAX_DIM weights.
+    diagonal: bool = False
 
     def __post_init__(self) -> None:
         for name in ("generations", "popsize", "rollouts", "check_every", "check_episodes"):
@@ -105,6 +108,9 @@ class CMASettings:
 
     def replace(self, **changes: object) -> CMASettings:
         return replace(self, **changes)
+
+
+FULL_CMA_MAX_DIM = 300  # above this many weights, CMA-ES is separable (diagonal covariance)
 
 
 @dataclass
@@ -152,6 +158,8 @@ def cma_es(
         "randn": lambda *shape: rng.standard_normal(shape),
         "verbose": -9,
     }
+    if s.diagonal or wb.dim > FULL_CMA_MAX_DIM:
+        opts["CMA_diagonal"] = True
     import cma  # here, not at the top: it loads scipy.stats, seconds of every `wann` start
 
     es = cma.CMAEvolutionStrategy(x0, s.sigma0, opts)

@@ -21,11 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from wann import streams
+from wann import WannError, streams
 from wann.baselines.common import Net
+from wann.baselines.connectivity import input_reaches_output
+from wann.baselines.dense import connection_layers
 from wann.baselines.families import STANDARD, Baseline, Context
-from wann.baselines.prune import check_sparsity
+from wann.baselines.prune import check_sparsity, n_keep
 from wann.cmaes import CMASettings
+from wann.curves import curve_points, write_curves
 from wann.evaluation import Evaluator
 from wann.genome import HIDDEN, Genome
 from wann.io import atomic_write, save_genome
@@ -49,12 +52,15 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("tuned_shared", "tuned shared weight"),
     ("tuned_weights", "tuned weights"),
 )
-DEFAULT_SPARSITIES: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
+# From the dense start down to a few connections (5-64-64-1: 4,609 weights down to 9).
+DEFAULT_SPARSITIES: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998)
 
 
 @dataclass(frozen=True)
 class Budget:
-    """Training budgets. `retrain` serves every lottery round and every random mask."""
+    """Training budgets. `dense`: the paper's fixed-topology row; `start`: the
+    over-parameterized dense start of the pruning rows (None: `dense`, made separable);
+    `retrain` serves every lottery round and every random mask."""
 
     dense: CMASettings
     retrain: CMASettings
@@ -63,15 +69,25 @@ class Budget:
     grid: int = 81
     sweep_episodes: int = 32
     search_preset: str = "laptop_swing"
+    start: CMASettings | None = None
+    search_generations: int | None = None  # None: the preset's
+    search_pop_size: int | None = None  # None: the preset's
+
+    @property
+    def start_cma(self) -> CMASettings:
+        return self.start if self.start is not None else self.dense.replace(diagonal=True)
 
 
 # The papers' budgets: CMA-ES popsize 32 and 4 rollouts everywhere; WANN tuning 150
 # generations from sd 0.5 (the reference's tuning tool); lottery rounds retrain in full.
+# The dense start (thousands of weights) trains by separable CMA-ES from its LeCun-normal
+# initial weights, with a step size of the order of theirs (sd 0.41 and 0.12 on 5-64-64-1).
 PAPER = Budget(
     dense=CMASettings(generations=500, rollouts=4, sigma0=1.0),
     retrain=CMASettings(generations=500, rollouts=4, sigma0=1.0),
     finetune=CMASettings(generations=150, rollouts=4, sigma0=0.5),
     tune=CMASettings(generations=150, rollouts=4, sigma0=0.5),
+    start=CMASettings(generations=500, rollouts=4, sigma0=0.1, diagonal=True),
 )
 QUICK = Budget(
     dense=CMASettings(generations=200, rollouts=2, sigma0=1.0),
@@ -80,6 +96,7 @@ QUICK = Budget(
     tune=CMASettings(generations=100, rollouts=2, sigma0=0.5),
     sweep_episodes=16,
     search_preset="quick",
+    start=CMASettings(generations=100, rollouts=2, sigma0=0.1, diagonal=True),
 )
 
 
@@ -95,6 +112,8 @@ class Row:
     scores: dict[str, dict]
     note: str = ""
     sweep: Sweep | None = field(default=None, repr=False)
+    family: str = ""
+    connected: bool = True  # some input reaches some output (else it computes a constant)
 
 
 def slug(name: str) -> str:
@@ -116,7 +135,8 @@ def score_net(
     """The four columns for one network, on the shared test episodes.
 
     The random columns draw from a generator seeded like `wann eval --random`, so the WANN
-    row matches what `wann eval` prints for the same seed.
+    row matches what `wann eval` prints for the same seed. `dense_size`: the connections the
+    row's sparsity is relative to (default: a complete feed-forward net on its nodes).
     """
     g = net.genome
     test = test_seeds(seed, episodes)
@@ -131,8 +151,10 @@ def score_net(
     scores["tuned_shared"] = summary(shared_weight_returns(ev, g, [sweep.best_weight], test)[0])
     scores["tuned_weights"] = summary(own_weight_returns(ev, g, test))
     capacity = dense_size if dense_size is not None else dag_capacity(g)
+    connected = input_reaches_output(g)
+    note = net.note if connected else "; ".join(filter(None, [net.note, "disconnected"]))
     return Row(net.name, g.n_enabled, 1.0 - g.n_enabled / capacity, net.env_steps,
-               sweep.best_weight, scores, net.note, sweep)
+               sweep.best_weight, scores, note, sweep, net.family, connected)
 
 
 def wann_net(
@@ -170,6 +192,28 @@ class _Timer:
             self.timings[name] = time.perf_counter() - t
 
 
+def check_grid(layer_sizes: Sequence[int], sparsities: Sequence[float],
+               wann_connections: int | None = None) -> list[float]:
+    """The sparsity grid, checked against the dense start: each level in [0, 1), distinct
+    connection counts, and (given the WANN's size) a start larger than the WANN."""
+    grid = sorted({check_sparsity(s) for s in sparsities})
+    n = int(connection_layers(layer_sizes).size)
+    if wann_connections is not None and n <= wann_connections:
+        raise WannError(
+            f"the dense start {'-'.join(map(str, layer_sizes))} has {n} weights, no more than "
+            f"the WANN's {wann_connections} connections: it cannot be pruned down to the WANN; "
+            "give larger --dense-hidden sizes"
+        )
+    keeps = [n_keep(n, s) for s in grid]
+    for a, b, ka, kb in zip(grid, grid[1:], keeps, keeps[1:]):
+        if ka == kb:
+            raise WannError(
+                f"sparsities {a:g} and {b:g} both keep {ka} of the dense start's {n} weights; "
+                "drop one, or give larger --dense-hidden sizes"
+            )
+    return grid
+
+
 def run_compare(
     ev: Evaluator,
     task: Task,
@@ -183,27 +227,41 @@ def run_compare(
     out: Path | None = None,
     progress: Progress | None = None,
     baselines: Sequence[Baseline] = STANDARD,
+    paper_layers: Sequence[int] | None = None,
+    lottery_rate: float = 0.2,
 ) -> list[Row]:
     """Build every row's network (the WANN, then each baseline family in order) and score it;
-    save each network under out/genomes/. Each family is timed alike."""
+    save each network under out/genomes/. Each family is timed alike.
+
+    `layer_sizes`: the dense start the pruning families derive from; `paper_layers`: the
+    paper's fixed-topology row (None: left out).
+    """
     progress = progress or Progress(quiet=True)
-    sparsities = sorted({check_sparsity(s) for s in sparsities})
-    ctx = Context(ev, task, layer_sizes, sparsities, budget.dense, budget.retrain,
-                  budget.finetune, seed, progress)
+    sparsities = check_grid(layer_sizes, sparsities)
+    # Lottery rounds and random masks train from the dense start's initial weights, as the
+    # start did: with its initial step size (0.1 for a 5-64-64-1 start's LeCun-scaled weights).
+    retrain = budget.retrain.replace(sigma0=budget.start_cma.sigma0)
+    ctx = Context(ev, task, layer_sizes, sparsities, budget.start_cma, retrain,
+                  budget.finetune, seed, progress, paper_layers=paper_layers,
+                  paper_cma=budget.dense, lottery_rate=lottery_rate)
     timings: dict[str, float] = {}
     timer = _Timer(timings)
     with timer("wann"):
         nets = [wann_net(ev, task, wann, wann_steps, budget, seed, progress)]
+    nets[0].family = "wann"
     for b in baselines:
         with timer(b.name):
-            nets += b.build(ctx)
-    dense_size = None if ctx.dense is None else ctx.dense.trained.size
+            built = b.build(ctx)
+        for n in built:
+            n.family = n.family or b.name
+        nets += built
     rows: list[Row] = []
     with timer("scoring"):
         progress.start(len(nets), "scoring")
         for k, n in enumerate(nets):
             progress.update(k + 1, n.name)
-            rows.append(score_net(ev, n, seed, episodes, budget, dense_size if k else None))
+            rows.append(score_net(ev, n, seed, episodes, budget,
+                                  n.genome.conn_enabled.size if k else None))
             if out is not None:
                 save_genome(n.genome, Path(out) / "genomes" / f"{slug(n.name)}.json")
         progress.close()
@@ -213,7 +271,7 @@ def run_compare(
             with timer(f"{b.name} report"):
                 b.after(ctx, nets, out)
     if out is not None:
-        write_outputs(Path(out), task, rows, budget, seed, episodes, timings)
+        write_outputs(Path(out), task, rows, budget, seed, episodes, timings, baselines)
     return rows
 
 
@@ -224,6 +282,25 @@ def _cell(s: dict) -> str:
 
 def _steps(n: int | None) -> str:
     return "—" if n is None else f"{n:.2e}".replace("e+0", "e").replace("e+", "e")
+
+
+RATIOS: tuple[tuple[str, str, str], ...] = (
+    ("wann_over_random", "random_shared", "WANN (random shared weight) / random weights"),
+    ("tuned_shared_over_random", "tuned_shared", "tuned shared weight / random weights"),
+    ("tuned_weights_over_random", "tuned_weights", "tuned weights / random weights"),
+)
+
+
+def summary_ratios(row: Row) -> dict[str, float]:
+    """The WANN paper's summary ratios of a row: each column's mean over the random-weights
+    mean (NaN where that mean is not positive: a ratio would then mean nothing)."""
+    base = row.scores["random_weights"]["mean"]
+    return {key: (row.scores[col]["mean"] / base if base > 0 else float("nan"))
+            for key, col, _ in RATIOS}
+
+
+def _ratio(x: float) -> str:
+    return "—" if x != x else f"{x:.1f}×"
 
 
 def markdown_table(task: Task, rows: Sequence[Row], episodes: int, seed: int) -> str:
@@ -255,7 +332,18 @@ def markdown_table(task: Task, rows: Sequence[Row], episodes: int, seed: int) ->
         "  fine-tuning, tuning; cumulative for derived rows), an upper bound since failing",
         "  episodes stop early; test episodes and sweeps are not counted.",
         "- signed constant and supermask rows are not trained: their own weights are scored.",
+        "- disconnected: no input reaches an output (the net computes a constant); such rows",
+        "  are drawn hollow in curves.png.",
+        "- fixed topology: the paper's dense net; dense (...): the over-parameterized start the",
+        "  pruned, lottery, signed-constant, supermask and random-mask rows derive from, pruned",
+        "  layer-wise with the output layer at half the rate (Frankle & Carbin).",
     ]
+    wann = next((r for r in rows if r.family == "wann"), None)
+    if wann is not None:
+        ratios = summary_ratios(wann)
+        lines += ["", "The WANN paper's summary ratios (WANN row; column mean over the random-"
+                  "weights mean):", ""]
+        lines += [f"- {label}: {_ratio(ratios[key])}" for key, _, label in RATIOS]
     return "\n".join(lines) + "\n"
 
 
@@ -264,6 +352,7 @@ def csv_table(rows: Sequence[Row]) -> str:
     cols = ["model", "note", "connections", "sparsity", "env_steps", "best_shared_weight"]
     for key, _ in COLUMNS:
         cols += [f"{key}_mean", f"{key}_std", f"{key}_median"]
+    cols += ["family", "connected", *(key for key, _, _ in RATIOS)]
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
     for r in rows:
@@ -272,6 +361,8 @@ def csv_table(rows: Sequence[Row]) -> str:
         for key, _ in COLUMNS:
             s = r.scores[key]
             line += [f"{s['mean']:.4f}", f"{s['std']:.4f}", f"{s['median']:.4f}"]
+        line += [r.family, int(r.connected),
+                 *(f"{v:.4f}" if v == v else "" for v in summary_ratios(r).values())]
         w.writerow(line)
     return buf.getvalue()
 
@@ -322,9 +413,14 @@ def bar_chart(task: Task, rows: Sequence[Row], path: Path, episodes: int) -> Non
     plt.close(fig)
 
 
+def curve_labels(baselines: Sequence[Baseline]) -> dict[str, str]:
+    """The curve families of a baseline list and their legend labels."""
+    return {b.name: b.legend for b in baselines if b.curve}
+
+
 def write_outputs(
     out: Path, task: Task, rows: Sequence[Row], budget: Budget, seed: int, episodes: int,
-    timings: dict[str, float],
+    timings: dict[str, float], baselines: Sequence[Baseline] = STANDARD,
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "table.md", markdown_table(task, rows, episodes, seed))
@@ -336,8 +432,13 @@ def write_outputs(
         "seconds": {k: round(v, 2) for k, v in timings.items()},
         "rows": [{"model": r.name, "note": r.note, "connections": r.connections,
                   "sparsity": r.sparsity, "env_steps": r.env_steps,
-                  "best_shared_weight": r.best_shared_weight, "scores": r.scores}
+                  "best_shared_weight": r.best_shared_weight, "scores": r.scores,
+                  "family": r.family, "connected": r.connected,
+                  "ratios": {k: (v if v == v else None) for k, v in summary_ratios(r).items()}}
                  for r in rows],
     }
     atomic_write(out / "compare.json", json.dumps(record, indent=1) + "\n")
     bar_chart(task, rows, out / "compare.png", episodes)
+    labels = curve_labels(baselines)
+    write_curves(out, curve_points(rows, seed, list(labels)), labels,
+                 f"{task.name}: return against remaining connections (seed {seed})")

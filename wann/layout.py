@@ -26,9 +26,15 @@ LOG_COLUMNS = (
     "generation", "mean_fitness", "median_fitness", "best_fitness", "best_peak",
     "best_connections", "best_nodes", "median_connections", "median_nodes",
     "best_ever_fitness", "objectives", "nonfinite_rollouts", "eval_seconds", "gen_seconds",
+    "best_retest", "champion_retest", "retest_rollouts", "retest_seconds",
 )
+# best_retest: this generation's best re-tested on best_reps fresh episodes per weight;
+# champion_retest: the champion's re-test score (what the next best must beat); best_ever_fitness
+# stays the champion's mean on its generation's training episodes. Logs written before re-tests
+# existed lack these four columns (OPTIONAL_LOG_COLUMNS): readers treat them as missing.
+OPTIONAL_LOG_COLUMNS = ("best_retest", "champion_retest", "retest_rollouts", "retest_seconds")
 # Wall-clock columns: the only ones that differ between two runs with the same seed.
-TIMING_COLUMNS = ("eval_seconds", "gen_seconds")
+TIMING_COLUMNS = ("eval_seconds", "gen_seconds", "retest_seconds")
 # Log columns that hold text, not numbers.
 TEXT_COLUMNS = ("objectives",)
 # The last generation's individuals, for the objectives (Pareto) figure.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wann import WannError
+from wann import WannError, streams
 from wann import checkpoint as ckp
 from wann.config import Hyperparameters
 from wann.evaluation import Evaluator, episode_seeds
@@ -31,7 +31,10 @@ class OutputError(WannError):
     stops; its last good checkpoint stays (checkpoints are written atomically)."""
 
 
-def log_row(stats: GenerationStats, n_bad: int, eval_s: float, gen_s: float) -> dict:
+def log_row(
+    stats: GenerationStats, n_bad: int, eval_s: float, gen_s: float, retest_rollouts: int = 0,
+    retest_s: float = 0.0,
+) -> dict:
     """One generation's log.csv row (columns: wann.layout.LOG_COLUMNS)."""
     b = stats.best
     return {
@@ -49,6 +52,10 @@ def log_row(stats: GenerationStats, n_bad: int, eval_s: float, gen_s: float) -> 
         "nonfinite_rollouts": n_bad,
         "eval_seconds": round(eval_s, 6),
         "gen_seconds": round(gen_s, 6),
+        "best_retest": float(stats.best_retest),
+        "champion_retest": float(stats.champion_retest),
+        "retest_rollouts": int(retest_rollouts),
+        "retest_seconds": round(retest_s, 6),
     }
 
 
@@ -122,8 +129,9 @@ class Run:
                 "generation %d: %d rollouts gave NaN or inf outputs and were scored %g",
                 self.search.generation, n_bad, self.task.worst_return,
             )
-        stats = self.search.tell(returns)
-        row = log_row(stats, n_bad, t2 - t1, time.perf_counter() - t0)
+        retest, t3 = self.retest(genomes, returns, weights)
+        stats = self.search.tell(returns, retest)
+        row = log_row(stats, n_bad, t2 - t1, time.perf_counter() - t0, retest.size, t3)
         self.rows.append(row)
         self.generations_run += 1
         self._notify("generation", stats, row)
@@ -140,6 +148,17 @@ class Run:
                     f"cannot write to {where}: {exc.strerror or exc}"
                     + (f" ({exc.filename})" if exc.filename else "")
                 ) from exc
+
+    def retest(self, genomes: list, returns: np.ndarray, weights: np.ndarray
+               ) -> tuple[np.ndarray, float]:
+        """The generation's best re-evaluated on best_reps fresh episodes per weight (its own
+        stream, one evaluator call), for the champion's selection; and the seconds it took."""
+        t = time.perf_counter()
+        best = self.search.best_of(returns)
+        seeds = streams.stream_seeds(self.seed, streams.RETEST, self.hp.best_reps,
+                                     self.search.generation)
+        r, _ = self.evaluator.evaluate(compile_population([genomes[best]]), weights, seeds)
+        return r[0], time.perf_counter() - t
 
     def checkpoint(self) -> ckp.Checkpoint:
         """The run as it stands now (call only between generations)."""

@@ -36,6 +36,8 @@ class GenerationStats:
     best_ever: Genome
     best_ever_fitness: float
     population: list[Genome]  # the generation ranked here, in the order of `returns`
+    best_retest: float = float("nan")  # the best's re-test score (NaN: not re-tested)
+    champion_retest: float = float("nan")  # the champion's re-test score (NaN: none)
 
 
 @dataclass
@@ -59,6 +61,9 @@ class SearchState:
     best_ever_fitness: float
     species_reps: list[Genome]
     spec_thresh: float
+    # The champion's re-test score (best_reps episodes per weight), what a challenger must beat;
+    # -inf before the first re-test (and in checkpoints written before re-tests existed).
+    champion_retest: float = -np.inf
 
 
 class Search:
@@ -89,12 +94,25 @@ class Search:
         self.best_ever_fitness = -np.inf
         self.species_reps: list[Genome] = []
         self.spec_thresh = hp.spec_thresh
+        self.champion_retest = -np.inf
 
     def ask(self) -> list[Genome]:
         return self.population
 
-    def tell(self, returns: np.ndarray) -> GenerationStats:
-        """Rank this generation on its returns and replace it by the next one."""
+    @staticmethod
+    def best_of(returns: np.ndarray) -> int:
+        """The individual a generation's returns rank best: the highest mean return."""
+        return int(np.argmax(np.asarray(returns, dtype=np.float64).mean(axis=(1, 2))))
+
+    def tell(self, returns: np.ndarray, retest: np.ndarray | None = None) -> GenerationStats:
+        """Rank this generation on its returns and replace it by the next one.
+
+        `retest` holds the generation's best (`best_of(returns)`) re-evaluated on fresh
+        episodes, [weight, repetition] (Run uses best_reps episodes per weight from the
+        streams.RETEST stream). As in the reference, the best then becomes the champion only
+        if its re-test mean beats the champion's: a topology lucky on the few training
+        episodes stays out. Without `retest`, the highest training mean ever is the champion.
+        """
         hp = self.hp
         returns = np.asarray(returns, dtype=np.float64)
         if returns.shape[0] != len(self.population):
@@ -116,13 +134,21 @@ class Search:
         rank = rank_population(wann_objectives(ranked_mean, peak, n_conn, use_conn))
         # The best is the highest mean return, not a rank that depends on the objective pair.
         top = best = int(np.argmax(mean))
-        if mean[top] > self.best_ever_fitness:
+        best_retest = float("nan")
+        if retest is not None:
+            best_retest = float(np.mean(retest))
+            if best_retest > self.champion_retest:
+                self.champion_retest = best_retest
+                self.best_ever_fitness = float(mean[top])
+                self.best_ever = self.population[top].copy()
+        elif mean[top] > self.best_ever_fitness:
             self.best_ever_fitness = float(mean[top])
             self.best_ever = self.population[top].copy()
+        champ = self.champion_retest if np.isfinite(self.champion_retest) else float("nan")
         stats = GenerationStats(
             self.generation, mean, peak, n_conn, n_nodes, rank, best, use_conn,
             self.best_ever, self.best_ever_fitness,  # type: ignore[arg-type]
-            self.population,
+            self.population, best_retest, champ,
         )
         self.population = self._next_generation(rank)
         self.generation += 1

@@ -26,6 +26,7 @@ TICKET_REINIT = 0x2E1A1  # lottery masks with random re-initialization instead o
 LAYER_REINIT = 0x1A7E2  # layer re-initialization: the fresh random values of a layer
 OBS_NOISE = 0xA015E  # observation noise, keyed by episode seed (identical for every row)
 KWTA = 0x4B7A  # k-winners-take-all nets: their sparse masks and initial weights
+RETEST = 0xBE57  # re-test episodes of each generation's best (best_reps per weight; index: generation)
 
 
 def generator(seed: int, tag: int) -> np.random.Generator:

@@ -15,7 +15,8 @@ class Net:
     weights; `env_steps` counts the episode steps spent making it (rollouts x episode length,
     an upper bound since failing episodes stop early), including the steps of whatever it was
     derived from (None: unknown, as for a given champion); `trained` says whether its own
-    weights came from training.
+    weights came from training; `family` names the sparsity curve it belongs to (set by
+    `wann.compare.run_compare` to its Baseline's name when left empty).
     """
 
     name: str
@@ -24,3 +25,4 @@ class Net:
     trained: bool = True
     sparsity: float | None = None
     note: str = ""
+    family: str = ""

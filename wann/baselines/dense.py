@@ -25,6 +25,10 @@ from wann.tasks import Task
 # Hidden layers per task, as in the paper: swing-up 5-10-1 (71 weights), biped 24-40-40-4.
 DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"swingup": (10,), "biped": (40, 40)}
 FALLBACK_HIDDEN: tuple[int, ...] = (10,)
+# The over-parameterized dense start the pruning rows derive from (per task; else this).
+START_HIDDEN: dict[str, tuple[int, ...]] = {"swingup": (64, 64), "biped": (256, 256)}
+FALLBACK_START: tuple[int, ...] = (64, 64)
+MAX_DENSE_WEIGHTS = 1_000_000  # a dense net larger than this does not fit a comparison
 
 
 def dense_layers(task: Task, hidden: Sequence[int] | None = None) -> list[int]:
@@ -33,6 +37,19 @@ def dense_layers(task: Task, hidden: Sequence[int] | None = None) -> list[int]:
     if any(int(n) < 1 for n in h):
         raise WannError(f"hidden layer sizes must be at least 1, got {list(h)}")
     return [task.n_in, *map(int, h), task.n_out]
+
+
+def start_layers(task: Task, hidden: Sequence[int] | None = None) -> list[int]:
+    """Layer sizes of the over-parameterized dense start (the task's default if none given)."""
+    h = tuple(hidden) if hidden is not None else START_HIDDEN.get(task.name, FALLBACK_START)
+    if not h or any(int(n) < 1 for n in h):
+        raise WannError(f"--dense-hidden sizes must be at least 1, got {list(h)}")
+    layers = [task.n_in, *map(int, h), task.n_out]
+    n = int(sum((a + 1) * b for a, b in zip(layers[:-1], layers[1:])))
+    if n > MAX_DENSE_WEIGHTS:
+        raise WannError(f"a dense start {'-'.join(map(str, layers))} has {n:,} weights, more than "
+                        f"the {MAX_DENSE_WEIGHTS:,} a comparison handles")
+    return layers
 
 
 def connection_layers(layer_sizes: Sequence[int]) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 
 from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun
-from wann.baselines.prune import apply_mask, check_sparsity, magnitude_mask, n_keep
+from wann.baselines.prune import apply_mask, check_sparsity, magnitude_mask, n_keep, pct
 from wann.cmaes import CMASettings, cma_es
 from wann.evaluation import Evaluator
 from wann.genome import Genome
@@ -71,9 +71,9 @@ def lottery_tickets(
         if keep in wanted:
             s = wanted[keep]
             res.genome.meta.update({"check_score": res.check_score, "sparsity": s, "round": r})
-            tickets.append(Net(f"lottery ticket {s:.0%}", res.genome, steps, sparsity=s,
+            tickets.append(Net(f"lottery ticket {pct(s)}", res.genome, steps, sparsity=s,
                                note=f"round {r}"))
     if n in wanted:  # a ticket that prunes nothing is the trained dense net itself
-        tickets.insert(0, Net(f"lottery ticket {wanted[n]:.0%}", dense.result.genome,
+        tickets.insert(0, Net(f"lottery ticket {pct(wanted[n])}", dense.result.genome,
                               dense.net.env_steps, sparsity=wanted[n], note="the dense net"))
     return tickets

@@ -12,7 +12,7 @@ import numpy as np
 from wann import streams
 from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun
-from wann.baselines.prune import allocate, apply_mask, n_keep
+from wann.baselines.prune import _counts_within, apply_mask, n_keep, pct
 from wann.cmaes import CMASettings, cma_es
 from wann.evaluation import Evaluator
 from wann.progress import Progress
@@ -24,7 +24,8 @@ def random_mask(
     """A uniform random mask with the layer-wise survivor counts of magnitude pruning."""
     alive = np.ones(conn_layer.size, bool) if alive is None else np.asarray(alive, bool)
     n_layers = int(conn_layer.max()) + 1
-    counts = allocate(keep, np.bincount(conn_layer[alive], minlength=n_layers))
+    counts = _counts_within(np.bincount(conn_layer, minlength=n_layers), keep,
+                            np.bincount(conn_layer[alive], minlength=n_layers))
     mask = np.zeros(conn_layer.size, bool)
     for layer in range(n_layers):
         idx = np.flatnonzero(alive & (conn_layer == layer))
@@ -46,7 +47,7 @@ def random_mask_net(
     mask = random_mask(dense.conn_layer, n_keep(dense.trained.size, sparsity), rng)
     g = apply_mask(dense.result.genome, mask, dense.init)
     res = cma_es(ev, g, dense.init[mask], settings, seed,
-                 label=f"random mask {sparsity:.0%}", progress=progress)
+                 label=f"random mask {pct(sparsity)}", progress=progress)
     res.genome.meta.update({"check_score": res.check_score, "sparsity": sparsity})
-    return Net(f"random mask {sparsity:.0%}", res.genome, res.rollouts * max_steps,
+    return Net(f"random mask {pct(sparsity)}", res.genome, res.rollouts * max_steps,
                sparsity=sparsity)

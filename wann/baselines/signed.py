@@ -12,7 +12,7 @@ import numpy as np
 
 from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun, init_std
-from wann.baselines.prune import apply_mask, magnitude_mask, n_keep
+from wann.baselines.prune import apply_mask, magnitude_mask, n_keep, pct
 
 
 def signed_constant_weights(init: np.ndarray, conn_layer: np.ndarray, sd: np.ndarray) -> np.ndarray:
@@ -31,7 +31,7 @@ def signed_constant(dense: DenseRun, sparsity: float) -> Net:
     w = signed_constant_weights(dense.init, dense.conn_layer, init_std(dense.layers))
     g = apply_mask(dense.result.genome, mask, w)
     g.meta.update({"sparsity": sparsity, "weights": "tuned"})
-    return Net(f"signed constant {sparsity:.0%}", g, dense.net.env_steps, trained=False,
+    return Net(f"signed constant {pct(sparsity)}", g, dense.net.env_steps, trained=False,
                sparsity=sparsity, note="no training")
 
 
@@ -39,5 +39,5 @@ def supermask(dense: DenseRun, sparsity: float) -> Net:
     """The large-final mask on the original initial weights, untrained."""
     g = apply_mask(dense.result.genome, large_final_mask(dense, sparsity), dense.init)
     g.meta.update({"sparsity": sparsity, "weights": "tuned"})
-    return Net(f"supermask {sparsity:.0%}", g, dense.net.env_steps, trained=False,
+    return Net(f"supermask {pct(sparsity)}", g, dense.net.env_steps, trained=False,
                sparsity=sparsity, note="no training")

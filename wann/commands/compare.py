@@ -9,13 +9,23 @@ from dataclasses import replace
 from pathlib import Path
 
 from wann import WannError
-from wann.baselines.dense import dense_layers
+from wann.aggregate import compare_aggregate
+from wann.baselines.dense import dense_layers, start_layers
 from wann.baselines.methods import SparsityOptions, method_names, select_methods
 from wann.baselines.noise import DEFAULT_LEVELS
 from wann.baselines.prune import check_sparsity
 from wann.classify import compare as classify_compare
 from wann.commands import argtypes
-from wann.compare import COLUMNS, DEFAULT_SPARSITIES, PAPER, QUICK, Budget, run_compare
+from wann.compare import (
+    COLUMNS,
+    DEFAULT_SPARSITIES,
+    PAPER,
+    QUICK,
+    Budget,
+    check_grid,
+    curve_labels,
+    run_compare,
+)
 from wann.config import preset
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.genome import Genome
@@ -24,6 +34,7 @@ from wann.outdir import check_writable
 from wann.progress import Progress
 from wann.reporters import ProgressReporter
 from wann.run import Run
+from wann.seeds import add_seeds_flag, seed_dir
 from wann.tasks import Task, check_task_fits, get_task
 
 NAME = "compare"
@@ -37,6 +48,8 @@ EXAMPLES = """examples:
   wann compare --task digits --champion results/digits/champion.json   # accuracy columns
   wann compare --quick --champion champion.json --methods obd structured_scratch noise
   wann compare --quick --champion champion.json --methods all --noise-levels 0 0.2 0.5
+  wann compare --champion champion.json --sparsities 0.5 0.9 0.99 --dense-hidden 32 32
+  wann compare --task swingup --seeds 0-2 --out results/compare3   # seed-N/ + aggregate
 """
 
 
@@ -44,10 +57,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         NAME, help="compare WANN with dense, pruned and random networks", epilog=EXAMPLES,
         description=(
-            "Train a dense network by CMA-ES, derive pruned, lottery-ticket, signed-constant, "
-            "supermask and random-mask networks from it, and score every row, WANN included, "
-            "on the same test episodes: random weights, random shared weight, tuned shared "
-            "weight, tuned weights. Writes table.md, compare.csv and compare.png."
+            "Train the paper's dense network and an over-parameterized dense start by CMA-ES, "
+            "derive pruned, lottery-ticket, signed-constant, supermask and random-mask networks "
+            "from the start over a sparsity sweep, and score every row, WANN included, on the "
+            "same test episodes: random weights, random shared weight, tuned shared weight, "
+            "tuned weights. Writes table.md, compare.csv, compare.png and the sparsity curves "
+            "(curves.png, curves.csv); with --seeds, one folder per seed and the aggregate."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -58,16 +73,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tuned", help="reference tuned weights (*.wann.json) for a *.out champion")
     p.add_argument("--search-preset", help="settings of the fresh search (default: quick with "
                    "--quick, else laptop_swing)")
+    p.add_argument("--search-generations", type=int, help="generations of the fresh search "
+                   "(default: the preset's)")
+    p.add_argument("--search-pop-size", type=int, help="population of the fresh search "
+                   "(default: the preset's)")
     p.add_argument("--quick", action="store_true", help="a small budget (a few minutes)")
     p.add_argument("--sparsities", type=float, nargs="+", default=list(DEFAULT_SPARSITIES),
-                   help="sparsities of the pruned and random rows (0.5 0.8 0.9 0.95)")
-    p.add_argument("--hidden", type=int, nargs="+", help="hidden layer sizes of the dense net "
-                   "(swingup: 10)")
-    p.add_argument("--generations", type=int, help="CMA-ES generations of dense training, "
-                   "each lottery round and each random mask")
+                   help="sparsities of the pruned and random rows, each in [0, 1) "
+                   f"({' '.join(f'{x:g}' for x in DEFAULT_SPARSITIES)})")
+    p.add_argument("--hidden", type=int, nargs="+", help="hidden layer sizes of the paper's "
+                   "fixed-topology row (swingup: 10)")
+    p.add_argument("--dense-hidden", type=int, nargs="+", help="hidden layer sizes of the "
+                   "over-parameterized dense start the pruning rows derive from (swingup: 64 64)")
+    p.add_argument("--lottery-rate", type=float, default=0.2,
+                   help="share of live weights each lottery round prunes (0.2)")
+    p.add_argument("--generations", type=int, help="CMA-ES generations of dense training "
+                   "(both dense nets), each lottery round and each random mask")
     p.add_argument("--finetune-generations", type=int, help="CMA-ES generations of fine-tuning")
     p.add_argument("--tune-generations", type=int, help="CMA-ES generations of WANN tuning")
     p.add_argument("--rollouts", type=int, help="episodes per CMA-ES candidate")
+    p.add_argument("--grid", type=int, help="shared-weight sweep points over [-2, 2] (81)")
+    p.add_argument("--sweep-episodes", type=int, help="training episodes per sweep point "
+                   "(32; 16 with --quick)")
     p.add_argument("--episodes", type=int, default=100, help="test episodes per column (100)")
     p.add_argument("--methods", nargs="+", metavar="NAME",
                    help="families to run (default: the standard ones): "
@@ -79,7 +106,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="episodes per network and noise level (20; serial evaluator)")
     p.add_argument("--kwta-k", type=int, help="winners per hidden layer of the kwta method "
                    "(default: half the narrowest hidden layer)")
-    p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of everything")
+    p.add_argument("--seed", type=argtypes.seed, help="seed of everything (0)")
+    add_seeds_flag(p)
     p.add_argument("--out", help="output folder (default results/compare-<task>-<time>)")
     p.add_argument("--fast-math", action="store_true",
                    help="compiled backend: fast math and vector sin/cos/exp/tanh (faster; "
@@ -93,30 +121,49 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def budget_from(args: argparse.Namespace) -> Budget:
     b = QUICK if args.quick else PAPER
-    for flag in ("generations", "finetune_generations", "tune_generations", "rollouts"):
+    for flag in ("generations", "finetune_generations", "tune_generations", "rollouts",
+                 "search_generations"):
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise WannError(f"--{flag.replace('_', '-')} must be at least 1, got {value}")
+    if args.search_pop_size is not None and args.search_pop_size < 8:
+        raise WannError(f"--search-pop-size must be at least 8, got {args.search_pop_size}")
     r = {} if args.rollouts is None else {"rollouts": args.rollouts}
     g = {} if args.generations is None else {"generations": args.generations}
     ft = {} if args.finetune_generations is None else {"generations": args.finetune_generations}
     tg = {} if args.tune_generations is None else {"generations": args.tune_generations}
+    for flag in ("grid", "sweep_episodes"):
+        value = getattr(args, flag)
+        if value is not None and value < 2 - (flag == "sweep_episodes"):
+            raise WannError(f"--{flag.replace('_', '-')} must be at least "
+                            f"{2 - (flag == 'sweep_episodes')}, got {value}")
+    sweep = {k: getattr(args, k) for k in ("grid", "sweep_episodes") if getattr(args, k)}
     return replace(
         b,
+        **sweep,
+        start=b.start_cma.replace(**g, **r),
         dense=b.dense.replace(**g, **r),
         retrain=b.retrain.replace(**g, **r),
         finetune=b.finetune.replace(**ft, **r),
         tune=b.tune.replace(**tg, **r),
         search_preset=args.search_preset or b.search_preset,
+        search_generations=args.search_generations,
+        search_pop_size=args.search_pop_size,
     )
 
 
 def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int):  # noqa: ANN001, ANN201
-    """Run a WANN search; return its champion and the episode steps it spent (upper bound)."""
+    """Run a WANN search; return its champion and the episode steps it spent (upper bound),
+    the champion re-tests (best_reps episodes per weight each generation) included."""
     hp = preset(budget.search_preset).replace(task=task.name)
+    if budget.search_generations is not None:
+        hp = hp.replace(generations=budget.search_generations)
+    if budget.search_pop_size is not None:
+        hp = hp.replace(pop_size=budget.search_pop_size)
     r = Run.new(task, hp, ev, out, seed, [ProgressReporter()])
     r.run()
     rollouts = hp.generations * hp.pop_size * len(hp.weights) * hp.n_reps
+    rollouts += sum(int(row["retest_rollouts"]) for row in r.rows)
     return r.search.best_ever, rollouts * task.max_steps
 
 
@@ -131,6 +178,10 @@ def run(args: argparse.Namespace) -> int:
         return classify_compare.run_classify_compare(args)
     if args.episodes < 1:
         raise WannError(f"--episodes must be at least 1, got {args.episodes}")
+    if args.seeds is not None and args.seed is not None:
+        raise WannError("give --seed or --seeds, not both")
+    if not 0.0 < args.lottery_rate < 1.0:
+        raise WannError(f"--lottery-rate must lie in (0, 1), got {args.lottery_rate}")
     sparsities = [check_sparsity(s) for s in args.sparsities]
     budget = budget_from(args)
     if args.tuned and not args.champion:
@@ -139,7 +190,8 @@ def run(args: argparse.Namespace) -> int:
     if task_name is None and args.champion and not args.champion.endswith(".out"):
         task_name = load_genome(args.champion).meta.get("task")
     task = get_task(task_name or "swingup")
-    layers = dense_layers(task, args.hidden)
+    paper = dense_layers(task, args.hidden)
+    start = start_layers(task, args.dense_hidden)
     champion: Genome | None = None
     if args.champion:
         champion = load_genome(args.champion, task.name, task.n_in, task.n_out, args.tuned)
@@ -148,23 +200,41 @@ def run(args: argparse.Namespace) -> int:
             raise WannError(f"champion {args.champion} has no enabled connection")
     opts = SparsityOptions(tuple(args.noise_levels), args.noise_episodes, args.kwta_k,
                            args.episodes)
-    baselines = select_methods(args.methods, layers, opts)
+    baselines = select_methods(args.methods, start, opts)
+    sparsities = check_grid(start, sparsities,
+                            None if champion is None else champion.n_enabled)
     out = Path(args.out or f"results/compare-{task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
-    if (out / "compare.csv").exists():
-        raise WannError(f"{str(out)!r} already holds a comparison; choose another --out")
-    check_writable(out)
+    seeds = args.seeds if args.seeds is not None else [args.seed or 0]
+    folders = [seed_dir(out, s) for s in seeds] if args.seeds is not None else [out]
+    for folder in [out, *folders]:
+        if (folder / "compare.csv").exists():
+            raise WannError(f"{str(folder)!r} already holds a comparison; choose another --out")
+        check_writable(folder)
     ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
     progress = Progress()
     t0 = time.perf_counter()
+    per_seed = []
     try:
-        steps = None
-        if champion is None:
-            champion, steps = fresh_search(task, ev, budget, out / "search", args.seed)
-        rows = run_compare(ev, task, champion, steps, layers, budget, sparsities, args.seed,
-                           args.episodes, out, progress, baselines)
+        for seed, folder in zip(seeds, folders):
+            if len(seeds) > 1:
+                progress.line(f"seed {seed}: {folder}")
+            wann, steps = champion, None
+            if wann is None:
+                wann, steps = fresh_search(task, ev, budget, folder / "search", seed)
+            per_seed.append(run_compare(ev, task, wann, steps, start, budget, sparsities, seed,
+                                        args.episodes, folder, progress, baselines,
+                                        paper_layers=paper, lottery_rate=args.lottery_rate))
     finally:
         ev.close()
         progress.close()
+    if args.seeds is not None:
+        text = compare_aggregate(out, task.name, seeds, per_seed, curve_labels(baselines),
+                                 args.episodes)
+        print(text)
+        print(f"wrote {out / 'table.md'}, compare.csv, curves.png, curves.csv and seed-N/ "
+              f"({time.perf_counter() - t0:.0f} s)")
+        return 0
+    rows = per_seed[0]
     width = max(len(r.name) for r in rows)
     print(f"{'model':<{width}}  " + "  ".join(f"{label:>20}" for _, label in COLUMNS))
     for r in rows:
@@ -172,6 +242,6 @@ def run(args: argparse.Namespace) -> int:
             f"{r.scores[k]['mean']:>11.1f} ± {r.scores[k]['std']:>6.1f}" for k, _ in COLUMNS
         )
         print(f"{r.name:<{width}}  {cells}")
-    print(f"wrote {out / 'table.md'}, compare.csv, compare.png "
+    print(f"wrote {out / 'table.md'}, compare.csv, compare.png, curves.png "
           f"({time.perf_counter() - t0:.0f} s)")
     return 0

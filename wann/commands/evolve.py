@@ -8,6 +8,7 @@ from pathlib import Path
 
 from wann import WannError
 from wann import checkpoint as ckp
+from wann.aggregate import AGGREGATE_MD, evolve_aggregate
 from wann.commands import argtypes
 from wann.config import Hyperparameters, load_file, preset
 from wann.evaluation import BACKENDS, make_evaluator
@@ -16,6 +17,7 @@ from wann.outdir import RunLock, check_writable
 from wann.reporters import ProgressReporter, Reporter, TensorBoard
 from wann.resources import check_fits_in_memory
 from wann.run import Run
+from wann.seeds import add_seeds_flag, seed_dir
 from wann.tasks import task_for_run
 
 NAME = "evolve"
@@ -30,6 +32,7 @@ EXAMPLES = """examples:
   wann evolve --resume results/runs/s1 --generations 400   # extend a finished run
   wann evolve --preset digits --workers 2 --out results/digits   # classification (8x8 digits)
   wann evolve --preset mnist256 --data ~/mnist             # the paper's 16x16 MNIST (IDX files)
+  wann evolve --preset laptop_swing --seeds 0-2 --out results/runs/laptop3   # seed-0/ .. seed-2/
 
 A checkpoint (RUN/checkpoint.ckpt) is written every --checkpoint-every generations (default 8,
 0 = never), at the end and on Ctrl-C or an error. A resumed run gives the same log and
@@ -66,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=argtypes.timeout, metavar="SECONDS",
                    help="pool/dask: a sub-batch running longer counts as a lost worker")
     p.add_argument("--seed", type=argtypes.seed, help="random seed (same seed, same run; default 0)")
+    add_seeds_flag(p)
     p.add_argument("--out", help="run folder (default results/runs/<task>-<timestamp>)")
     p.add_argument("--checkpoint-every", type=int, metavar="N",
                    help="write a checkpoint every N generations (0: never; default 8)")
@@ -78,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 # Settings a resumed run takes from its checkpoint, not from the command line.
-FIXED_ON_RESUME = ("task", "preset", "config", "pop_size", "reps", "seed", "out",
+FIXED_ON_RESUME = ("task", "preset", "config", "pop_size", "reps", "seed", "seeds", "out",
                    "checkpoint_every", "fast_math", "minibatch")
 
 
@@ -133,13 +137,18 @@ def live_reporters(args: argparse.Namespace) -> list[Reporter]:
 def run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         return resume(args)
+    if args.seeds is not None and args.seed is not None:
+        raise WannError("give --seed or --seeds, not both")
     hp = resolve_settings(args)
     task, hp = task_for_run(hp, args.data)
     check_fits_in_memory(hp, task.n_in, task.n_out)
     out = Path(args.out or f"results/runs/{task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
-    RunLock.check_free(out)
-    check_fresh(out)
-    check_writable(out, "run folder")
+    seeds = args.seeds if args.seeds is not None else [args.seed or 0]
+    folders = [seed_dir(out, s) for s in seeds] if args.seeds is not None else [out]
+    for folder in folders:
+        RunLock.check_free(folder)
+        check_fresh(folder)
+        check_writable(folder, "run folder")
     if args.tensorboard:
         check_writable(args.tensorboard, "TensorBoard folder")
     evaluator = make_evaluator(
@@ -147,13 +156,21 @@ def run(args: argparse.Namespace) -> int:
         fast_math=hp.fast_math,
     )
     try:
-        with RunLock(out):
-            check_fresh(out)  # again, now that no other run can start writing it
-            r = Run.new(task, hp, evaluator, out, args.seed or 0, live_reporters(args))
-            r.run()
+        for seed, folder in zip(seeds, folders):
+            with RunLock(folder):
+                check_fresh(folder)  # again, now that no other run can start writing it
+                r = Run.new(task, hp, evaluator, folder, seed, live_reporters(args))
+                r.run()
+            print(f"seed {seed}: best fitness {r.search.best_ever_fitness:.2f}; "
+                  f"champion: {folder / 'champion.json'}")
     finally:
         evaluator.close()
-    print(f"best fitness {r.search.best_ever_fitness:.2f}; champion: {out / 'champion.json'}")
+    if args.seeds is not None:
+        aggs = evolve_aggregate(out, seeds)
+        key = "champion_retest" if "champion_retest" in aggs else "best_ever_fitness"
+        a = aggs[key]
+        print(f"{len(seeds)} seeds: champion {key} {a.cell(1)} (mean [95% CI]), IQM {a.iqm:.1f}; "
+              f"wrote {out / AGGREGATE_MD}")
     return 0
 
 

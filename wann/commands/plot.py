@@ -23,8 +23,8 @@ generation's objectives with its Pareto front, the champion's network and, when 
 holds sweep.csv (from wann tune, or --sweep), the champion's return against the weight.
 A classification run (digits, mnist) adds the confusion matrix of the champion's ensemble
 (confusion.png) and its train and test accuracy against the shared weight (accuracy.png).
-Several runs: runs with the same config.toml are seeds of one setting, drawn as their mean
-with a min-to-max band.
+Several runs: runs with the same config.toml are seeds of one setting (as the seed-N/ folders
+of --seeds), drawn as their mean with a band of its 95% bootstrap confidence interval.
 """
 NUMERIC = [c for c in LOG_COLUMNS if c not in ("generation", "objectives")]
 

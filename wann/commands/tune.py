@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from wann import WannError, layout, streams
+from wann.aggregate import AGGREGATE_MD, tune_aggregate
 from wann.classify import ClassifyTask
 from wann.cmaes import CMASettings, history_csv
 from wann.commands import argtypes, task_and_genome
@@ -18,6 +19,7 @@ from wann.io import atomic_write, save_genome
 from wann.outdir import check_writable
 from wann.progress import Progress
 from wann.scoring import own_weight_returns, shared_weight_returns, summary, test_seeds
+from wann.seeds import add_seeds_flag, seed_dir
 from wann.streams import stream_seeds
 from wann.sweep import sweep_shared_weight, weight_grid
 from wann.tune import tune_weights
@@ -30,6 +32,7 @@ EXAMPLES = """examples:
   wann tune champion.json --sweep-only --grid 161
   wann tune champion.json --generations 300 --rollouts 8 --workers 2 --seed 3
   wann tune results/digits/champion.json --by cross-entropy --epochs 30   # classification
+  wann tune champion.json --seeds 0-2 --out results/tune3    # seed-0/ .. seed-2/ + aggregate
 
 On a classification task (digits, mnist) the sweep picks the weight with the best training
 accuracy (or cross-entropy, --by) and reports it on the test set (accuracy_sweep.csv); then
@@ -64,7 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--popsize", type=int, default=32, help="CMA-ES population (32)")
     p.add_argument("--rollouts", type=int, default=4, help="episodes per candidate (4)")
     p.add_argument("--sigma", type=float, default=0.5, help="CMA-ES initial sd (0.5)")
-    p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of every episode and of CMA-ES")
+    p.add_argument("--seed", type=argtypes.seed, help="seed of every episode and of CMA-ES (0)")
+    add_seeds_flag(p)
     p.add_argument("--fast-math", action="store_true",
                    help="compiled backend: fast math and vector sin/cos/exp/tanh (faster; "
                    "returns differ from the exact ones by rounding)")
@@ -113,52 +117,45 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else (
         Path("results") / f"tune-{src.stem}" if src.suffix == ".out" else src.parent
     )
-    check_writable(out)
-    grid = weight_grid(args.grid, *args.range)
+    if args.seeds is not None and args.seed is not None:
+        raise WannError("give --seed or --seeds, not both")
     if isinstance(task, ClassifyTask):
-        return classify_tune(args, task, genome, grid, out)
+        if args.seeds is not None:
+            raise WannError("--seeds tunes control tasks over several seeds; a classification "
+                            "genome is tuned once (--seed)")
+        check_writable(out)
+        return classify_tune(args, task, genome, weight_grid(args.grid, *args.range), out)
+    seeds = args.seeds if args.seeds is not None else [args.seed or 0]
+    folders = [seed_dir(out, s) for s in seeds] if args.seeds is not None else [out]
+    for folder in folders:
+        check_writable(folder)
     progress = Progress()
     ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
     try:
-        progress.line(f"sweeping {grid.size} shared weights on {args.train_episodes} "
-                      f"training episodes")
-        sweep = sweep_shared_weight(
-            ev, genome, stream_seeds(args.seed, streams.SWEEP, args.train_episodes), grid
-        )
-        test = test_seeds(args.seed, args.episodes)
-        best = shared_weight_returns(ev, genome, [sweep.best_weight], test)[0]
-        result: dict = {
-            "genome": args.genome, "task": task.name, "seed": args.seed,
-            "connections": genome.n_enabled, "test_episodes": args.episodes,
-            "best_shared_weight": sweep.best_weight,
-            "sweep_train_mean": float(sweep.mean[sweep.best_index]),
-            "tuned_shared_weight": summary(best),
-        }
-        atomic_write(out / layout.SWEEP, sweep.to_csv())
-        if settings is not None:
-            progress.line(f"CMA-ES on {genome.n_enabled} weights: {settings.generations} "
-                          f"generations of {settings.popsize} x {settings.rollouts} rollouts")
-            res = tune_weights(ev, genome, sweep.best_weight, settings, args.seed, progress)
-            res.genome.meta.update({"task": task.name, "source": args.genome})
-            result["tuned_weights"] = summary(own_weight_returns(ev, res.genome, test))
-            result["cma"] = {"generations": settings.generations, "popsize": settings.popsize,
-                             "rollouts": settings.rollouts, "sigma0": settings.sigma0,
-                             "env_steps": res.rollouts * task.max_steps,
-                             "chosen_generation": res.check_generation}
-            res.genome.meta["test_mean"] = result["tuned_weights"]["mean"]
-            save_genome(res.genome, out / "tuned.json")
-            atomic_write(out / "tune_log.csv", history_csv(res.history))
+        results = [tune_one(args, ev, task, genome, settings, folder, seed, progress)
+                   for seed, folder in zip(seeds, folders)]
     finally:
         ev.close()
-    atomic_write(out / "tune.json", json.dumps(result, indent=1) + "\n")
-    progress.close()
+        progress.close()
+    if args.seeds is not None:
+        aggs = tune_aggregate(out, seeds, results)
+        if args.json:
+            print(json.dumps({k: a.as_dict() for k, a in aggs.items()}, indent=1))
+            return 0
+        for key, a in aggs.items():
+            print(f"{key.replace('_', ' ')}: {a.cell(2)} (mean [95% CI] over {a.n} seeds), "
+                  f"IQM {a.iqm:.2f}")
+        print(f"wrote {out / AGGREGATE_MD}")
+        return 0
+    result = results[0]
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
     ts = result["tuned_shared_weight"]
     print(f"{args.genome} on {task.name}: {genome.n_enabled} connections, "
-          f"{args.episodes} test episodes (seed {args.seed})")
-    print(f"tuned shared weight {sweep.best_weight:+.3g}: {ts['mean']:.2f} ± {ts['std']:.2f}")
+          f"{args.episodes} test episodes (seed {result['seed']})")
+    print(f"tuned shared weight {result['best_shared_weight']:+.3g}: "
+          f"{ts['mean']:.2f} ± {ts['std']:.2f}")
     if "tuned_weights" in result:
         tw = result["tuned_weights"]
         print(f"tuned weights:        {tw['mean']:.2f} ± {tw['std']:.2f}")
@@ -182,7 +179,7 @@ def classify_tune(
             raise WannError(f"--lr must be positive, got {args.lr}")
         settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
     make_evaluator(task, args.backend, args.workers).close()  # the backend is checked as usual
-    result, sweep, tuned = tune_result(task, genome, grid, args.by, settings, args.seed)
+    result, sweep, tuned = tune_result(task, genome, grid, args.by, settings, args.seed or 0)
     result["genome"] = args.genome
     atomic_write(out / layout.ACCURACY_SWEEP, sweep_csv(sweep))
     if tuned is not None:
@@ -203,3 +200,39 @@ def classify_tune(
               f"(cross-entropy {tw['cross_entropy']:.4f})")
     print(f"wrote {out / layout.ACCURACY_SWEEP}" + ("" if tuned is None else f", {out / 'tuned.json'}"))
     return 0
+
+
+def tune_one(args: argparse.Namespace, ev, task, genome, settings: CMASettings | None,  # noqa: ANN001
+             out: Path, seed: int, progress: Progress) -> dict:
+    """One seed's sweep and tuning into `out`; returns what tune.json holds."""
+    grid = weight_grid(args.grid, *args.range)
+    progress.line(f"sweeping {grid.size} shared weights on {args.train_episodes} "
+                  f"training episodes")
+    sweep = sweep_shared_weight(
+        ev, genome, stream_seeds(seed, streams.SWEEP, args.train_episodes), grid
+    )
+    test = test_seeds(seed, args.episodes)
+    best = shared_weight_returns(ev, genome, [sweep.best_weight], test)[0]
+    result: dict = {
+        "genome": args.genome, "task": task.name, "seed": seed,
+        "connections": genome.n_enabled, "test_episodes": args.episodes,
+        "best_shared_weight": sweep.best_weight,
+        "sweep_train_mean": float(sweep.mean[sweep.best_index]),
+        "tuned_shared_weight": summary(best),
+    }
+    atomic_write(out / layout.SWEEP, sweep.to_csv())
+    if settings is not None:
+        progress.line(f"CMA-ES on {genome.n_enabled} weights: {settings.generations} "
+                      f"generations of {settings.popsize} x {settings.rollouts} rollouts")
+        res = tune_weights(ev, genome, sweep.best_weight, settings, seed, progress)
+        res.genome.meta.update({"task": task.name, "source": args.genome})
+        result["tuned_weights"] = summary(own_weight_returns(ev, res.genome, test))
+        result["cma"] = {"generations": settings.generations, "popsize": settings.popsize,
+                         "rollouts": settings.rollouts, "sigma0": settings.sigma0,
+                         "env_steps": res.rollouts * task.max_steps,
+                         "chosen_generation": res.check_generation}
+        res.genome.meta["test_mean"] = result["tuned_weights"]["mean"]
+        save_genome(res.genome, out / "tuned.json")
+        atomic_write(out / "tune_log.csv", history_csv(res.history))
+    atomic_write(out / "tune.json", json.dumps(result, indent=1) + "\n")
+    return result

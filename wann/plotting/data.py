@@ -18,7 +18,7 @@ from wann import WannError, layout
 from wann.config import CLASSIFICATION_TASKS
 from wann.genome import Genome
 from wann.io import load_genome
-from wann.layout import LOG_COLUMNS, POPULATION_COLUMNS, TEXT_COLUMNS
+from wann.layout import LOG_COLUMNS, OPTIONAL_LOG_COLUMNS, POPULATION_COLUMNS, TEXT_COLUMNS
 from wann.tasks import BUILTIN
 
 SWEEP_FILE = layout.SWEEP
@@ -76,9 +76,11 @@ def io_names(task: str | None, n_in: int, n_out: int) -> tuple[list[str], list[s
     return ins, outs
 
 
-def read_table(path: Path, columns: tuple[str, ...], text: tuple[str, ...] = ()
+def read_table(path: Path, columns: tuple[str, ...], text: tuple[str, ...] = (),
+               optional: tuple[str, ...] = ()
                ) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
-    """A CSV with a header as columns; every column but `text` must be numeric."""
+    """A CSV with a header as columns; every column but `text` must be numeric (an empty
+    cell reads as NaN); an `optional` column a file lacks reads as all NaN."""
     try:
         with open(path, newline="") as f:
             rows = list(csv.DictReader(f))
@@ -87,12 +89,12 @@ def read_table(path: Path, columns: tuple[str, ...], text: tuple[str, ...] = ()
         raise WannError(f"cannot read {str(path)!r}: {exc}") from None
     if not rows:
         raise WannError(f"{str(path)!r} holds no rows yet (an empty log: has the run started?)")
-    missing = [c for c in columns if c not in header]
+    missing = [c for c in columns if c not in header and c not in optional]
     if missing:
         raise WannError(f"{str(path)!r} lacks the column {missing[0]!r}; is it a wann file?")
     nums, texts = {}, {}
     for c in columns:
-        vals = [r[c] for r in rows]
+        vals = [r.get(c) or "nan" for r in rows]
         if c in text:
             texts[c] = vals
             continue
@@ -117,7 +119,7 @@ def load_run(path: str | Path) -> RunData:
     log_path = p / layout.LOG
     if not log_path.is_file():
         raise WannError(f"{str(p)!r} holds no log.csv: not a run folder (or not started)")
-    log, text = read_table(log_path, LOG_COLUMNS, TEXT_COLUMNS)
+    log, text = read_table(log_path, LOG_COLUMNS, TEXT_COLUMNS, OPTIONAL_LOG_COLUMNS)
     run = RunData(p, log, text)
     cfg = p / layout.CONFIG
     if cfg.is_file():

@@ -46,6 +46,9 @@ def fitness_figure(run: RunData, solved: float | None = None) -> Figure:
         ("best_peak", "best individual's peak (best single weight)", BEST, ":", 1.4),
         ("best_ever_fitness", "best ever (the champion)", EVER, "-", 1.2),
     )
+    if np.isfinite(log["champion_retest"]).any():
+        series += (("champion_retest", "the champion, re-tested",
+                    EVER, "--", 1.2),)
     for col, label, color, style, lw in series:
         (line,) = ax.plot(g, log[col], style, color=color, lw=lw, label=label)
         line.set_gid(col)
@@ -212,22 +215,37 @@ def stack_series(runs: Sequence[RunData], column: str) -> tuple[np.ndarray, np.n
     return gens, y
 
 
+def seed_band(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per generation, the 95% bootstrap confidence interval of the mean over runs (rows of
+    y); NaN where fewer than two runs reached the generation."""
+    from wann.stats import mean_interval
+
+    count = np.sum(~np.isnan(y), axis=0)
+    lo = np.full(y.shape[1], np.nan)
+    hi = np.full(y.shape[1], np.nan)
+    full = count == y.shape[0]
+    if y.shape[0] > 1 and np.any(full):
+        lo[full], hi[full] = mean_interval(y[:, full], axis=0)
+    for j in np.flatnonzero(~full & (count > 1)):  # generations only some runs reached
+        lo[j], hi[j] = mean_interval(y[~np.isnan(y[:, j]), j])
+    return lo, hi
+
+
 def overlay_figure(runs: Sequence[RunData], column: str = "best_fitness") -> Figure:
-    """Several runs on one fitness figure: per group of equal settings, the mean over its
-    runs (seeds) as a line and their min-max as a band."""
+    """Several runs on one fitness figure: per group of equal settings (its seeds), the mean
+    over its runs as a line and the 95% bootstrap confidence interval of that mean as a band."""
     fig = Figure(figsize=(8, 4.8), layout="constrained")
     ax = fig.add_subplot()
     colors = [f"C{i % 10}" for i in range(len(runs))]
     for (label, group), color in zip(group_runs(runs), colors):
         gens, y = stack_series(group, column)
-        count = np.sum(~np.isnan(y), axis=0)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(y, axis=0)
         (line,) = ax.plot(gens, mean, color=color, lw=1.6, label=label)
         line.set_gid(f"mean:{label}")
         if len(group) > 1:
-            lo = np.where(count > 1, np.nanmin(y, axis=0), np.nan)
-            hi = np.where(count > 1, np.nanmax(y, axis=0), np.nan)
+            lo, hi = seed_band(y)
             band = ax.fill_between(gens, lo, hi, color=color, alpha=0.2, lw=0)
             band.set_gid(f"band:{label}")
     tasks = {r.task for r in runs}
@@ -239,7 +257,7 @@ def overlay_figure(runs: Sequence[RunData], column: str = "best_fitness") -> Fig
     if thr is not None:
         ax.axhline(thr, color=SOLVED, lw=1, ls="-.", label=f"solved ({thr:g})").set_gid("solved")
     ax.set_xlabel("generation")
-    ax.set_ylabel(f"{column.replace('_', ' ')} (line: mean over runs; band: min to max)")
+    ax.set_ylabel(f"{column.replace('_', ' ')}\n(line: mean over runs; band: 95% bootstrap CI)")
     if len(tasks) == 1:
         what = f"{len(runs)} {next(iter(tasks))} runs"
     else:

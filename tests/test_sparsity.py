@@ -1,0 +1,209 @@
+"""Pruning from an over-parameterized start: exact layer-wise counts, disconnected nets,
+sparsity curves, the summary ratios, and `wann compare --seeds`."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from wann.baselines.common import Net
+from wann.baselines.connectivity import input_reaches_output
+from wann.baselines.dense import connection_layers
+from wann.baselines.lottery import imp_schedule
+from wann.baselines.prune import layer_counts, magnitude_mask, n_keep
+from wann.baselines.random_nets import random_mask
+from wann.cli import main
+from wann.cmaes import CMASettings
+from wann.compare import Budget, Row, score_net, summary_ratios
+from wann.curves import curve_points, curves_figure
+from wann.genome import BIAS, INPUT, OUTPUT, from_dense
+from wann.io import save_genome
+
+START = [5, 64, 64, 1]
+GRID = [0.0, 0.3, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999]
+
+
+@pytest.mark.parametrize("layers", [START, [5, 10, 1], [4, 32, 2], [24, 40, 40, 4]])
+def test_layer_counts_are_exact_at_every_sparsity(layers) -> None:
+    sizes = np.bincount(connection_layers(layers))
+    n = int(sizes.sum())
+    w = np.random.default_rng(0).normal(size=n)
+    layer = connection_layers(layers)
+    for s in GRID:
+        keep = n_keep(n, s)
+        counts = layer_counts(sizes, keep)
+        assert counts.sum() == keep and np.all(counts <= sizes)
+        if keep >= sizes.size:
+            assert np.all(counts >= 1)
+        if 0 < s and keep >= 4 * sizes.size:
+            # Frankle & Carbin: the output layer is pruned at half the rate, so it keeps a
+            # larger share than any other layer.
+            share = counts / sizes
+            assert share[-1] >= share[:-1].max()
+        # Every mask family keeps exactly these counts, layer by layer.
+        for mask in (magnitude_mask(w, layer, keep),
+                     random_mask(layer, keep, np.random.default_rng(1))):
+            np.testing.assert_array_equal(np.bincount(layer[mask], minlength=sizes.size), counts)
+
+
+def test_layer_counts_follow_the_half_rate_rule() -> None:
+    """After k rounds a hidden layer keeps 0.8^k and the output layer 0.9^k of its weights."""
+    sizes = np.array([384, 4160, 65])
+    counts = layer_counts(sizes, 922)
+    k = np.log(counts[1] / 4160) / np.log(0.8)
+    assert counts[2] == pytest.approx(65 * 0.9**k, abs=1.0)
+    assert counts[0] == pytest.approx(384 * 0.8**k, abs=1.0)
+
+
+def test_nested_lottery_masks_keep_exact_counts() -> None:
+    layer = connection_layers(START)
+    n = layer.size
+    w = np.random.default_rng(2).normal(size=n)
+    alive = np.ones(n, bool)
+    for keep in imp_schedule(n, [0.5, 0.99, 0.998]):
+        new = magnitude_mask(w, layer, keep, alive)
+        assert new.sum() == keep and not np.any(new & ~alive)
+        alive = new
+
+
+def _g(kept: list[tuple[str, str]], layers=(2, 2, 1)):  # noqa: ANN202
+    """A dense genome with only the connections between the named node groups kept:
+    'b' bias, 'i' inputs, 'h' hidden, 'o' outputs (h1/h2 for two hidden layers)."""
+    g = from_dense(list(layers))
+    kind = dict(zip(g.node_id.tolist(), g.node_kind.tolist()))
+    hidden = [n for n in g.node_id.tolist() if kind[n] not in (BIAS, INPUT, OUTPUT)]
+    h1 = set(hidden[: layers[1]])
+    group = {}
+    for n in g.node_id.tolist():
+        k = kind[n]
+        group[n] = {BIAS: "b", INPUT: "i", OUTPUT: "o"}.get(k, "h1" if n in h1 else "h2")
+        if len(layers) == 3 and group[n] == "h1":
+            group[n] = "h"
+    g.conn_enabled = np.array([(group[a], group[b]) in kept
+                               for a, b in zip(g.conn_src.tolist(), g.conn_dst.tolist())])
+    return g
+
+
+@pytest.mark.parametrize("kept, connected", [
+    ([("i", "h"), ("h", "o")], True),
+    ([("i", "h"), ("b", "h"), ("b", "o")], False),  # hidden units reach no output
+    ([("b", "h"), ("h", "o")], False),  # only the bias drives the output: a constant
+    ([("i", "h")], False),
+    ([], False),
+])
+def test_disconnected_nets_are_detected(kept, connected) -> None:
+    assert input_reaches_output(_g(kept)) is connected
+
+
+def test_connectivity_through_two_hidden_layers() -> None:
+    layers = (2, 3, 3, 1)
+    assert input_reaches_output(_g([("i", "h1"), ("h1", "h2"), ("h2", "o")], layers))
+    assert not input_reaches_output(_g([("i", "h1"), ("b", "h2"), ("h2", "o")], layers))
+    g = _g([("i", "h1"), ("h1", "h2"), ("h2", "o")], layers)
+    # Cut one unit of the second layer off: still connected through the others.
+    h2 = g.conn_dst[g.conn_enabled][-1]
+    g.conn_enabled &= g.conn_src != h2
+    assert input_reaches_output(g)
+
+
+TINY_CMA = CMASettings(generations=1, popsize=4, rollouts=1, check_every=1, check_episodes=1)
+TINY = Budget(TINY_CMA, TINY_CMA, TINY_CMA, TINY_CMA, grid=3, sweep_episodes=1)
+
+
+def test_a_disconnected_row_is_marked_and_drawn_hollow(ev) -> None:
+    alive = _g([("i", "h"), ("h", "o"), ("b", "h"), ("b", "o")], (5, 4, 1))
+    dead = _g([("b", "h"), ("h", "o")], (5, 4, 1))
+    rows = []
+    for g, s in [(alive, 0.2), (dead, 0.6)]:
+        g.meta["weights"] = "tuned"
+        net = Net(f"pruned {s:g}", g, 0, sparsity=s, family="pruned")
+        rows.append(score_net(ev, net, seed=0, episodes=2, budget=TINY,
+                              dense_size=g.conn_enabled.size))
+    assert rows[0].connected and not rows[1].connected
+    assert "disconnected" in rows[1].note and "disconnected" not in rows[0].note
+    pts = curve_points(rows, 0, ["pruned"])
+    assert [p["connected"] for p in pts] == [True, False]
+    fig = curves_figure(pts, {"pruned": "magnitude pruning"}, "t")
+    hollow = fig.findobj(lambda o: o.get_gid() == "disconnected:pruned")
+    filled = fig.findobj(lambda o: o.get_gid() == "connected:pruned")
+    assert len(hollow) == 1 and len(filled) == 1
+    assert hollow[0].get_offsets().shape[0] == 1
+    assert fig.axes[0].get_xscale() == "log"
+
+
+def test_summary_ratios() -> None:
+    s = lambda m: {"mean": m, "std": 0.0, "median": m}  # noqa: E731
+    row = Row("WANN", 52, 0.8, None, 1.0, {"random_weights": s(57.0), "random_shared": s(515.0),
+                                           "tuned_shared": s(723.0), "tuned_weights": s(932.0)})
+    r = summary_ratios(row)
+    assert r["wann_over_random"] == pytest.approx(515 / 57)
+    assert r["tuned_shared_over_random"] == pytest.approx(723 / 57)
+    assert r["tuned_weights_over_random"] == pytest.approx(932 / 57)
+    row.scores["random_weights"] = s(-3.0)
+    assert all(np.isnan(v) for v in summary_ratios(row).values())
+
+
+CMP = ["compare", "--hidden", "2", "--dense-hidden", "4", "--sparsities", "0.5", "0.9",
+       "--generations", "1", "--finetune-generations", "1", "--tune-generations", "1",
+       "--rollouts", "1", "--grid", "3", "--sweep-episodes", "1", "--episodes", "2",
+       "--backend", "compiled", "--quick"]
+
+
+def test_compare_seeds_equal_separate_runs(tmp_path, capsys) -> None:
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    args = [*CMP, "--champion", str(tmp_path / "g.json")]
+    assert main([*args, "--seeds", "0,3", "--out", str(tmp_path / "many")]) == 0
+    for s in (0, 3):
+        assert main([*args, "--seed", str(s), "--out", str(tmp_path / f"one-{s}")]) == 0
+        for f in ("compare.csv", "table.md", "curves.csv", "sweeps.csv"):
+            a = (tmp_path / "many" / f"seed-{s}" / f).read_text()
+            assert a == (tmp_path / f"one-{s}" / f).read_text(), f
+    capsys.readouterr()
+    table = (tmp_path / "many" / "table.md").read_text()
+    assert "2 seeds" in table and "95% percentile-bootstrap" in table
+    with open(tmp_path / "many" / "compare.csv") as f:
+        agg = {r["model"]: r for r in csv.DictReader(f)}
+    for s_name in ("WANN", "pruned 50%"):
+        per = []
+        for s in (0, 3):
+            with open(tmp_path / f"one-{s}" / "compare.csv") as f:
+                per.append(next(float(r["tuned_weights_mean"]) for r in csv.DictReader(f)
+                                if r["model"] == s_name))
+        assert float(agg[s_name]["tuned_weights_mean"]) == pytest.approx(np.mean(per), abs=1e-3)
+        lo, hi = float(agg[s_name]["tuned_weights_ci_low"]), float(agg[s_name]["tuned_weights_ci_high"])
+        assert min(per) - 1e-3 <= lo <= hi <= max(per) + 1e-3
+    with open(tmp_path / "many" / "curves.csv") as f:
+        assert {r["seed"] for r in csv.DictReader(f)} == {"0", "3"}
+    assert (tmp_path / "many" / "curves.png").stat().st_size > 10_000
+
+
+def test_a_new_method_is_one_baseline_object(ev, task, tmp_path) -> None:
+    """A Baseline appended to the list appears in the table and as a curve of its own."""
+    from wann.baselines.families import STANDARD, Baseline
+    from wann.baselines.prune import apply_mask, pct
+    from wann.compare import run_compare
+
+    def keep_first(ctx):  # noqa: ANN001, ANN202 - a toy method: the first k connections
+        nets = []
+        for s in ctx.sparsities:
+            k = n_keep(ctx.trained.trained.size, s)
+            mask = np.zeros(ctx.trained.trained.size, bool)
+            mask[:k] = True
+            nets.append(Net(f"first-k {pct(s)}", apply_mask(ctx.trained.result.genome, mask),
+                            ctx.trained.net.env_steps, sparsity=s))
+        return nets
+
+    dense = next(b for b in STANDARD if b.name == "dense")
+    mine = Baseline("first_k", keep_first, label="first k connections")
+    champion = from_dense([5, 2, 1])
+    rows = run_compare(ev, task, champion, None, [5, 4, 1], TINY, (0.5, 0.8), seed=0, episodes=2,
+                       out=tmp_path, baselines=(dense, mine))
+    assert [r.name for r in rows] == ["WANN", "dense (5-4-1)", "first-k 50%", "first-k 80%"]
+    assert all(r.family == "first_k" for r in rows[2:])
+    with open(tmp_path / "curves.csv") as f:
+        pts = [p for p in csv.DictReader(f) if p["method"] == "first_k"]
+    assert [int(p["connections"]) for p in pts] == [n_keep(29, 0.5), n_keep(29, 0.8)]
