@@ -34,8 +34,9 @@ def test_selection_keeps_the_registry_order_and_adds_dense() -> None:
     [
         (["--methods", "dense", "bogus"], "unknown method 'bogus'"),
         (["--methods", "noise", "--noise-levels", "0", "-0.1"], "noise levels must be at least 0"),
-        (["--methods", "kwta", "--kwta-k", "0"], "kWTA k must lie in [1, 2]"),
-        (["--methods", "kwta", "--kwta-k", "3"], "kWTA k must lie in [1, 2]"),
+        # k against the narrowest hidden layer of the dense start (5-64-64-1 by default)
+        (["--methods", "kwta", "--kwta-k", "0"], "kWTA k must lie in [1, 64]"),
+        (["--methods", "kwta", "--kwta-k", "65"], "kWTA k must lie in [1, 64]"),
         (["--noise-episodes", "0"], "noise episodes must be at least 1"),
     ],
 )
@@ -57,6 +58,7 @@ def test_compare_runs_every_new_method(tmp_path, capsys) -> None:
     save_genome(g, tmp_path / "g.json")
     out = tmp_path / "cmp"
     args = ["compare", "--quick", "--champion", str(tmp_path / "g.json"), "--hidden", "4",
+            "--dense-hidden", "4",
             "--sparsities", "0.5", "--generations", "1", "--finetune-generations", "1",
             "--rollouts", "1", "--episodes", "2", "--noise-episodes", "1",
             "--noise-levels", "0", "0.5", "--methods", "obd", "structured_finetune",
@@ -66,7 +68,7 @@ def test_compare_runs_every_new_method(tmp_path, capsys) -> None:
     capsys.readouterr()
     with open(out / "compare.csv") as f:
         rows = {r["model"]: r for r in csv.DictReader(f)}
-    assert list(rows) == ["WANN", "fixed topology (5-4-1)", "OBD 50%",
+    assert list(rows) == ["WANN", "dense (5-4-1)", "OBD 50%",
                           "structured fine-tuned 50%", "structured scratch 50%",
                           "ticket random reinit 50%"]
     assert int(rows["OBD 50%"]["connections"]) == 15  # round(29 / 2)

@@ -175,6 +175,10 @@ def run(args: argparse.Namespace) -> int:
                 "runs its gradient-trained families (dense, pruned, lottery ticket, signed "
                 "constant, supermasks, random mask, random weights)"
             )
+        if args.seeds is not None:
+            raise WannError("--seeds runs the control tasks' comparison over several seeds; a "
+                            "classification comparison takes one --seed")
+        args.seed = args.seed or 0
         return classify_compare.run_classify_compare(args)
     if args.episodes < 1:
         raise WannError(f"--episodes must be at least 1, got {args.episodes}")
