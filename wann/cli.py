@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(format="wann: %(levelname)s: %(message)s", level=logging.INFO)
+    # wann's own messages at INFO; libraries' (numba-cuda, matplotlib) only from WARNING up
+    logging.basicConfig(format="wann: %(levelname)s: %(message)s", level=logging.WARNING)
+    logging.getLogger("wann").setLevel(logging.INFO)
     os.environ.setdefault("MPLBACKEND", "Agg")
     warnings.filterwarnings("ignore", module="gymnasium")
     previous_show = warnings.showwarning

@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import importlib.util
 import time
+import warnings
 
 import numpy as np
 
 from wann import WannError
 from wann.evaluation.compiled import initial_states
+from wann.evaluation.faults import NoFaults
 from wann.network import NetBatch, kernel_args
 from wann.tasks import Task
+
+# numba-cuda warns of low occupancy for small launches (a re-test, a tiny population): expected.
+warnings.filterwarnings("ignore", message=r".*will likely result in GPU under-utilization")
 
 WARP = 32
 # Up to this many threads, each net gets whole warps (its rollouts padded to a multiple of 32):
@@ -74,7 +79,7 @@ def rollout_slot(per_net: int, align: int, n_nets: int = 1) -> int:
     return -(-per_net // align) * align
 
 
-class CudaEvaluator:
+class CudaEvaluator(NoFaults):
     """Evaluates a packed generation in one launch of the CUDA kernel."""
 
     def __init__(
