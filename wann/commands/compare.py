@@ -122,12 +122,6 @@ def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int):  # noqa:
 
 def run(args: argparse.Namespace) -> int:
     if classify_compare.wanted(args):  # digits, mnist: wann.classify.compare
-        if args.methods:
-            raise WannError(
-                "--methods selects the control tasks' families; a classification comparison "
-                "runs its gradient-trained families (dense, pruned, lottery ticket, signed "
-                "constant, supermasks, random mask, random weights)"
-            )
         return classify_compare.run_classify_compare(args)
     if args.episodes < 1:
         raise WannError(f"--episodes must be at least 1, got {args.episodes}")
