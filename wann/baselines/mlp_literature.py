@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wann import WannError
+from wann.baselines.layered import layer_names
 from wann.baselines.mlp import MLP, TrainLog, TrainSettings, hidden, init_mlp, softmax, train
 from wann.baselines.prune import check_sparsity
 from wann.baselines.sparse_mlp import (
@@ -168,7 +169,7 @@ def ticket_reinit(
     log = TrainLog()
     net = train(with_masks(fresh_init(dense, seed, 0x2E1A1), ticket.net.masks), x, y, settings,
                 seed + 70, log)
-    label = ticket.name.replace("lottery ticket", "lottery mask, random re-init")
+    label = ticket.name.replace("lottery ticket", "ticket random reinit")
     return ClassifierNet(label, net, True, net.sparsity, ticket.samples + log.samples,
                          note="ticket's mask, fresh weights")
 
@@ -198,9 +199,8 @@ def layer_resets(dense: DenseMLP, x: np.ndarray, y: np.ndarray, seed: int) -> li
     fresh = fresh_init(dense, seed, 0x1A7E2)
     t = dense.trained
     acc = t.accuracy(x, y)
-    layers = t.layers
-    names = [f"{a}→{b}" for a, b in zip(layers[:-1], layers[1:])]
-    return [LayerReset(i, f"layer {i + 1} ({names[i]})", t.weights[i].size, acc,
+    names = layer_names(t.layers)
+    return [LayerReset(i, names[i], t.weights[i].size, acc,
                        reset_layer(t, dense.init, i).accuracy(x, y),
                        reset_layer(t, fresh, i).accuracy(x, y))
             for i in range(len(t.weights))]

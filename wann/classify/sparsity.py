@@ -51,6 +51,7 @@ def select(names: Sequence[str] | None, layers: Sequence[int], kwta_k: int | Non
            levels: Sequence[float]) -> tuple[str, ...]:
     """The extra methods asked for (the standard families always run on classification: they
     take seconds); 'all' is every one. Unknown names, bad k and bad levels are refused."""
+    check_levels(levels)
     if not names:
         return ()
     known = method_names()
@@ -65,7 +66,6 @@ def select(names: Sequence[str] | None, layers: Sequence[int], kwta_k: int | Non
         else:
             raise WannError(f"unknown method {n!r}: use any of {', '.join(known)}, "
                             "standard or all")
-    check_levels(levels)
     if "kwta" in wanted:
         check_kwta_k(default_k(layers) if kwta_k is None else kwta_k, layers)
     return tuple(m for m in EXTRA if m in wanted)
