@@ -208,5 +208,6 @@ def test_digits_compare_runs_every_new_method(tmp_path, capsys) -> None:
                            *rows[1:]]
     with open(out / "layer_reinit.csv") as f:
         assert [r["name"] for r in csv.DictReader(f)] == ["input→h1", "h1→h2", "h2→output"]
-    for name in ("noise.md", "noise.png", "layer_reinit.md", "layer_reinit.png", "table.md"):
+    for name in ("noise.md", "noise.png", "layer_reinit.md", "layer_reinit.png", "table.md",
+                 "curves.png"):
         assert (out / name).stat().st_size > 60, name

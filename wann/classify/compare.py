@@ -316,7 +316,11 @@ def run_classify_compare(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     reports = sparsity.write_reports(out, task, extras, curves, layers, args.seed)
     atomic_write(out / "table.md", markdown_table(task, rows, args.episodes, args.seed, layers,
-                                                  settings))
+                                                  settings) + sparsity.legend(methods))
+    if methods:
+        sparsity.curves_figure(rows, out / "curves.png",
+                               f"{task.name}: accuracy against connections, own weights")
+        reports.insert(0, "curves.png")
     atomic_write(out / "compare.csv", csv_table(rows))
     record = {"task": task.name, "seed": args.seed, "trials": args.episodes, "epochs": epochs,
               "layers": list(layers), "sparsities": sparsities, "data": task.config(),

@@ -244,3 +244,71 @@ def write_reports(out: Path, task: ClassifyTask, extras: Extras, curves: list[No
                      highlight=("WANN ensemble", "WANN tuned shared weight", "WANN tuned weights"))
         written += ["noise.md", "noise.csv", "noise.png"]
     return written
+
+
+LEGEND = {
+    "obd": "OBD: LeCun et al.'s saliency h_kk w_k²/2, h from the Gauss-Newton Hessian diagonal of "
+           "the training cross-entropy (second derivatives backpropagated; ReLU f'' = 0); the least "
+           "salient weights of each layer deleted (magnitude pruning's counts), then retrained by "
+           "Adam; each sparsity from the previous one's retrained net",
+    "structured_finetune": "structured fine-tuned: whole hidden units removed, the same share in "
+                           "each layer, keeping the largest L1 norm of incoming weights; survivors "
+                           "fine-tuned by Adam",
+    "structured_scratch": "structured scratch: the same architecture trained from a fresh "
+                          "Glorot initialization for the dense net's epochs (Liu et al.'s Scratch-E)",
+    "lottery_reinit": "ticket random reinit: each lottery ticket's mask on fresh random weights, "
+                      "trained like one lottery round",
+    "kwta": "kWTA: k-winners-take-all hidden layers (the k largest pre-activations kept, the rest "
+            "zeroed) with a uniform random weight mask, trained by Adam (no boosting)",
+    "layer_reinit": "layer_reinit.md: each layer of the trained dense net reset to its initial or "
+                    "to fresh random values",
+    "noise": "noise.md: every row's accuracy with Gaussian noise on the test pixels",
+}
+
+
+def legend(methods: Sequence[str]) -> str:
+    """The table's notes on the extra rows and reports."""
+    if not methods:
+        return ""
+    return "\n" + "\n".join(f"- {LEGEND[m]};" for m in methods) + "\n"
+
+
+def curves_figure(rows: Sequence, path: Path, title: str) -> None:
+    """Tuned-weights test accuracy against live connections (log axis), one line per family of
+    sparse rows; the dense net and the WANN's columns as markers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import re
+
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10.0, 5.5), dpi=120)
+    groups: dict[str, list] = {}
+    for r in rows:
+        if r.name.endswith("%"):
+            groups.setdefault(re.sub(r"\s*[\d.]+%$", "", r.name), []).append(r)
+    cmap = plt.get_cmap("tab20")
+    for i, (f, rs) in enumerate(groups.items()):
+        rs = sorted(rs, key=lambda r: r.connections)
+        ax.plot([r.connections for r in rs], [100 * r.scores["tuned_weights"]["mean"] for r in rs],
+                "-o", markersize=3, color=cmap((2 * i + (i // 10) % 2) % 20), label=f,
+                linewidth=1.0)
+    for r in rows:
+        if r.name.startswith("WANN"):
+            for key, mark in (("ensemble", "*"), ("tuned_shared_weight", "P"),
+                              ("tuned_weights", "X")):
+                ax.plot([r.connections], [100 * r.scores[key]["mean"]], mark, markersize=11,
+                        color="black", label=f"WANN {key.replace('_', ' ')}")
+        elif r.name.startswith("dense"):
+            ax.plot([r.connections], [100 * r.scores["tuned_weights"]["mean"]], "s",
+                    markersize=8, color="0.4", label=r.name)
+    ax.set_xscale("log")
+    ax.set_xlabel("live connections (log)")
+    ax.set_ylabel("test accuracy, own weights (%)")
+    ax.axhline(10.0, color="0.6", lw=0.8, ls="--")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
