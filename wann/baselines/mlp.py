@@ -82,6 +82,8 @@ class MLP:
 
     def to_genome(self) -> Genome:
         """The net as a genome: ReLU hidden nodes, linear outputs, masked weights disabled."""
+        if self.k is not None:
+            raise WannError("a k-winners-take-all net has no genome (kWTA acts on whole layers)")
         flat, alive = [], []
         for w, b, m in zip(self.weights, self.biases, self.masks):
             flat.append(np.vstack([b[None, :], w * m]).ravel())
