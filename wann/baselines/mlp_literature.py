@@ -34,6 +34,11 @@ from wann.baselines.sparse_mlp import (
 )
 
 
+def pct(sparsity: float) -> str:
+    """A sparsity for row names: 50%, 99.5%, 99.85% (never rounded up to 100%)."""
+    return f"{sparsity * 100:.4g}%"
+
+
 def _forward(net: MLP, x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Layer inputs [x, h1, ...] and the softmax outputs, in float64."""
     hs = [np.asarray(x, np.float64)]
@@ -84,7 +89,7 @@ def obd_prune(
         log = TrainLog()
         net = train(with_masks(net, masks), x, y, settings, seed + 40 + i, log)
         samples += log.samples
-        rows.append(ClassifierNet(f"OBD {s:.0%}", net, True, net.sparsity, samples,
+        rows.append(ClassifierNet(f"OBD {pct(s)}", net, True, net.sparsity, samples,
                                   note="Gauss-Newton Hessian diagonal, retrained"))
     return rows
 
@@ -137,7 +142,7 @@ def structured_finetune(
     masks, counts = structured_masks(dense.trained, sparsity)
     log = TrainLog()
     net = train(with_masks(dense.trained, masks), x, y, settings, seed + 50, log)
-    return ClassifierNet(f"structured fine-tuned {sparsity:.0%}", net, True, net.sparsity,
+    return ClassifierNet(f"structured fine-tuned {pct(sparsity)}", net, True, net.sparsity,
                          dense.samples + log.samples, note=_units(counts, dense.trained.layers))
 
 
@@ -156,7 +161,7 @@ def structured_scratch(
     masks, counts = structured_masks(dense.trained, sparsity)
     log = TrainLog()
     net = train(with_masks(fresh_init(dense, seed, 0x5C2A7C), masks), x, y, settings, seed + 60, log)
-    return ClassifierNet(f"structured scratch {sparsity:.0%}", net, True, net.sparsity,
+    return ClassifierNet(f"structured scratch {pct(sparsity)}", net, True, net.sparsity,
                          log.samples, note=_units(counts, dense.trained.layers))
 
 
@@ -231,5 +236,5 @@ def kwta_net(
     masks = magnitude_masks(net, keep, score)
     log = TrainLog()
     net = train(with_masks(net, masks), x, y, settings, seed + 80, log)
-    return ClassifierNet(f"kWTA k={k} {sparsity:.0%}", net, True, net.sparsity, log.samples,
+    return ClassifierNet(f"kWTA k={k} {pct(sparsity)}", net, True, net.sparsity, log.samples,
                          note=f"{k} winners per hidden layer, random sparse weights")
