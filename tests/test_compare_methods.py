@@ -83,13 +83,3 @@ def test_compare_runs_every_new_method(tmp_path, capsys) -> None:
     for name in ("noise.md", "noise.png", "layer_reinit.md", "layer_reinit.png", "kwta.csv",
                  "kwta.md", "table.md"):
         assert (out / name).stat().st_size > 60, name
-
-
-def test_methods_on_a_classification_task_is_one_clear_error(tmp_path, capsys) -> None:
-    from wann.cli import main
-
-    out = tmp_path / "cmp"
-    assert main(["compare", "--task", "digits", "--methods", "obd", "--out", str(out)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("wann: error: --methods selects the control tasks' families")
-    assert not out.exists()

@@ -113,7 +113,8 @@ def reinit_markdown(rows: Sequence[LayerReinit], net: str, task: str, episodes: 
     return "\n".join(lines) + "\n"
 
 
-def reinit_figure(rows: Sequence[LayerReinit], path: Path, title: str) -> None:
+def reinit_figure(rows: Sequence[LayerReinit], path: Path, title: str,
+                  ylabel: str = "drop in mean return (trained − reset)") -> None:
     """Bars: layers on the x axis, the drop in score on the y axis, both resets side by side."""
     import matplotlib
 
@@ -128,7 +129,7 @@ def reinit_figure(rows: Sequence[LayerReinit], path: Path, title: str) -> None:
     ax.set_xticks(x)
     ax.set_xticklabels([r.name for r in rows])
     ax.set_xlabel("weight layer reset")
-    ax.set_ylabel("drop in mean return (trained − reset)")
+    ax.set_ylabel(ylabel)
     ax.axhline(0.0, color="black", linewidth=0.5)
     top, low = max([0.0, *drops]), min([0.0, *drops])
     ax.set_ylim(low - 0.05 * (top - low or 1.0), top + 0.3 * (top - low or 1.0))  # legend room

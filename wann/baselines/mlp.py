@@ -6,8 +6,9 @@ products per step, which numpy's BLAS does as fast on 2 cores as a deep-learning
 with no large dependency, and masks are one elementwise product.
 
 A mask zeroes a weight and its gradient for good (biases are never masked, as in Frankle &
-Carbin). Hidden units are ReLU, outputs linear then softmax. `to_genome` turns a net into a
-wann genome (masked weights as disabled connections), so the WANN scoring code scores it too.
+Carbin). Hidden units are ReLU (or k-winners-take-all, `MLP.k`), outputs linear then
+softmax. `to_genome` turns a (ReLU) net into a wann genome (masked weights as disabled
+connections), so the WANN scoring code scores it too.
 """
 
 from __future__ import annotations
@@ -34,16 +35,18 @@ def mlp_layers(n_in: int, n_out: int, hidden: Sequence[int]) -> list[int]:
 
 @dataclass
 class MLP:
-    """Weights W[l] of shape [n_l, n_{l+1}], biases b[l], boolean masks m[l] (same shape as W)."""
+    """Weights W[l] of shape [n_l, n_{l+1}], biases b[l], boolean masks m[l] (same shape as W);
+    k: None for ReLU hidden units, else k-winners-take-all hidden layers (`hidden`)."""
 
     layers: list[int]
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     masks: list[np.ndarray]
+    k: int | None = None
 
     def copy(self) -> MLP:
         return MLP(list(self.layers), [w.copy() for w in self.weights],
-                   [b.copy() for b in self.biases], [m.copy() for m in self.masks])
+                   [b.copy() for b in self.biases], [m.copy() for m in self.masks], self.k)
 
     @property
     def n_weights(self) -> int:
@@ -64,7 +67,7 @@ class MLP:
         for i, (w, b, m) in enumerate(zip(self.weights, self.biases, self.masks)):
             h = h @ (w * m) + b
             if i < len(self.weights) - 1:
-                h = np.maximum(h, 0.0)
+                h = hidden(h, self.k)
         return h
 
     def probs(self, x: np.ndarray) -> np.ndarray:
@@ -79,6 +82,8 @@ class MLP:
 
     def to_genome(self) -> Genome:
         """The net as a genome: ReLU hidden nodes, linear outputs, masked weights disabled."""
+        if self.k is not None:
+            raise WannError("a k-winners-take-all net has no genome (kWTA acts on whole layers)")
         flat, alive = [], []
         for w, b, m in zip(self.weights, self.biases, self.masks):
             flat.append(np.vstack([b[None, :], w * m]).ravel())
@@ -88,6 +93,24 @@ class MLP:
         g.conn_enabled = np.concatenate(alive)
         g.meta.update({"layers": list(self.layers), "weights": "tuned"})
         return g
+
+
+def winners(z: np.ndarray, k: int) -> np.ndarray:
+    """k-winners-take-all (Ahmad & Scheinkman 2019): per row, True at the k largest entries
+    (exactly k; ties by position)."""
+    keep = np.zeros(z.shape, bool)
+    if k >= z.shape[1]:
+        keep[:] = True
+        return keep
+    top = np.argpartition(-z, k - 1, axis=1, kind="introselect")[:, :k]
+    np.put_along_axis(keep, top, True, axis=1)
+    return keep
+
+
+def hidden(z: np.ndarray, k: int | None) -> np.ndarray:
+    """A hidden layer's output: ReLU, or with k, the k largest pre-activations kept as they
+    are and the rest zeroed."""
+    return np.maximum(z, 0.0) if k is None else np.where(winners(z, k), z, 0.0)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -143,7 +166,7 @@ def gradients(net: MLP, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.nd
     eff = [w * m for w, m in zip(net.weights, net.masks)]
     for i, (w, b) in enumerate(zip(eff, net.biases)):
         z = hs[-1] @ w + b
-        hs.append(np.maximum(z, 0.0) if i < len(eff) - 1 else z)
+        hs.append(hidden(z, net.k) if i < len(eff) - 1 else z)
     z = hs[-1]
     p = softmax(z)
     n = len(y)
@@ -157,7 +180,7 @@ def gradients(net: MLP, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.nd
         gw[i] = (hs[i].T @ d) * net.masks[i]
         gb[i] = d.sum(axis=0)
         if i > 0:
-            d = (d @ eff[i].T) * (hs[i] > 0)
+            d = (d @ eff[i].T) * (hs[i] != 0)  # ReLU: active units; kWTA: the winners
     return loss, gw, gb
 
 

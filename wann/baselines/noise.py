@@ -118,7 +118,9 @@ def family(name: str) -> str:
     return name.rstrip("0123456789% ") or name
 
 
-def noise_figure(curves: Sequence[NoiseCurve], path: Path, title: str) -> None:
+def noise_figure(curves: Sequence[NoiseCurve], path: Path, title: str,
+                 xlabel: str = "observation noise sd", ylabel: str = "mean return",
+                 highlight: Sequence[str] = ("WANN",)) -> None:
     """Mean return against noise level, one line per network: one colour per family, one
     line style per member (sparsity) of the family."""
     import matplotlib
@@ -137,9 +139,9 @@ def noise_figure(curves: Sequence[NoiseCurve], path: Path, title: str) -> None:
         colour = cmap((2 * i + (i // 10) % 2) % 20)
         k = seen[f] = seen.get(f, -1) + 1
         ax.plot(c.levels, c.mean, styles[k % len(styles)], marker="o", markersize=3,
-                color=colour, label=c.model, linewidth=2.5 if c.model == "WANN" else 1.0)
-    ax.set_xlabel("observation noise sd")
-    ax.set_ylabel("mean return")
+                color=colour, label=c.model, linewidth=2.5 if c.model in highlight else 1.0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=6, ncols=1 + len(curves) // 20, loc="center left",
               bbox_to_anchor=(1.01, 0.5))

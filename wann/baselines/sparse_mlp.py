@@ -200,10 +200,12 @@ def random_weights(dense: DenseMLP) -> ClassifierNet:
 def classification_baselines(
     layers: Sequence[int], x: np.ndarray, y: np.ndarray, sparsities: Sequence[float],
     settings: TrainSettings, seed: int, dtype: type = np.float32, mask_lr: float = MASK_LR,
+    dense: DenseMLP | None = None,
 ) -> list[ClassifierNet]:
     """Every baseline row at every sparsity: dense, pruned, lottery, signed constant,
-    supermask, random mask; then the learned supermask and random weights."""
-    dense = train_dense(layers, x, y, settings, seed, dtype)
+    supermask, random mask; then the learned supermask and random weights. `dense`: the
+    trained dense net, if already trained (`train_dense` with the same arguments)."""
+    dense = dense or train_dense(layers, x, y, settings, seed, dtype)
     rows = [ClassifierNet("dense " + "-".join(map(str, layers)), dense.trained, True, 0.0, dense.samples)]
     for s in sparsities:
         rows += [

@@ -24,11 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from wann import WannError
-from wann.baselines.mlp import DEFAULT_HIDDEN, MLP, TrainSettings, mlp_layers, softmax
-from wann.baselines.sparse_mlp import ClassifierNet, classification_baselines
-from wann.classify import ALIASES, ClassifyTask, data_digest, is_classification
+from wann.baselines.mlp import DEFAULT_HIDDEN, MLP, TrainSettings, hidden, mlp_layers, softmax
+from wann.baselines.noise import DEFAULT_LEVELS
+from wann.baselines.sparse_mlp import ClassifierNet, classification_baselines, train_dense
+from wann.classify import ALIASES, ClassifyTask, data_digest, is_classification, sparsity
+from wann.classify.finetune import train_weights
 from wann.classify.report import random_stream
-from wann.classify.scoring import accuracy, table_row
+from wann.classify.scoring import accuracy, table_row, tuned_shared_weight
 from wann.config import STANDARD_WEIGHTS, preset
 from wann.genome import Genome
 from wann.io import atomic_write, load_genome
@@ -84,7 +86,7 @@ def mlp_probs(net: MLP, x: np.ndarray, weights: list[np.ndarray] | None = None,
         for i, (w, b, m) in enumerate(zip(ws, bs, net.masks)):
             h = h @ (w * m) + b
             if i < len(ws) - 1:
-                h = np.maximum(h, 0.0)
+                h = hidden(h, net.k)
         return softmax(h)
 
 
@@ -262,6 +264,9 @@ def run_classify_compare(args: argparse.Namespace) -> int:
     if any(h < 1 for h in hidden):
         raise WannError(f"--hidden sizes must be at least 1, got {list(hidden)}")
     layers = mlp_layers(task.n_in, task.n_out, hidden)
+    levels = list(getattr(args, "noise_levels", None) or DEFAULT_LEVELS)
+    kwta_k = getattr(args, "kwta_k", None)
+    methods = sparsity.select(getattr(args, "methods", None), layers, kwta_k, levels)
     champion, weights = None, STANDARD_WEIGHTS
     if args.champion:
         from wann.commands import task_and_genome
@@ -288,18 +293,38 @@ def run_classify_compare(args: argparse.Namespace) -> int:
         rows = [score_wann(task, champion, weights, args.seed, args.episodes,
                            TrainSettings(epochs=epochs, lr=0.01), label, None)]
         progress.line(f"training the baselines ({'-'.join(map(str, layers))}, {epochs} epochs)")
+        dense = train_dense(layers, task.x_train, task.y_train, settings, args.seed)
         nets = classification_baselines(layers, task.x_train, task.y_train, sparsities, settings,
-                                        args.seed)
+                                        args.seed, dense=dense)
+        if methods:
+            progress.line(f"the sparsity literature: {', '.join(methods)}")
+        extras = sparsity.extra_rows(methods, dense, nets, task, sparsities, settings, args.seed,
+                                     kwta_k)
+        nets = nets[:-2] + extras.rows + nets[-2:]  # learned supermask, random weights last
         rng = random_stream(args.seed)
         rows += [score_mlp(task, n, weights, args.episodes, rng) for n in nets]
+        curves = None
+        if "noise" in methods:
+            progress.line(f"pixel noise: {len(nets) + 3} rows x {len(levels)} levels")
+            wann_settings = TrainSettings(epochs=epochs, lr=0.01)
+            tw = tuned_shared_weight(task, champion, GRID).weight
+            trained = train_weights(task, champion, tw, wann_settings, args.seed)
+            curves = sparsity.noise_curves(task, nets, levels, args.seed, champion, weights, tw,
+                                           trained)
     finally:
         progress.close()
     out.mkdir(parents=True, exist_ok=True)
+    reports = sparsity.write_reports(out, task, extras, curves, layers, args.seed)
     atomic_write(out / "table.md", markdown_table(task, rows, args.episodes, args.seed, layers,
-                                                  settings))
+                                                  settings) + sparsity.legend(methods))
+    if methods:
+        sparsity.curves_figure(rows, out / "curves.png",
+                               f"{task.name}: accuracy against connections, own weights")
+        reports.insert(0, "curves.png")
     atomic_write(out / "compare.csv", csv_table(rows))
     record = {"task": task.name, "seed": args.seed, "trials": args.episodes, "epochs": epochs,
               "layers": list(layers), "sparsities": sparsities, "data": task.config(),
+              "methods": list(methods), "noise_levels": levels if "noise" in methods else None,
               "seconds": round(time.perf_counter() - t0, 1),
               "rows": [{"model": r.name, "connections": r.connections, "sparsity": r.sparsity,
                         "training_samples": r.samples, "note": r.note, **r.scores} for r in rows]}
@@ -309,6 +334,6 @@ def run_classify_compare(args: argparse.Namespace) -> int:
     print(f"{'model':<{width}}  " + "  ".join(f"{label:>20}" for _, label in COLUMNS))
     for r in rows:
         print(f"{r.name:<{width}}  " + "  ".join(f"{_cell(r.scores[k]):>20}" for k, _ in COLUMNS))
-    print(f"wrote {out / 'table.md'}, compare.csv, compare.json, compare.png "
+    print(f"wrote {out / 'table.md'}, {', '.join(['compare.csv', 'compare.json', 'compare.png', *reports])} "
           f"({time.perf_counter() - t0:.0f} s)")
     return 0

@@ -169,12 +169,6 @@ def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int):  # noqa:
 
 def run(args: argparse.Namespace) -> int:
     if classify_compare.wanted(args):  # digits, mnist: wann.classify.compare
-        if args.methods:
-            raise WannError(
-                "--methods selects the control tasks' families; a classification comparison "
-                "runs its gradient-trained families (dense, pruned, lottery ticket, signed "
-                "constant, supermasks, random mask, random weights)"
-            )
         if args.seeds is not None:
             raise WannError("--seeds runs the control tasks' comparison over several seeds; a "
                             "classification comparison takes one --seed")

@@ -1,0 +1,213 @@
+"""The sparsity literature on classification: OBD's Hessian diagonal, structured pruning,
+layer resets, kWTA and pixel noise on small hand-built MLPs; `--methods` on digits."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from wann.baselines.mlp import MLP, TrainSettings, gradients, init_mlp, winners
+from wann.baselines.mlp_literature import (
+    kwta_net,
+    layer_resets,
+    obd_diagonal,
+    obd_saliency,
+    reset_layer,
+    structured_masks,
+    units_to_keep,
+)
+from wann.baselines.sparse_mlp import ClassifierNet, DenseMLP
+from wann.classify import get_classify_task
+from wann.classify.sparsity import noise_curves, pixel_noise
+from wann.cli import main
+
+
+def small_net(layers: list[int], seed: int = 0) -> MLP:
+    rng = np.random.default_rng(seed)
+    net = init_mlp(layers, rng, np.float64)
+    net.biases = [rng.normal(0.0, 0.3, b.shape) for b in net.biases]
+    return net
+
+
+def fd_hessian_diagonal(net: MLP, x: np.ndarray, y: np.ndarray, eps: float = 1e-5) -> list[np.ndarray]:
+    """d2E/dw_k^2 by central differences of the exact gradient."""
+    out = []
+    for layer, w in enumerate(net.weights):
+        h = np.zeros(w.shape)
+        for idx in np.ndindex(w.shape):
+            if not net.masks[layer][idx]:
+                continue
+            g = []
+            for sign in (1.0, -1.0):
+                probe = net.copy()
+                probe.weights[layer][idx] += sign * eps
+                g.append(gradients(probe, x, y)[1][layer][idx])
+            h[idx] = (g[0] - g[1]) / (2 * eps)
+        out.append(h)
+    return out
+
+
+def test_obd_diagonal_is_exact_for_the_output_layer() -> None:
+    net = small_net([4, 5, 3])
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(30, 4)), rng.integers(0, 3, 30)
+    fd = fd_hessian_diagonal(net, x, y)
+    mine = obd_diagonal(net, x)
+    np.testing.assert_allclose(mine[-1], fd[-1], rtol=1e-5, atol=1e-9)
+    assert not np.allclose(mine[0], fd[0], rtol=1e-3)  # hidden layer: cross terms dropped
+
+
+def test_obd_diagonal_is_exact_when_each_hidden_unit_feeds_one_output() -> None:
+    """With one outgoing connection per hidden unit (one path to the outputs) the Gauss-Newton
+    diagonal drops nothing:
+    it equals the finite-difference Hessian of the cross-entropy, every layer (ReLU: f'' = 0)."""
+    net = small_net([4, 6, 5, 3], seed=2)
+    net.masks[2][:] = False
+    for i in range(5):
+        net.masks[2][i, i % 3] = True
+    net.masks[1][:] = np.eye(6, 5, dtype=bool)  # one path from each unit to the outputs
+    net.masks[1][5, 0] = True
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(25, 4)), rng.integers(0, 3, 25)
+    fd = fd_hessian_diagonal(net, x, y)
+    for mine, ref, m in zip(obd_diagonal(net, x), fd, net.masks):
+        np.testing.assert_allclose(mine, ref, rtol=1e-5, atol=1e-9)
+        assert np.all(mine[~m] == 0.0)
+    for s, h, w in zip(obd_saliency(net, x), obd_diagonal(net, x), net.weights):
+        np.testing.assert_allclose(s, h * w**2 / 2)
+
+
+def test_structured_pruning_removes_whole_units_and_keeps_exact_counts() -> None:
+    layers = [8, 10, 6, 3]
+    net = small_net(layers, seed=4)
+    masks, counts = structured_masks(net, 0.5)
+    assert counts == units_to_keep(layers, 0.5)
+    sizes = [8, *counts, 3]
+    assert sum(int(m.sum()) for m in masks) == sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    upstream = np.ones(8, bool)
+    for layer, (k, w) in enumerate(zip(counts, net.weights[:-1])):
+        alive = masks[layer].any(axis=0)
+        assert alive.sum() == k
+        l1 = np.abs(w).sum(axis=0)
+        assert l1[alive].min() >= l1[~alive].max()  # the largest incoming L1 norms survive
+        # a removed unit has no incoming and no outgoing connection; a kept one every
+        # connection from the kept units below it
+        assert np.array_equal(masks[layer], np.outer(upstream, alive))
+        assert not masks[layer + 1][~alive].any()
+        upstream = alive
+    assert np.array_equal(masks[-1], np.outer(upstream, np.ones(3, bool)))
+
+
+def test_layer_reset_restores_exactly_the_recorded_initial_values() -> None:
+    task = get_classify_task("digits")
+    init = small_net([64, 7, 10], seed=5)
+    trained = small_net([64, 7, 10], seed=6)
+    for layer in range(2):
+        r = reset_layer(trained, init, layer)
+        assert np.array_equal(r.weights[layer], init.weights[layer])
+        assert np.array_equal(r.biases[layer], init.biases[layer])
+        other = 1 - layer
+        assert np.array_equal(r.weights[other], trained.weights[other])
+        assert np.array_equal(r.biases[other], trained.biases[other])
+    rows = layer_resets(DenseMLP(init, trained, 0), task.x_test, task.y_test, seed=0)
+    assert [r.name for r in rows] == ["input→h1", "h1→output"]
+    assert rows[0].reinit == reset_layer(trained, init, 0).accuracy(task.x_test, task.y_test)
+    assert rows[0].trained == trained.accuracy(task.x_test, task.y_test)
+
+
+def test_kwta_keeps_exactly_k_winners_and_its_gradient_matches_differences() -> None:
+    z = np.array([[3.0, -1.0, 2.0, 2.0, 0.5], [-4.0, -3.0, -2.0, -1.0, -5.0]])
+    keep = winners(z, 2)
+    assert keep.sum(axis=1).tolist() == [2, 2]
+    assert keep[0, 0] and keep[1, 3] and keep[1, 2]
+    net = small_net([4, 6, 3], seed=7)
+    net.k = 3
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(10, 4)), rng.integers(0, 3, 10)
+    h = x @ net.weights[0] + net.biases[0]
+    out = net.logits(x)
+    np.testing.assert_allclose(out, np.where(winners(h, 3), h, 0.0) @ net.weights[1] + net.biases[1])
+    _, gw, _ = gradients(net, x, y)
+    eps = 1e-6
+    for idx in [(0, 0), (2, 3), (3, 5)]:
+        up, down = net.copy(), net.copy()
+        up.weights[0][idx] += eps
+        down.weights[0][idx] -= eps
+        fd = (up.cross_entropy(x, y) - down.cross_entropy(x, y)) / (2 * eps)
+        assert gw[0][idx] == pytest.approx(fd, rel=1e-4, abs=1e-8)
+
+
+def test_kwta_net_is_sparse_and_deterministic() -> None:
+    task = get_classify_task("digits")
+    s = TrainSettings(epochs=1)
+    a = kwta_net([64, 12, 10], task.x_train, task.y_train, 4, 0.5, s, seed=3)
+    b = kwta_net([64, 12, 10], task.x_train, task.y_train, 4, 0.5, s, seed=3)
+    assert a.net.k == 4 and a.net.n_alive == 384 + 60
+    assert all(np.array_equal(u, v) for u, v in zip(a.net.weights, b.net.weights))
+
+
+def test_pixel_noise_is_the_same_for_every_row() -> None:
+    task = get_classify_task("digits")
+    a = ClassifierNet("a", small_net([64, 9, 10], seed=9), True, 0.0, 0)
+    twin = ClassifierNet("twin", a.net.copy(), True, 0.0, 0)
+    b = ClassifierNet("b", small_net([64, 9, 10], seed=10), True, 0.0, 0)
+    levels = [0.0, 0.3, 1.0]
+    curves = noise_curves(task, [a, twin, b], levels, seed=4)
+    assert np.array_equal(curves[0].returns, curves[1].returns)  # same images, same answers
+    z = pixel_noise(task.x_test.shape, 4)
+    assert np.array_equal(z, pixel_noise(task.x_test.shape, 4))
+    for i, s in enumerate(levels):
+        x = task.x_test + s * z
+        assert curves[2].mean[i] == pytest.approx(b.net.accuracy(x, task.y_test))
+    assert curves[0].mean[0] == pytest.approx(a.net.accuracy(task.x_test, task.y_test))
+    again = noise_curves(task, [b], [1.0], seed=4)
+    assert np.array_equal(again[0].returns[0], curves[2].returns[2])  # not tied to the row list
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--methods", "obd", "bogus"], "unknown method 'bogus'"),
+        (["--methods", "noise", "--noise-levels", "0", "-0.1"], "noise levels must be at least 0"),
+        (["--methods", "kwta", "--kwta-k", "0"], "kWTA k must lie in [1, 3]"),
+        (["--methods", "kwta", "--kwta-k", "4"], "kWTA k must lie in [1, 3]"),
+    ],
+)
+def test_bad_method_input_on_digits_is_one_line_exit_2(tmp_path, capsys, extra, needle) -> None:
+    code = main(["compare", "--task", "digits", "--hidden", "5", "3", "--out",
+                 str(tmp_path / "o"), *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("wann: error:"), err
+    assert needle in err[0], err
+    assert not (tmp_path / "o").exists()
+
+
+def test_digits_compare_runs_every_new_method(tmp_path, capsys) -> None:
+    from wann.genome import from_dense
+    from wann.io import save_genome
+
+    g = from_dense([64, 10], np.random.default_rng(0).normal(size=650))
+    g.meta["task"] = "digits"
+    save_genome(g, tmp_path / "g.json")
+    out = tmp_path / "cmp"
+    args = ["compare", "--champion", str(tmp_path / "g.json"), "--hidden", "8", "6",
+            "--sparsities", "0.5", "--epochs", "1", "--episodes", "2", "--noise-levels", "0",
+            "0.5", "--methods", "all", "--kwta-k", "3", "--out", str(out)]
+    assert main(args) == 0
+    capsys.readouterr()
+    with open(out / "compare.csv") as f:
+        rows = [r["model"] for r in csv.DictReader(f)]
+    new = ["OBD 50%", "structured fine-tuned 50%", "structured scratch 50%",
+           "ticket random reinit 50%", "kWTA k=3 50%"]
+    assert all(n in rows for n in new) and rows[0] == "WANN (given champion)"
+    with open(out / "noise.csv") as f:
+        models = [r["model"] for r in csv.DictReader(f)]
+    assert models[::2] == ["WANN ensemble", "WANN tuned shared weight", "WANN tuned weights",
+                           *rows[1:]]
+    with open(out / "layer_reinit.csv") as f:
+        assert [r["name"] for r in csv.DictReader(f)] == ["input→h1", "h1→h2", "h2→output"]
+    for name in ("noise.md", "noise.png", "layer_reinit.md", "layer_reinit.png", "table.md",
+                 "curves.png"):
+        assert (out / name).stat().st_size > 60, name
