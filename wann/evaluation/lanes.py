@@ -16,6 +16,12 @@ meaning, so failing nets fail) and libmvec's vector sin/cos/exp/tanh (`wann.vecm
 Threads take nets dynamically (an atomic counter, biggest nets first), because nets of one
 generation differ widely in episode length; every net writes only its own result slots, so
 results do not depend on the thread count or on which thread ran which net.
+
+Compilation: `_net` is inlined into two plain functions, `_net_exact` and `_net_fast` (each
+build gets its fast-math flags and a constant `fast`), and the parallel kernels only hand out
+nets and call them. Inlining `_net` straight into the parallel kernels made a cold start about
+4x slower: numba copies an inlined callee's IR block by block together with its whole variable
+scope (quadratic in the callee's size), and the parfor passes then walk the whole body.
 """
 
 from __future__ import annotations
@@ -69,7 +75,9 @@ def _cos_lanes(fast, src, dst, n):  # pragma: no cover - compiled
 
 @numba.njit(inline="always")
 def _apply_lanes(fast, a, u, out, n, tmp):  # pragma: no cover - compiled
-    """An activation over lanes (see `_sin_lanes`)."""
+    """An activation over lanes (see `_sin_lanes`). Both apply_lanes are calls, not inlined
+    (inlining their dozen branches cost seconds of compilation), so they are built without fast
+    math; their only arithmetic (scaling by pi or 1/2, squares, negation) rounds the same."""
     if fast:
         vecmath.apply_lanes(a, u, out, n, tmp)
     else:
@@ -241,20 +249,30 @@ def _net(
             cs[n] = 1.0
 
 
-@numba.njit(inline="always")
-def _kernel(
-    tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
+# fast math without the no-NaN / no-infinity assumptions, so non-finite outputs still fail
+FAST_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+
+@numba.njit(cache=True)
+def _net_exact(
+    k, tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
     weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
-    order, counter, n_workers, fast,
 ):  # pragma: no cover - compiled
-    for _ in prange(n_workers):
-        while True:
-            j = _fetch_add(counter)
-            if j >= order.size:
-                break
-            _net(order[j], tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w,
-                 out_pos, n_in, n_out, weights, init_states, max_steps, discrete, low, high,
-                 worst, returns, bad, steps, fast)
+    """`_net` without fast math, a function of its own (not inlined into the parallel loop)."""
+    _net(k, tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in,
+         n_out, weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
+         False)
+
+
+@numba.njit(cache=True, fastmath=FAST_FLAGS)
+def _net_fast(
+    k, tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
+    weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
+):  # pragma: no cover - compiled
+    """`_net` with fast math and vector transcendentals."""
+    _net(k, tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in,
+         n_out, weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
+         True)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -264,22 +282,28 @@ def exact_kernel(
     order, counter, n_workers,
 ):  # pragma: no cover - compiled
     """Every rollout of a generation, bit-identical to the scalar forward pass and twins."""
-    _kernel(tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in,
-            n_out, weights, init_states, max_steps, discrete, low, high, worst, returns, bad,
-            steps, order, counter, n_workers, False)
+    for _ in prange(n_workers):
+        while True:
+            j = _fetch_add(counter)
+            if j >= order.size:
+                break
+            _net_exact(order[j], tid, obs_size, node_off, act, in_start, in_end, edge_src,
+                       edge_w, out_pos, n_in, n_out, weights, init_states, max_steps, discrete,
+                       low, high, worst, returns, bad, steps)
 
 
-# fast math without the no-NaN / no-infinity assumptions, so non-finite outputs still fail
-FAST_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
-
-
-@numba.njit(parallel=True, cache=True, fastmath=FAST_FLAGS)
+@numba.njit(parallel=True, cache=True)
 def fast_kernel(
     tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
     weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
     order, counter, n_workers,
 ):  # pragma: no cover - compiled
     """The same kernel with fast math and libmvec's vector transcendentals."""
-    _kernel(tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in,
-            n_out, weights, init_states, max_steps, discrete, low, high, worst, returns, bad,
-            steps, order, counter, n_workers, True)
+    for _ in prange(n_workers):
+        while True:
+            j = _fetch_add(counter)
+            if j >= order.size:
+                break
+            _net_fast(order[j], tid, obs_size, node_off, act, in_start, in_end, edge_src,
+                      edge_w, out_pos, n_in, n_out, weights, init_states, max_steps, discrete,
+                      low, high, worst, returns, bad, steps)
