@@ -29,6 +29,8 @@ from wann.activations import COS, GAUSSIAN, SIGMOID, SIN, TANH
 from wann.activations import apply_lanes as apply_lanes_exact
 
 WIDTH = 4  # doubles per vector call (AVX2)
+# the fast kernel's fast math, without the no-NaN / no-infinity assumptions (failing nets fail)
+FAST_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
 _FUNCS = ("sin", "cos", "exp", "tanh")
 
 
@@ -96,7 +98,7 @@ def cos_lanes(src: np.ndarray, dst: np.ndarray, n: int) -> None:
         _cos4(src, dst, c)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=FAST_FLAGS)
 def apply_lanes(a: int, u: np.ndarray, out: np.ndarray, n: int, tmp: np.ndarray) -> None:
     """out[:n] = f_a(u[:n]) with vector transcendentals; `tmp` is scratch of u's size."""
     if a == SIN:

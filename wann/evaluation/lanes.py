@@ -76,8 +76,8 @@ def _cos_lanes(fast, src, dst, n):  # pragma: no cover - compiled
 @numba.njit(inline="always")
 def _apply_lanes(fast, a, u, out, n, tmp):  # pragma: no cover - compiled
     """An activation over lanes (see `_sin_lanes`). Both apply_lanes are calls, not inlined
-    (inlining their dozen branches cost seconds of compilation), so they are built without fast
-    math; their only arithmetic (scaling by pi or 1/2, squares, negation) rounds the same."""
+    (inlining their dozen branches cost seconds of compilation); each declares its own fast-math
+    setting, so neither depends on which kernel compiled it first."""
     if fast:
         vecmath.apply_lanes(a, u, out, n, tmp)
     else:
@@ -249,8 +249,7 @@ def _net(
             cs[n] = 1.0
 
 
-# fast math without the no-NaN / no-infinity assumptions, so non-finite outputs still fail
-FAST_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
+FAST_FLAGS = vecmath.FAST_FLAGS
 
 
 @numba.njit(cache=True)
