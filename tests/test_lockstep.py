@@ -167,12 +167,9 @@ def test_shared_compiled_calls_declare_their_fast_math() -> None:
     calls it, unless the function sets its own, and caches it so: exact results would depend on
     whether a fast-math kernel compiled the twins first."""
     from envs.twins import dispatch
-    from wann import vecmath
-
     for module in (*dispatch.MODULES, dispatch, activations):
         for name, f in vars(module).items():
             if not isinstance(f, numba.core.registry.CPUDispatcher):
                 continue
             if f.targetoptions.get("inline", "never") == "never":
                 assert f.targetoptions.get("fastmath") is False, f"{module.__name__}.{name}"
-    assert vecmath.apply_lanes.targetoptions["fastmath"] == vecmath.FAST_FLAGS

@@ -58,7 +58,7 @@ def apply(act: int, x: float) -> float:
     return x
 
 
-@numba.njit(cache=True, fastmath=False)  # see envs.twins.dispatch on fastmath=False
+@numba.njit(cache=True, inline="always")
 def apply_lanes(a: int, u: np.ndarray, out: np.ndarray, n: int) -> None:
     """out[:n] = f_a(u[:n]): one branch on the id for all lanes, each lane computed by `apply`."""
     if a == LINEAR:

@@ -98,7 +98,7 @@ def cos_lanes(src: np.ndarray, dst: np.ndarray, n: int) -> None:
         _cos4(src, dst, c)
 
 
-@numba.njit(cache=True, fastmath=FAST_FLAGS)
+@numba.njit(cache=True, inline="always")
 def apply_lanes(a: int, u: np.ndarray, out: np.ndarray, n: int, tmp: np.ndarray) -> None:
     """out[:n] = f_a(u[:n]) with vector transcendentals; `tmp` is scratch of u's size."""
     if a == SIN:

@@ -17,16 +17,16 @@ Threads take nets dynamically (an atomic counter, biggest nets first), because n
 generation differ widely in episode length; every net writes only its own result slots, so
 results do not depend on the thread count or on which thread ran which net.
 
-Compilation: `_net` is inlined into two plain functions, `_net_exact` and `_net_fast` (each
-build gets its fast-math flags and a constant `fast`), and the parallel kernels only hand out
-nets and call them. Inlining `_net` straight into the parallel kernels made a cold start about
-4x slower: numba copies an inlined callee's IR block by block together with its whole variable
-scope (quadratic in the callee's size), and the parfor passes then walk the whole body.
+Compilation: the exact kernel's parallel loop calls `_net_exact`, a build of `_net` of its own
+without the fast kernel's vector activations (see `_exact_build`): a cold start compiles about 5x faster than
+with everything inlined. The fast kernel keeps `_net` inlined into its parallel loop, which
+its speed needs (the parfor body's no-alias arrays and the inlined vector activations).
 """
 
 from __future__ import annotations
 
 import math
+from types import FunctionType
 
 import numba
 import numpy as np
@@ -75,9 +75,7 @@ def _cos_lanes(fast, src, dst, n):  # pragma: no cover - compiled
 
 @numba.njit(inline="always")
 def _apply_lanes(fast, a, u, out, n, tmp):  # pragma: no cover - compiled
-    """An activation over lanes (see `_sin_lanes`). Both apply_lanes are calls, not inlined
-    (inlining their dozen branches cost seconds of compilation); each declares its own fast-math
-    setting, so neither depends on which kernel compiled it first."""
+    """An activation over lanes (see `_sin_lanes`)."""
     if fast:
         vecmath.apply_lanes(a, u, out, n, tmp)
     else:
@@ -252,26 +250,47 @@ def _net(
 FAST_FLAGS = vecmath.FAST_FLAGS
 
 
-@numba.njit(cache=True)
-def _net_exact(
-    k, tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
-    weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
-):  # pragma: no cover - compiled
-    """`_net` without fast math, a function of its own (not inlined into the parallel loop)."""
-    _net(k, tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in,
-         n_out, weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
-         False)
+@numba.njit(inline="always")
+def _apply_lanes_exact(fast, a, u, out, n, tmp):  # pragma: no cover - compiled
+    """`_apply_lanes` for `_net_exact`: only the exact activations (see `_exact_build`)."""
+    activations.apply_lanes(a, u, out, n)
 
 
-@numba.njit(cache=True, fastmath=FAST_FLAGS)
-def _net_fast(
-    k, tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
+def _exact_build() -> numba.core.registry.CPUDispatcher:
+    """`_net` as a function of its own, `_net_exact`, without the vector activation switch.
+
+    Inlining `_net` (and, inside it, both activation switches) into the parallel kernel made the
+    exact kernel's cold start about 4x slower: numba copies an inlined callee's IR block by block
+    together with its whole variable scope (quadratic in the callee's size), then the parfor
+    passes walk the whole body. The exact kernel only hands out nets and calls `_net_exact`. The
+    fast kernel keeps everything inlined in its parallel loop, which it needs for its speed.
+    The build's own name gives it its own file in numba's cache (named after the function).
+    """
+    f = FunctionType(_net.py_func.__code__, {**_net.py_func.__globals__,
+                                             "_apply_lanes": _apply_lanes_exact}, "_net_exact")
+    f.__qualname__ = "_net_exact"
+    f.__module__ = __name__
+    f.__doc__ = _net.py_func.__doc__
+    return numba.njit(cache=True, error_model="numpy")(f)
+
+
+_net_exact = _exact_build()
+
+
+@numba.njit(inline="always")
+def _kernel(
+    tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
     weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
+    order, counter, n_workers, fast,
 ):  # pragma: no cover - compiled
-    """`_net` with fast math and vector transcendentals."""
-    _net(k, tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in,
-         n_out, weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
-         True)
+    for _ in prange(n_workers):
+        while True:
+            j = _fetch_add(counter)
+            if j >= order.size:
+                break
+            _net(order[j], tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w,
+                 out_pos, n_in, n_out, weights, init_states, max_steps, discrete, low, high,
+                 worst, returns, bad, steps, fast)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -288,21 +307,16 @@ def exact_kernel(
                 break
             _net_exact(order[j], tid, obs_size, node_off, act, in_start, in_end, edge_src,
                        edge_w, out_pos, n_in, n_out, weights, init_states, max_steps, discrete,
-                       low, high, worst, returns, bad, steps)
+                       low, high, worst, returns, bad, steps, False)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, fastmath=FAST_FLAGS)
 def fast_kernel(
     tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
     weights, init_states, max_steps, discrete, low, high, worst, returns, bad, steps,
     order, counter, n_workers,
 ):  # pragma: no cover - compiled
     """The same kernel with fast math and libmvec's vector transcendentals."""
-    for _ in prange(n_workers):
-        while True:
-            j = _fetch_add(counter)
-            if j >= order.size:
-                break
-            _net_fast(order[j], tid, obs_size, node_off, act, in_start, in_end, edge_src,
-                      edge_w, out_pos, n_in, n_out, weights, init_states, max_steps, discrete,
-                      low, high, worst, returns, bad, steps)
+    _kernel(tid, obs_size, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in,
+            n_out, weights, init_states, max_steps, discrete, low, high, worst, returns, bad,
+            steps, order, counter, n_workers, True)
