@@ -18,9 +18,9 @@ generation differ widely in episode length; every net writes only its own result
 results do not depend on the thread count or on which thread ran which net.
 
 Compilation: the exact kernel's parallel loop calls `_net_exact`, a build of `_net` of its own
-without the fast kernel's vector activations (see `_exact_build`): a cold start compiles about 5x faster than
-with everything inlined. The fast kernel keeps `_net` inlined into its parallel loop, which
-its speed needs (the parfor body's no-alias arrays and the inlined vector activations).
+without the fast kernel's vector activations (see `_exact_build`), which compiles about 3x
+faster than everything inlined into the loop. The fast kernel keeps `_net` inlined into its
+parallel loop: its speed needs that (the parfor body's no-alias arrays, inlined activations).
 """
 
 from __future__ import annotations
@@ -260,11 +260,12 @@ def _exact_build() -> numba.core.registry.CPUDispatcher:
     """`_net` as a function of its own, `_net_exact`, without the vector activation switch.
 
     Inlining `_net` (and, inside it, both activation switches) into the parallel kernel made the
-    exact kernel's cold start about 4x slower: numba copies an inlined callee's IR block by block
+    exact kernel's cold start about 3x slower: numba copies an inlined callee's IR block by block
     together with its whole variable scope (quadratic in the callee's size), then the parfor
     passes walk the whole body. The exact kernel only hands out nets and calls `_net_exact`. The
     fast kernel keeps everything inlined in its parallel loop, which it needs for its speed.
-    The build's own name gives it its own file in numba's cache (named after the function).
+    The build's own name gives it its own file in numba's cache (named after the function);
+    numpy's error model (no division checks) is the one the inlined parfor body had.
     """
     f = FunctionType(_net.py_func.__code__, {**_net.py_func.__globals__,
                                              "_apply_lanes": _apply_lanes_exact}, "_net_exact")
