@@ -160,3 +160,16 @@ def test_non_finite_outputs_fail_in_both_modes(fast: bool) -> None:
     r, b = ev.evaluate(batch, np.array([np.inf, 1.0]), episode_seeds(0, 0, 2))
     assert b[:, 0].all() and (r[:, 0] == task.worst_return).all()
     assert not b[:, 1].any()
+
+
+def test_shared_compiled_calls_declare_their_fast_math() -> None:
+    """numba compiles a called (not inlined) function with the fast math of the first kernel that
+    calls it, unless the function sets its own, and caches it so: exact results would depend on
+    whether a fast-math kernel compiled the twins first."""
+    from envs.twins import dispatch
+    for module in (*dispatch.MODULES, dispatch, activations):
+        for name, f in vars(module).items():
+            if not isinstance(f, numba.core.registry.CPUDispatcher):
+                continue
+            if f.targetoptions.get("inline", "never") == "never":
+                assert f.targetoptions.get("fastmath") is False, f"{module.__name__}.{name}"

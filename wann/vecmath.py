@@ -29,6 +29,8 @@ from wann.activations import COS, GAUSSIAN, SIGMOID, SIN, TANH
 from wann.activations import apply_lanes as apply_lanes_exact
 
 WIDTH = 4  # doubles per vector call (AVX2)
+# the fast kernel's fast math, without the no-NaN / no-infinity assumptions (failing nets fail)
+FAST_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
 _FUNCS = ("sin", "cos", "exp", "tanh")
 
 

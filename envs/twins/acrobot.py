@@ -54,7 +54,7 @@ _RK_DT = DT - 0
 _RK_DT2 = _RK_DT / 2.0
 _RK_DT6 = _RK_DT / 6.0
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def _dsdt(
     theta1: float, theta2: float, dtheta1: float, dtheta2: float, a: float
 ) -> tuple[float, float, float, float]:
@@ -83,7 +83,7 @@ def _dsdt(
     return dtheta1, dtheta2, ddtheta1, ddtheta2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def _wrap(x: float, m: float, big_m: float) -> float:
     """gymnasium acrobot.wrap: shift x by whole periods into [m, M]."""
     diff = big_m - m
@@ -94,7 +94,7 @@ def _wrap(x: float, m: float, big_m: float) -> float:
     return x
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def _bound(x: float, m: float, big_m: float) -> float:
     """gymnasium acrobot.bound: min(max(x, m), M) with Python's tie rules (first argument wins)."""
     if m > x:
@@ -104,7 +104,7 @@ def _bound(x: float, m: float, big_m: float) -> float:
     return x
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     """One AcrobotEnv.step: action[0] in {0, 1, 2} is torque -1, 0, +1; one rk4 step of DT."""
     torque = float(int(action[0]) - 1)
@@ -144,7 +144,7 @@ def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     return reward, terminated
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def observe(state: np.ndarray, obs: np.ndarray) -> None:
     """(cos t1, sin t1, cos t2, sin t2, dt1, dt2) rounded through float32, as AcrobotEnv returns."""
     if state[4] != 0.0:

@@ -32,7 +32,7 @@ THETA_THRESHOLD_RADIANS = 12 * 2 * math.pi / 360
 X_THRESHOLD = 2.4
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     """One CartPoleEnv.step: action[0] is 0 (push left) or 1 (push right); reward is always 1."""
     x, x_dot, theta, theta_dot = state[0], state[1], state[2], state[3]
@@ -58,7 +58,7 @@ def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     return 1.0, terminated
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def observe(state: np.ndarray, obs: np.ndarray) -> None:
     """The state rounded through float32, as CartPoleEnv returns it."""
     for i in range(4):

@@ -4,6 +4,10 @@ numba caches a function on disk only when it refers to its callees as globals, s
 generation kernel calls `step_twin` / `observe_twin` with the twin's id instead of closing
 over the twin's functions (a closure is recompiled in every process). The branch costs
 nothing measurable next to the physics.
+
+Every compiled twin function that is a call (not inlined) says `fastmath=False`: numba otherwise
+compiles a callee with the fast math of the first kernel that calls it, and caches it on disk
+that way, so a `--fast-math` run on an empty cache would change later exact results.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ _s0, _s1, _s2, _s3, _s4, _s5 = (m.step for m in MODULES)
 _o0, _o1, _o2, _o3, _o4, _o5 = (m.observe for m in MODULES)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def step_twin(tid: int, state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     """The step of twin `tid` (an index into TWIN_IDS)."""
     if tid == 0:
@@ -46,7 +50,7 @@ def step_twin(tid: int, state: np.ndarray, action: np.ndarray) -> tuple[float, b
     return _s5(state, action)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def observe_twin(tid: int, state: np.ndarray, obs: np.ndarray) -> None:
     """The observation of twin `tid`."""
     if tid == 0:

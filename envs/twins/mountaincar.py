@@ -29,7 +29,7 @@ FORCE = 0.001
 GRAVITY = 0.0025
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     """One MountainCarEnv.step: action[0] in {0, 1, 2} pushes left, not at all, right."""
     a = int(action[0])
@@ -53,7 +53,7 @@ def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     return -1.0, terminated
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def observe(state: np.ndarray, obs: np.ndarray) -> None:
     """(position, velocity) rounded through float32, as MountainCarEnv returns."""
     obs[0] = np.float64(np.float32(state[0]))

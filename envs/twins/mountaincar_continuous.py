@@ -50,13 +50,13 @@ F64 = 0
 F32 = 1
 WEAK = 2
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def _f32(x: float) -> float:
     """Round a float64 to the nearest float32, as numpy casts do."""
     return np.float64(np.float32(x))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def _add(a: float, ta: int, b: float, tb: int) -> tuple[float, int]:
     """a + b under numpy 2 promotion: float64 wins, float32 pulls a Python float down to float32."""
     if ta == F64 or tb == F64:
@@ -66,13 +66,13 @@ def _add(a: float, ta: int, b: float, tb: int) -> tuple[float, int]:
     return _f32(_f32(a) + _f32(b)), F32
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def _as_cmp(t: int, c: float) -> float:
     """The constant c as numpy compares it against a value of type t (float32 rounds it)."""
     return _f32(c) if t == F32 else c
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     """One Continuous_MountainCarEnv.step: force action[0] clipped to [-1, 1]."""
     position, velocity = state[0], state[1]
@@ -107,7 +107,7 @@ def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     return reward, terminated
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def observe(state: np.ndarray, obs: np.ndarray) -> None:
     """(position, velocity) rounded through float32, as the env returns them."""
     obs[0] = _f32(state[0])

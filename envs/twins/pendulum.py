@@ -38,13 +38,13 @@ M = 1.0
 L = 1.0
 PI = math.pi
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def _angle_normalize(x: float) -> float:
     """gymnasium pendulum.angle_normalize, with Python/numpy float modulo semantics."""
     return ((x + PI) % (2 * PI)) - PI
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     """One PendulumEnv.step: torque action[0] clipped to [-2, 2]; never terminates."""
     th, thdot = state[0], state[1]
@@ -66,7 +66,7 @@ def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     return -costs, False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def observe(state: np.ndarray, obs: np.ndarray) -> None:
     """(cos theta, sin theta, theta_dot) rounded through float32, as PendulumEnv returns."""
     obs[0] = np.float64(np.float32(math.cos(state[0])))

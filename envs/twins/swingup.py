@@ -23,7 +23,7 @@ FRICTION = 0.1
 X_THRESHOLD = 2.4
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     """Advance (x, x_dot, theta, theta_dot) one explicit-Euler step; return (reward, terminated)."""
     a = action[0]
@@ -56,7 +56,7 @@ def step(state: np.ndarray, action: np.ndarray) -> tuple[float, bool]:
     return reward_theta * reward_x, (x < -X_THRESHOLD) or (x > X_THRESHOLD)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=False)
 def observe(state: np.ndarray, obs: np.ndarray) -> None:
     """(x, x_dot, cos theta, sin theta, theta_dot)."""
     obs[0] = state[0]
