@@ -417,6 +417,10 @@ class DaskEvaluator(KeepsEvents):
         """
         for name in ("tornado.application", "tornado.general", "asyncio"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
+        # Likewise distributed's own teardown noise (a nanny's heartbeat that finds the
+        # scheduler closing logs a warning with a traceback); restored below for a joined
+        # cluster, left quiet after shutting down a local one.
+        self._dask_log.setLevel(logging.CRITICAL)
         client, self.client = self.client, None
         if client is not None:
             for topic in ("all", START_TOPIC):
@@ -433,4 +437,5 @@ class DaskEvaluator(KeepsEvents):
         if self.cluster is not None:
             self.cluster.close()
             self.cluster = None
+            return  # its event loop may still log its last heartbeats: stay quiet
         self._dask_log.setLevel(self._dask_log_level)
