@@ -69,6 +69,10 @@ class EnvPlugin(WorkerPlugin):
             # Workers of our own local cluster share the terminal: Ctrl-C is for the run to
             # handle (it closes the cluster), not for each worker to die of on its own.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if self.ignore_sigint:
+            # Our local cluster's scheduler ends with the run; a heartbeat meeting it closed is
+            # logged with a traceback by the worker process, onto the run's own stderr.
+            logging.getLogger("distributed.worker").addFilter(_no_closing_heartbeat)
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         self._all: list[Any] = []
         self._lock = threading.Lock()
@@ -439,3 +443,8 @@ class DaskEvaluator(KeepsEvents):
             self.cluster = None
             return  # its event loop may still log its last heartbeats: stay quiet
         self._dask_log.setLevel(self._dask_log_level)
+
+
+def _no_closing_heartbeat(record: logging.LogRecord) -> bool:
+    """Drop a worker's 'failed heartbeat' record (the scheduler is shutting down)."""
+    return not str(record.msg).startswith("Failed to communicate with scheduler during heartbeat")
