@@ -4,6 +4,7 @@ sparsity curves, the summary ratios, and `wann compare --seeds`."""
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -179,6 +180,48 @@ def test_compare_seeds_equal_separate_runs(tmp_path, capsys) -> None:
     with open(tmp_path / "many" / "curves.csv") as f:
         assert {r["seed"] for r in csv.DictReader(f)} == {"0", "3"}
     assert (tmp_path / "many" / "curves.png").stat().st_size > 10_000
+
+
+def test_seed_folders_made_apart_are_read_not_rerun(tmp_path, capsys) -> None:
+    """Seeds made by separate commands (or machines) into OUT/seed-N/ are read by a later
+    --seeds command, which then only aggregates; other settings are refused, nothing lost."""
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    args = [*CMP, "--champion", str(tmp_path / "g.json")]
+    assert main([*args, "--seeds", "0,3", "--out", str(tmp_path / "together")]) == 0
+    apart = tmp_path / "apart"
+    for s in (0, 3):
+        assert main([*args, "--seed", str(s), "--out", str(apart / f"seed-{s}")]) == 0
+    stamps = {s: (apart / f"seed-{s}" / "compare.json").stat().st_mtime_ns for s in (0, 3)}
+    capsys.readouterr()
+    assert main([*args, "--seeds", "0,3", "--out", str(apart)]) == 0
+    assert "seeds 0, 3: read from their folders" in capsys.readouterr().err
+    for s in (0, 3):  # read, not rewritten
+        assert (apart / f"seed-{s}" / "compare.json").stat().st_mtime_ns == stamps[s]
+    for f in ("compare.csv", "table.md", "curves.csv"):
+        assert (apart / f).read_text() == (tmp_path / "together" / f).read_text(), f
+    # A seed folder holding other settings is one error line, and stays as it was.
+    assert main([*args, "--episodes", "3", "--seeds", "0,3", "--out", str(apart)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "other settings (episodes)" in err[0], err
+    assert (apart / "seed-0" / "compare.json").stat().st_mtime_ns == stamps[0]
+    # A single seed into a folder that holds it is refused, as before.
+    assert main([*args, "--seed", "0", "--out", str(apart / "seed-0")]) == 2
+    assert "already holds a comparison" in capsys.readouterr().err
+
+
+def test_search_backend_runs_only_the_fresh_search(tmp_path) -> None:
+    """--search-backend picks the search's evaluator; the serial and compiled backends agree
+    bit for bit, so the comparison is the same either way, and the record names it."""
+    args = [*CMP, "--search-generations", "2", "--search-pop-size", "8", "--seed", "1"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--search-backend", "serial", "--out", str(tmp_path / "b")]) == 0
+    for f in ("compare.csv", "table.md", "search/champion.json"):
+        assert (tmp_path / "a" / f).read_text() == (tmp_path / "b" / f).read_text(), f
+    record = json.loads((tmp_path / "b" / "compare.json").read_text())
+    assert record["settings"]["search_backend"] == "serial"
+    assert record["settings"]["backend"] == "compiled"
 
 
 def test_a_new_method_is_one_baseline_object(ev, task, tmp_path) -> None:

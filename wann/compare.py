@@ -229,12 +229,14 @@ def run_compare(
     baselines: Sequence[Baseline] = STANDARD,
     paper_layers: Sequence[int] | None = None,
     lottery_rate: float = 0.2,
+    settings: dict | None = None,
 ) -> list[Row]:
     """Build every row's network (the WANN, then each baseline family in order) and score it;
     save each network under out/genomes/. Each family is timed alike.
 
     `layer_sizes`: the dense start the pruning families derive from; `paper_layers`: the
-    paper's fixed-topology row (None: left out).
+    paper's fixed-topology row (None: left out). `settings` go into compare.json, so that a
+    later several-seed command can tell whether this folder holds its seed.
     """
     progress = progress or Progress(quiet=True)
     sparsities = check_grid(layer_sizes, sparsities)
@@ -271,7 +273,8 @@ def run_compare(
             with timer(f"{b.name} report"):
                 b.after(ctx, nets, out)
     if out is not None:
-        write_outputs(Path(out), task, rows, budget, seed, episodes, timings, baselines)
+        write_outputs(Path(out), task, rows, budget, seed, episodes, timings, baselines,
+                      settings)
     return rows
 
 
@@ -418,9 +421,17 @@ def curve_labels(baselines: Sequence[Baseline]) -> dict[str, str]:
     return {b.name: b.legend for b in baselines if b.curve}
 
 
+def row_from_record(r: dict) -> Row:
+    """A row as compare.json holds it (without its sweep)."""
+    return Row(r["model"], int(r["connections"]), float(r["sparsity"]), r["env_steps"],
+               float(r["best_shared_weight"]), r["scores"], r.get("note", ""),
+               family=r.get("family", ""), connected=bool(r.get("connected", True)))
+
+
 def write_outputs(
     out: Path, task: Task, rows: Sequence[Row], budget: Budget, seed: int, episodes: int,
     timings: dict[str, float], baselines: Sequence[Baseline] = STANDARD,
+    settings: dict | None = None,
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "table.md", markdown_table(task, rows, episodes, seed))
@@ -430,6 +441,7 @@ def write_outputs(
         "task": task.name, "seed": seed, "episodes": episodes,
         "budget": asdict(budget),
         "seconds": {k: round(v, 2) for k, v in timings.items()},
+        **({} if settings is None else {"settings": settings}),
         "rows": [{"model": r.name, "note": r.note, "connections": r.connections,
                   "sparsity": r.sparsity, "env_steps": r.env_steps,
                   "best_shared_weight": r.best_shared_weight, "scores": r.scores,

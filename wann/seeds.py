@@ -7,7 +7,9 @@ the command then writes its aggregate over seeds (wann.stats) into `<out>/`.
 Seeds run one after another: each run already spreads its rollouts over every worker the
 backend has (compiled threads, pool processes, Dask workers), so running seeds side by side
 would only split the same cores, and one at a time keeps each folder byte for byte that of a
-separate run.
+separate run. To spread seeds over machines, run `--seed n --out <out>/seed-<n>` on each;
+`wann compare --seeds` then reads every seed folder that already holds its comparison (made
+with the same settings) instead of running it again, and only aggregates.
 """
 
 from __future__ import annotations

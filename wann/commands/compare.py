@@ -4,8 +4,9 @@ networks, all scored by one protocol."""
 from __future__ import annotations
 
 import argparse
+import json
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from wann import WannError
@@ -22,8 +23,10 @@ from wann.compare import (
     PAPER,
     QUICK,
     Budget,
+    Row,
     check_grid,
     curve_labels,
+    row_from_record,
     run_compare,
 )
 from wann.config import preset
@@ -50,6 +53,7 @@ EXAMPLES = """examples:
   wann compare --quick --champion champion.json --methods all --noise-levels 0 0.2 0.5
   wann compare --champion champion.json --sparsities 0.5 0.9 0.99 --dense-hidden 32 32
   wann compare --task swingup --seeds 0-2 --out results/compare3   # seed-N/ + aggregate
+  wann compare --task swingup --seeds 0-2 --search-backend cuda --workers 16 --out results/c3
 """
 
 
@@ -113,6 +117,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="compiled backend: fast math and vector sin/cos/exp/tanh (faster; "
                    "returns differ from the exact ones by rounding)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
+    p.add_argument("--search-backend", choices=BACKENDS,
+                   help="backend of the fresh WANN search (default: --backend); e.g. cuda, "
+                   "while the CMA-ES training runs on --backend")
     p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
                    "(default 1; a local Dask cluster: one per core)")
     classify_compare.add_arguments(p)  # --data, --epochs (classification)
@@ -167,6 +174,46 @@ def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int):  # noqa:
     return r.search.best_ever, rollouts * task.max_steps
 
 
+def study_settings(args: argparse.Namespace, task: Task, budget: Budget,
+                   sparsities: list[float], baselines: list, paper: list[int],
+                   start: list[int]) -> dict:
+    """Everything that makes one seed's comparison what it is (the seed aside): a seed folder
+    is reused only where its record holds the same."""
+    return {
+        "task": task.name, "episodes": args.episodes, "budget": asdict(budget),
+        "sparsities": [float(x) for x in sparsities],
+        "methods": [b.name for b in baselines], "paper_layers": list(paper),
+        "start_layers": list(start), "lottery_rate": float(args.lottery_rate),
+        "champion": args.champion, "tuned": args.tuned, "fast_math": bool(args.fast_math),
+        "backend": args.backend, "search_backend": args.search_backend or args.backend,
+    }
+
+
+def finished_rows(folder: Path, seed: int, settings: dict) -> list[Row] | None:
+    """The rows of a comparison already in `folder` for this seed and these settings; None
+    where the folder holds none; an error where it holds a different one."""
+    path = folder / "compare.json"
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text())
+        held = record.get("settings")
+        rows = [row_from_record(r) for r in record["rows"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise WannError(f"{str(path)!r} is not a readable comparison ({exc}); move it away "
+                        "or choose another --out") from None
+    if held is None or record.get("seed") != seed:
+        raise WannError(f"{str(folder)!r} already holds a comparison (seed "
+                        f"{record.get('seed')}); choose another --out")
+    differ = sorted(k for k in settings.keys() | held.keys()
+                    if json.dumps(settings.get(k), sort_keys=True)
+                    != json.dumps(held.get(k), sort_keys=True))
+    if differ:
+        raise WannError(f"{str(folder)!r} holds a comparison made with other settings "
+                        f"({', '.join(differ)}); choose another --out")
+    return rows
+
+
 def run(args: argparse.Namespace) -> int:
     if classify_compare.wanted(args):  # digits, mnist: wann.classify.compare
         if args.seeds is not None:
@@ -204,27 +251,44 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out or f"results/compare-{task.name}-{time.strftime('%Y%m%d-%H%M%S')}")
     seeds = args.seeds if args.seeds is not None else [args.seed or 0]
     folders = [seed_dir(out, s) for s in seeds] if args.seeds is not None else [out]
+    settings = study_settings(args, task, budget, sparsities, baselines, paper, start)
+    # A seed folder that already holds this comparison (same settings) is read, not rerun:
+    # seeds can be made by separate commands or machines, or a study resumed after a stop.
+    done = {s: finished_rows(f, s, settings) for s, f in zip(seeds, folders)}
+    if args.seeds is None and done[seeds[0]] is not None:
+        raise WannError(f"{str(out)!r} already holds a comparison; choose another --out")
     for folder in [out, *folders]:
-        if (folder / "compare.csv").exists():
-            raise WannError(f"{str(folder)!r} already holds a comparison; choose another --out")
         check_writable(folder)
-    ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
+    search_backend = args.search_backend or args.backend
+    todo = [(s, f) for s, f in zip(seeds, folders) if done[s] is None]
+    ev = search_ev = None
+    if todo:
+        ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
+        search_ev = ev
+        if champion is None and search_backend != args.backend:
+            search_ev = make_evaluator(task, search_backend, args.workers,
+                                       fast_math=args.fast_math)
     progress = Progress()
     t0 = time.perf_counter()
-    per_seed = []
     try:
-        for seed, folder in zip(seeds, folders):
+        for seed, folder in todo:
             if len(seeds) > 1:
                 progress.line(f"seed {seed}: {folder}")
             wann, steps = champion, None
             if wann is None:
-                wann, steps = fresh_search(task, ev, budget, folder / "search", seed)
-            per_seed.append(run_compare(ev, task, wann, steps, start, budget, sparsities, seed,
-                                        args.episodes, folder, progress, baselines,
-                                        paper_layers=paper, lottery_rate=args.lottery_rate))
+                wann, steps = fresh_search(task, search_ev, budget, folder / "search", seed)
+            done[seed] = run_compare(ev, task, wann, steps, start, budget, sparsities, seed,
+                                     args.episodes, folder, progress, baselines,
+                                     paper_layers=paper, lottery_rate=args.lottery_rate,
+                                     settings=settings)
     finally:
-        ev.close()
+        for e in {id(e): e for e in (ev, search_ev) if e is not None}.values():
+            e.close()
         progress.close()
+    reused = [s for s in seeds if all(s != t for t, _ in todo)]
+    if reused:
+        progress.line(f"seeds {', '.join(map(str, reused))}: read from their folders")
+    per_seed = [done[s] for s in seeds]
     if args.seeds is not None:
         text = compare_aggregate(out, task.name, seeds, per_seed, curve_labels(baselines),
                                  args.episodes)
