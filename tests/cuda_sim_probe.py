@@ -48,6 +48,14 @@ def main(path: str) -> None:
             r, b = ev.evaluate(batch, weights, seeds)
             out[f"{name}/{label}/returns"], out[f"{name}/{label}/bad"] = r, b
             out[f"{name}/{label}/steps"] = np.array(ev.last_steps)
+        # Submitted (collected later, as the champion's re-test is), with an evaluate of
+        # other nets in between: the submitted launch keeps buffers of its own.
+        ev = CudaEvaluator(task)
+        collect = ev.submit(batch, weights, seeds)
+        ev.evaluate(compile_population(genomes[:1]), weights[:1], seeds[:1])
+        r, b = collect()
+        out[f"{name}/submitted/returns"], out[f"{name}/submitted/bad"] = r, b
+        out[f"{name}/submitted/steps"] = np.array(ev.last_steps)
     np.savez(path, **out)
 
 

@@ -125,7 +125,7 @@ def sim(tmp_path_factory):
 
 @needs_sim
 @pytest.mark.parametrize("name", TASKS)
-@pytest.mark.parametrize("layout", ["packed", "warp", "local"])
+@pytest.mark.parametrize("layout", ["packed", "warp", "local", "submitted"])
 def test_simulated_kernel_equals_compiled(sim, name: str, layout: str) -> None:
     """Under the simulator the kernel runs the host's math: every slot bit-identical."""
     ref = sim[f"{name}/compiled/returns"]

@@ -124,3 +124,49 @@ def test_retest_is_one_evaluator_call_per_generation_and_logged(tmp_path) -> Non
     retests = [float(r["best_retest"]) for r in rows]
     champ = [float(r["champion_retest"]) for r in rows]
     assert champ == list(np.maximum.accumulate(retests))
+
+
+class _Deferred(_Counting):
+    """An evaluator with `submit`, as the GPU's: the re-test's result is collected later."""
+
+    def __init__(self, ev, order: list) -> None:  # noqa: ANN001
+        super().__init__(ev)
+        self.order = order
+
+    def submit(self, batch, weights, seeds):  # noqa: ANN001, ANN201
+        result = self.evaluate(batch, weights, seeds)
+        self.order.append("submit")
+
+        def collect():  # noqa: ANN202
+            self.order.append("collect")
+            return result
+
+        return collect
+
+
+def test_a_submitted_retest_is_collected_after_breeding_and_changes_nothing(
+    tmp_path, monkeypatch
+) -> None:
+    """With an evaluator that can submit, the champion's re-test is collected only after the
+    next generation is bred (the GPU re-tests while the host breeds); the run is the same."""
+    task = get_task("swingup")
+    hp = preset("quick").replace(pop_size=16, generations=4, n_reps=2, best_reps=5)
+    plain = Run.new(task, hp, make_evaluator(task, "compiled"), tmp_path / "plain", seed=4)
+    plain.run()
+    order: list[str] = []
+    breed = Search._next_generation
+
+    def logged(self, rank):  # noqa: ANN001, ANN202
+        order.append("breed")
+        return breed(self, rank)
+
+    monkeypatch.setattr(Search, "_next_generation", logged)
+    ev = _Deferred(make_evaluator(task, "compiled"), order)
+    deferred = Run.new(task, hp, ev, tmp_path / "deferred", seed=4)
+    deferred.run()
+    assert order == ["submit", "breed", "collect"] * 4
+    keep = [c for c in LOG_COLUMNS if c not in TIMING_COLUMNS]
+    a, b = log_rows(tmp_path / "plain" / "log.csv"), log_rows(tmp_path / "deferred" / "log.csv")
+    assert [[r[c] for c in keep] for r in a] == [[r[c] for c in keep] for r in b]
+    assert (tmp_path / "plain" / "champion.json").read_text() == (
+        tmp_path / "deferred" / "champion.json").read_text()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -57,6 +58,22 @@ def log_row(
         "retest_rollouts": int(retest_rollouts),
         "retest_seconds": round(retest_s, 6),
     }
+
+
+@dataclass
+class Retest:
+    """A champion re-test under way: calling it waits for its returns [weight, repetition].
+    `seconds`: what it cost the loop (launching it, and any wait when it was collected)."""
+
+    wait: Callable[[], np.ndarray]
+    rollouts: int
+    seconds: float = 0.0
+
+    def __call__(self) -> np.ndarray:
+        t = time.perf_counter()
+        r = self.wait()
+        self.seconds += time.perf_counter() - t
+        return r
 
 
 @dataclass
@@ -129,9 +146,10 @@ class Run:
                 "generation %d: %d rollouts gave NaN or inf outputs and were scored %g",
                 self.search.generation, n_bad, self.task.worst_return,
             )
-        retest, t3 = self.retest(genomes, returns, weights)
+        retest = self.retest(genomes, returns, weights)
         stats = self.search.tell(returns, retest)
-        row = log_row(stats, n_bad, t2 - t1, time.perf_counter() - t0, retest.size, t3)
+        row = log_row(stats, n_bad, t2 - t1, time.perf_counter() - t0, retest.rollouts,
+                      retest.seconds)
         self.rows.append(row)
         self.generations_run += 1
         self._notify("generation", stats, row)
@@ -149,16 +167,22 @@ class Run:
                     + (f" ({exc.filename})" if exc.filename else "")
                 ) from exc
 
-    def retest(self, genomes: list, returns: np.ndarray, weights: np.ndarray
-               ) -> tuple[np.ndarray, float]:
+    def retest(self, genomes: list, returns: np.ndarray, weights: np.ndarray) -> Retest:
         """The generation's best re-evaluated on best_reps fresh episodes per weight (its own
-        stream, one evaluator call), for the champion's selection; and the seconds it took."""
+        stream, one evaluator call), for the champion's selection. An evaluator with `submit`
+        (the GPU) runs it while the search breeds the next generation."""
         t = time.perf_counter()
         best = self.search.best_of(returns)
         seeds = streams.stream_seeds(self.seed, streams.RETEST, self.hp.best_reps,
                                      self.search.generation)
-        r, _ = self.evaluator.evaluate(compile_population([genomes[best]]), weights, seeds)
-        return r[0], time.perf_counter() - t
+        batch = compile_population([genomes[best]])
+        submit = getattr(self.evaluator, "submit", None)
+        if submit is None:
+            r, _ = self.evaluator.evaluate(batch, weights, seeds)
+            return Retest(lambda: r[0], weights.size * seeds.size, time.perf_counter() - t)
+        pending = submit(batch, weights, seeds)
+        return Retest(lambda: pending()[0][0], weights.size * seeds.size,
+                      time.perf_counter() - t)
 
     def checkpoint(self) -> ckp.Checkpoint:
         """The run as it stands now (call only between generations)."""

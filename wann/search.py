@@ -8,6 +8,7 @@ generation, champion) is one typed value, `SearchState`, so a checkpoint restore
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -104,7 +105,9 @@ class Search:
         """The individual a generation's returns rank best: the highest mean return."""
         return int(np.argmax(np.asarray(returns, dtype=np.float64).mean(axis=(1, 2))))
 
-    def tell(self, returns: np.ndarray, retest: np.ndarray | None = None) -> GenerationStats:
+    def tell(
+        self, returns: np.ndarray, retest: np.ndarray | Callable[[], np.ndarray] | None = None
+    ) -> GenerationStats:
         """Rank this generation on its returns and replace it by the next one.
 
         `retest` holds the generation's best (`best_of(returns)`) re-evaluated on fresh
@@ -112,6 +115,9 @@ class Search:
         streams.RETEST stream). As in the reference, the best then becomes the champion only
         if its re-test mean beats the champion's: a topology lucky on the few training
         episodes stays out. Without `retest`, the highest training mean ever is the champion.
+        `retest` may also be a function that waits for it: it is called only after the next
+        generation is bred (which the champion does not influence), so a GPU can re-test
+        while the host breeds.
         """
         hp = self.hp
         returns = np.asarray(returns, dtype=np.float64)
@@ -134,23 +140,27 @@ class Search:
         rank = rank_population(wann_objectives(ranked_mean, peak, n_conn, use_conn))
         # The best is the highest mean return, not a rank that depends on the objective pair.
         top = best = int(np.argmax(mean))
+        population = self.population
+        children = self._next_generation(rank)  # parents are never changed in place
+        if callable(retest):
+            retest = retest()
         best_retest = float("nan")
         if retest is not None:
             best_retest = float(np.mean(retest))
             if best_retest > self.champion_retest:
                 self.champion_retest = best_retest
                 self.best_ever_fitness = float(mean[top])
-                self.best_ever = self.population[top].copy()
+                self.best_ever = population[top].copy()
         elif mean[top] > self.best_ever_fitness:
             self.best_ever_fitness = float(mean[top])
-            self.best_ever = self.population[top].copy()
+            self.best_ever = population[top].copy()
         champ = self.champion_retest if np.isfinite(self.champion_retest) else float("nan")
         stats = GenerationStats(
             self.generation, mean, peak, n_conn, n_nodes, rank, best, use_conn,
             self.best_ever, self.best_ever_fitness,  # type: ignore[arg-type]
-            self.population, best_retest, champ,
+            population, best_retest, champ,
         )
-        self.population = self._next_generation(rank)
+        self.population = children
         self.generation += 1
         return stats
 

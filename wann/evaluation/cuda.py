@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import time
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -121,6 +122,24 @@ class CudaEvaluator(NoFaults):
     def evaluate(
         self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
+        return self._launch(batch, weights, seeds, "", timed=True)()
+
+    def submit(
+        self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
+    ) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        """Launch the rollouts and return at once; calling the result waits for them and gives
+        what `evaluate` would. The host works meanwhile (the search breeds the next
+        generation while the GPU re-tests the best): a small launch takes as long as its
+        longest rollout, 1,000 steps one after another, whatever the GPU's size. Its device
+        buffers are its own, so an `evaluate` may come before the result is collected."""
+        return self._launch(batch, weights, seeds, "submitted ")
+
+    def _launch(
+        self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray, tag: str,
+        timed: bool = False,
+    ) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        """Copy the generation to the device and launch its kernel (asynchronously); return
+        the function that collects the results."""
         from numba import cuda
 
         t = self.task
@@ -130,7 +149,7 @@ class CudaEvaluator(NoFaults):
         jobs = int(np.prod(shape))
         if jobs == 0:
             self.last_steps = 0
-            return np.empty(shape), np.zeros(shape, dtype=np.bool_)
+            return lambda: (np.empty(shape), np.zeros(shape, dtype=np.bool_))
         slot = rollout_slot(shape[1] * shape[2], self.align, batch.n_nets)
         threads = batch.n_nets * slot
         if self._bounds is None:
@@ -144,8 +163,8 @@ class CudaEvaluator(NoFaults):
         node_off, act, in_start, in_end, edge_src, edge_w, out_pos = kernel_args(batch)
         ints = [node_off, act, in_start, in_end, edge_src, out_pos.reshape(-1)]
         floats = [edge_w, weights, states.reshape(-1)]
-        dev_i = self._buffer("ints", (sum(a.size for a in ints),), np.int32)
-        dev_f = self._buffer("floats", (sum(a.size for a in floats),), np.float64)
+        dev_i = self._buffer(tag + "ints", (sum(a.size for a in ints),), np.int32)
+        dev_f = self._buffer(tag + "floats", (sum(a.size for a in floats),), np.float64)
         dev_i.copy_to_device(np.concatenate(ints).astype(np.int32))
         dev_f.copy_to_device(np.concatenate(floats))
         views, at = [], 0
@@ -156,7 +175,7 @@ class CudaEvaluator(NoFaults):
         e = edge_w.size
         w_dev = dev_f[e:e + weights.size]
         s_dev = dev_f[e + weights.size:].reshape(states.shape)
-        result = self._buffer("result", (3, jobs), np.float64)
+        result = self._buffer(tag + "result", (3, jobs), np.float64)
         if self.local:
             # Local arrays need their size when compiling: powers of two from 64, so a search
             # compiles once or twice (a compile takes about 3 s; a swing-up search's nets stay
@@ -165,7 +184,7 @@ class CudaEvaluator(NoFaults):
             scratch = result  # unused by that kernel
         else:
             local_nodes = 0
-            scratch = self._buffer("scratch", (max(batch.max_nodes, 1), threads), np.float64)
+            scratch = self._buffer(tag + "scratch", (max(batch.max_nodes, 1), threads), np.float64)
         kernel = self.kernels.generation_kernel(self.tid, batch.n_in, batch.n_out, t.discrete,
                                                 local_nodes)
         blocks = -(-threads // self.block)
@@ -174,11 +193,16 @@ class CudaEvaluator(NoFaults):
             *views[:5], dev_f[:e], views[5], w_dev, s_dev, t.max_steps, low, high,
             float(t.worst_return), slot, scratch, result,
         )
-        cuda.synchronize()
-        self.last_kernel_seconds = time.perf_counter() - t0
-        r = result.copy_to_host()
-        self.last_steps = int(r[2].sum())
-        return r[0].reshape(shape), (r[1] != 0.0).reshape(shape)
+        if timed:
+            cuda.synchronize()
+            self.last_kernel_seconds = time.perf_counter() - t0
+
+        def collect() -> tuple[np.ndarray, np.ndarray]:
+            r = result.copy_to_host()  # waits for the kernel
+            self.last_steps = int(r[2].sum())
+            return r[0].reshape(shape), (r[1] != 0.0).reshape(shape)
+
+        return collect
 
     def close(self) -> None:
         self.env.close()
