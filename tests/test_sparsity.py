@@ -224,6 +224,46 @@ def test_search_backend_runs_only_the_fresh_search(tmp_path) -> None:
     assert record["settings"]["backend"] == "compiled"
 
 
+def test_a_stopped_comparison_resumes_after_its_last_training(tmp_path, monkeypatch,
+                                                              capsys) -> None:
+    """Ctrl-C in the middle of a comparison: started again, it reads back the finished
+    search and CMA-ES trainings instead of repeating them, and writes what an uninterrupted
+    run writes."""
+    import wann.cmaes as cmaes
+
+    args = [*CMP, "--search-generations", "2", "--search-pop-size", "8", "--seed", "1"]
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    kept, real = [], cmaes._remember
+
+    def remember_then_stop(path, *a):  # noqa: ANN001, ANN002, ANN202
+        real(path, *a)
+        kept.append(path.name)
+        if len(kept) == 3:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(cmaes, "_remember", remember_then_stop)
+        assert main([*args, "--out", str(tmp_path / "cut")]) != 0
+    assert not (tmp_path / "cut" / "compare.json").exists()
+    assert len(list((tmp_path / "cut" / ".cma-journal").glob("*.npz"))) == 3
+    capsys.readouterr()
+    recalled, recall = [], cmaes._recall
+
+    def counted(path):  # noqa: ANN001, ANN202
+        r = recall(path)
+        if r is not None:
+            recalled.append(path.name)
+        return r
+
+    monkeypatch.setattr(cmaes, "_recall", counted)
+    assert main([*args, "--out", str(tmp_path / "cut")]) == 0
+    assert recalled == kept
+    assert "resuming the search" in capsys.readouterr().err
+    for f in ("compare.csv", "table.md", "curves.csv", "sweeps.csv", "search/champion.json"):
+        assert (tmp_path / "cut" / f).read_text() == (tmp_path / "whole" / f).read_text(), f
+    assert not (tmp_path / "cut" / ".cma-journal").exists()
+
+
 def test_a_new_method_is_one_baseline_object(ev, task, tmp_path) -> None:
     """A Baseline appended to the list appears in the table and as a curve of its own."""
     from wann.baselines.families import STANDARD, Baseline

@@ -7,8 +7,14 @@ Python per connection. The `cma` package does the strategy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -124,6 +130,60 @@ class CMAResult:
     history: list[dict] = field(default_factory=list)
 
 
+_JOURNAL: ContextVar[Path | None] = ContextVar("cma_journal", default=None)
+
+
+@contextmanager
+def journal(folder: str | Path | None) -> Iterator[None]:
+    """While active, every finished `cma_es` run is kept in `folder` under a digest of all its
+    inputs, and a run whose inputs match a kept one is read back instead of run again.
+
+    A comparison trains dozens of networks for an hour or more; stopped (Ctrl-C, a lost
+    machine, a time limit) and started again with the same settings, it resumes after the
+    last finished training with the same results, since equal inputs give equal outputs.
+    """
+    token = _JOURNAL.set(None if folder is None else Path(folder))
+    try:
+        yield
+    finally:
+        _JOURNAL.reset(token)
+
+
+def _digest(ev: Evaluator, genome: Genome, x0: np.ndarray, base: np.ndarray,
+            free: np.ndarray | None, settings: CMASettings, seed: int, label: str) -> str:
+    """Everything a cma_es result depends on, hashed: the network, start, settings, seed and
+    the evaluator's kind (backends that are not bit-identical give other results)."""
+    h = hashlib.sha256()
+    for a in (genome.node_id, genome.node_kind, genome.node_act, genome.conn_src,
+              genome.conn_dst, genome.conn_enabled, genome.conn_weight, x0, base,
+              np.zeros(0) if free is None else np.asarray(free)):
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    kind = f"{type(ev).__module__}.{type(ev).__name__}:{getattr(ev, 'mode', '')}"
+    h.update(json.dumps([asdict(settings), int(seed), label, kind], sort_keys=True).encode())
+    return h.hexdigest()[:32]
+
+
+def _recall(path: Path) -> tuple[np.ndarray, float, int, int, list[dict]] | None:
+    try:
+        with np.load(path) as z:
+            return (z["best_x"], float(z["best_score"]), int(z["best_gen"]), int(z["rollouts"]),
+                    json.loads(str(z["history"])))
+    except (OSError, ValueError, KeyError):
+        return None  # absent, or cut short while written: run it again
+
+
+def _remember(path: Path, best_x: np.ndarray, best_score: float, best_gen: int,
+              rollouts: int, history: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, best_x=best_x, best_score=best_score, best_gen=best_gen,
+                 rollouts=rollouts, history=json.dumps(history))
+    tmp.replace(path)
+
+
 def cma_es(
     ev: Evaluator,
     genome: Genome,
@@ -151,6 +211,17 @@ def cma_es(
     if x0.shape != (wb.dim,) or base.shape != (wb.dim,):
         raise ValueError(f"x0 and base must have {wb.dim} entries")
     s = settings
+    kept = _JOURNAL.get()
+    entry = None
+    if kept is not None:
+        entry = kept / f"{_digest(ev, genome, x0, base, free, s, seed, label)}.npz"
+        old = _recall(entry)
+        if old is not None:
+            if progress is not None:
+                progress.line(f"{label}: read back, trained before ({entry.name})")
+            best_x, best_score, best_gen, rollouts, history = old
+            return CMAResult(wb.genome_with(base, best_x), best_score, best_gen, rollouts,
+                             history)
     rng = generator(seed, CMA_RNG)
     opts = {
         "popsize": s.popsize,
@@ -199,6 +270,8 @@ def cma_es(
                             f"sd {row['sigma']:.3f} check {best_score:.1f}")
     if progress is not None:
         progress.close()
+    if entry is not None:
+        _remember(entry, best_x, best_score, best_gen, rollouts, history)
     g = wb.genome_with(base, best_x)
     return CMAResult(g, best_score, best_gen, rollouts, history)
 

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from wann.baselines.connectivity import input_reaches_output
 from wann.baselines.dense import connection_layers
 from wann.baselines.families import STANDARD, Baseline, Context
 from wann.baselines.prune import check_sparsity, n_keep
-from wann.cmaes import CMASettings
+from wann.cmaes import CMASettings, journal
 from wann.curves import curve_points, write_curves
 from wann.evaluation import Evaluator
 from wann.genome import HIDDEN, Genome
@@ -52,6 +53,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("tuned_shared", "tuned shared weight"),
     ("tuned_weights", "tuned weights"),
 )
+JOURNAL = ".cma-journal"  # finished CMA-ES trainings of a comparison under way
 # From the dense start down to a few connections (5-64-64-1: 4,609 weights down to 9).
 DEFAULT_SPARSITIES: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998)
 
@@ -237,7 +239,28 @@ def run_compare(
     `layer_sizes`: the dense start the pruning families derive from; `paper_layers`: the
     paper's fixed-topology row (None: left out). `settings` go into compare.json, so that a
     later several-seed command can tell whether this folder holds its seed.
+
+    With `out`, every CMA-ES training is kept in out/.cma-journal/ until the comparison is
+    written (wann.cmaes.journal): the same command started again after a stop resumes after
+    the last finished training, with the same results.
     """
+    kept = None if out is None else Path(out) / JOURNAL
+    with journal(kept):
+        rows = _compare(ev, task, wann, wann_steps, layer_sizes, budget, sparsities, seed,
+                        episodes, out, progress, baselines, paper_layers, lottery_rate,
+                        settings)
+    if kept is not None:
+        shutil.rmtree(kept, ignore_errors=True)
+    return rows
+
+
+def _compare(
+    ev: Evaluator, task: Task, wann: Genome, wann_steps: int | None,
+    layer_sizes: Sequence[int], budget: Budget, sparsities: Sequence[float], seed: int,
+    episodes: int, out: Path | None, progress: Progress | None,
+    baselines: Sequence[Baseline], paper_layers: Sequence[int] | None, lottery_rate: float,
+    settings: dict | None,
+) -> list[Row]:
     progress = progress or Progress(quiet=True)
     sparsities = check_grid(layer_sizes, sparsities)
     # Lottery rounds and random masks train from the dense start's initial weights, as the

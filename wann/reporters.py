@@ -116,14 +116,19 @@ class PopulationTable(Reporter):
 
 
 class Genomes(Reporter):
-    """best.json (this generation's best) and champion.json (the best ever)."""
+    """best.json (this generation's best) and champion.json (the best ever, written when it
+    changes: a long search keeps its champion for hundreds of generations)."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
+        self._written: object = None  # the champion object champion.json holds
 
-    def write_champion(self, run: Run) -> None:
+    def write_champion(self, run: Run, force: bool = False) -> None:
         if run.search.best_ever is None:
             return
+        if run.search.best_ever is self._written and not force:
+            return
+        self._written = run.search.best_ever
         champ = run.search.best_ever.copy()
         champ.meta.update({"task": run.task.name, "fitness": run.search.best_ever_fitness})
         save_genome(champ, self.out / layout.CHAMPION)
@@ -137,7 +142,7 @@ class Genomes(Reporter):
 
     def end(self, run: Run) -> None:
         if run.error is None and run.generations_run == 0:
-            self.write_champion(run)
+            self.write_champion(run, force=True)
 
 
 class FaultLog(Reporter):

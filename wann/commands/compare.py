@@ -10,6 +10,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from wann import WannError
+from wann import checkpoint as ckp
 from wann.aggregate import compare_aggregate
 from wann.baselines.dense import dense_layers, start_layers
 from wann.baselines.methods import SparsityOptions, method_names, select_methods
@@ -33,6 +34,7 @@ from wann.config import preset
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.genome import Genome
 from wann.io import load_genome
+from wann.layout import CHECKPOINT, holds_run
 from wann.outdir import check_writable
 from wann.progress import Progress
 from wann.reporters import ProgressReporter
@@ -159,15 +161,27 @@ def budget_from(args: argparse.Namespace) -> Budget:
     )
 
 
-def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int):  # noqa: ANN001, ANN201
+def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int,  # noqa: ANN001, ANN201
+                 progress: Progress | None = None):
     """Run a WANN search; return its champion and the episode steps it spent (upper bound),
-    the champion re-tests (best_reps episodes per weight each generation) included."""
+    the champion re-tests (best_reps episodes per weight each generation) included. A search
+    folder left by a stopped comparison resumes from its checkpoint (a finished one is read)."""
     hp = preset(budget.search_preset).replace(task=task.name)
     if budget.search_generations is not None:
         hp = hp.replace(generations=budget.search_generations)
     if budget.search_pop_size is not None:
         hp = hp.replace(pop_size=budget.search_pop_size)
-    r = Run.new(task, hp, ev, out, seed, [ProgressReporter()])
+    path = out / CHECKPOINT
+    ckpt = ckp.load(path) if path.is_file() else None
+    if ckpt is not None and (ckpt.seed, ckpt.hp, ckpt.task) == (seed, hp, task.name):
+        (progress or Progress(quiet=True)).line(
+            f"resuming the search in {out} from generation {ckpt.generation}")
+        r = Run.resume(ckpt, task, ev, out, [ProgressReporter()])
+    else:
+        if ckpt is not None or holds_run(out):
+            raise WannError(f"{str(out)!r} holds another search; move it away or choose "
+                            "another --out")
+        r = Run.new(task, hp, ev, out, seed, [ProgressReporter()])
     r.run()
     rollouts = hp.generations * hp.pop_size * len(hp.weights) * hp.n_reps
     rollouts += sum(int(row["retest_rollouts"]) for row in r.rows)
@@ -276,7 +290,8 @@ def run(args: argparse.Namespace) -> int:
                 progress.line(f"seed {seed}: {folder}")
             wann, steps = champion, None
             if wann is None:
-                wann, steps = fresh_search(task, search_ev, budget, folder / "search", seed)
+                wann, steps = fresh_search(task, search_ev, budget, folder / "search", seed,
+                                          progress)
             done[seed] = run_compare(ev, task, wann, steps, start, budget, sparsities, seed,
                                      args.episodes, folder, progress, baselines,
                                      paper_layers=paper, lottery_rate=args.lottery_rate,
