@@ -30,7 +30,7 @@ from wann.compare import (
     row_from_record,
     run_compare,
 )
-from wann.config import preset
+from wann.config import Hyperparameters, preset
 from wann.evaluation import BACKENDS, make_evaluator
 from wann.genome import Genome
 from wann.io import load_genome
@@ -161,31 +161,53 @@ def budget_from(args: argparse.Namespace) -> Budget:
     )
 
 
-def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int,  # noqa: ANN001, ANN201
-                 progress: Progress | None = None):
-    """Run a WANN search; return its champion and the episode steps it spent (upper bound),
-    the champion re-tests (best_reps episodes per weight each generation) included. A search
-    folder left by a stopped comparison resumes from its checkpoint (a finished one is read)."""
+def search_hp(task: Task, budget: Budget) -> Hyperparameters:
+    """The settings of a comparison's fresh WANN search."""
     hp = preset(budget.search_preset).replace(task=task.name)
     if budget.search_generations is not None:
         hp = hp.replace(generations=budget.search_generations)
     if budget.search_pop_size is not None:
         hp = hp.replace(pop_size=budget.search_pop_size)
+    return hp
+
+
+def search_checkpoint(task: Task, budget: Budget, out: Path, seed: int) -> ckp.Checkpoint | None:
+    """The checkpoint a stopped comparison left in its search folder, if it is this search's
+    (another search there is an error: nothing is overwritten)."""
     path = out / CHECKPOINT
     ckpt = ckp.load(path) if path.is_file() else None
-    if ckpt is not None and (ckpt.seed, ckpt.hp, ckpt.task) == (seed, hp, task.name):
-        (progress or Progress(quiet=True)).line(
-            f"resuming the search in {out} from generation {ckpt.generation}")
-        r = Run.resume(ckpt, task, ev, out, [ProgressReporter()])
+    if ckpt is not None and (ckpt.seed, ckpt.hp, ckpt.task) == (
+            seed, search_hp(task, budget), task.name):
+        return ckpt
+    if ckpt is not None or holds_run(out):
+        raise WannError(f"{str(out)!r} holds another search; move it away or choose "
+                        "another --out")
+    return None
+
+
+def fresh_search(task: Task, ev, budget: Budget, out: Path, seed: int,  # noqa: ANN001, ANN201
+                 progress: Progress | None = None):
+    """Run a WANN search; return its champion and the episode steps it spent (upper bound),
+    the champion re-tests (best_reps episodes per weight each generation) included. A search
+    folder left by a stopped comparison resumes from its checkpoint; a finished one is read
+    (and then needs no evaluator: `ev` may be None)."""
+    hp = search_hp(task, budget)
+    ckpt = search_checkpoint(task, budget, out, seed)
+    if ckpt is not None and ckpt.generation >= hp.generations:
+        (progress or Progress(quiet=True)).line(f"the search in {out} is finished: read")
+        best, rows = ckpt.search.best_ever, ckpt.rows
     else:
-        if ckpt is not None or holds_run(out):
-            raise WannError(f"{str(out)!r} holds another search; move it away or choose "
-                            "another --out")
-        r = Run.new(task, hp, ev, out, seed, [ProgressReporter()])
-    r.run()
+        if ckpt is not None:
+            (progress or Progress(quiet=True)).line(
+                f"resuming the search in {out} from generation {ckpt.generation}")
+            r = Run.resume(ckpt, task, ev, out, [ProgressReporter()])
+        else:
+            r = Run.new(task, hp, ev, out, seed, [ProgressReporter()])
+        r.run()
+        best, rows = r.search.best_ever, r.rows
     rollouts = hp.generations * hp.pop_size * len(hp.weights) * hp.n_reps
-    rollouts += sum(int(row["retest_rollouts"]) for row in r.rows)
-    return r.search.best_ever, rollouts * task.max_steps
+    rollouts += sum(int(row["retest_rollouts"]) for row in rows)
+    return best, rollouts * task.max_steps
 
 
 def study_settings(args: argparse.Namespace, task: Task, budget: Budget,
@@ -279,7 +301,12 @@ def run(args: argparse.Namespace) -> int:
     if todo:
         ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
         search_ev = ev
-        if champion is None and search_backend != args.backend:
+        # A second evaluator for the searches still to run (made now, so that a missing GPU
+        # is one error line before any work, not after the first seeds).
+        searching = champion is None and any(
+            (c := search_checkpoint(task, budget, f / "search", s)) is None
+            or c.generation < search_hp(task, budget).generations for s, f in todo)
+        if searching and search_backend != args.backend:
             search_ev = make_evaluator(task, search_backend, args.workers,
                                        fast_math=args.fast_math)
     progress = Progress()
