@@ -156,7 +156,7 @@ def main() -> None:
     try:
         regs = {name: list(gpu[0].kernels.generation_kernel(0, 5, 1, False, local)
                            .get_regs_per_thread().values())
-                for name, local in (("scratch", 0), ("local, 32 nodes", 32))}
+                for name, local in (("scratch", 0), ("local, 64 nodes", 64))}
     except Exception as exc:  # noqa: BLE001 - only a note
         regs = {"?": str(exc)}
 
