@@ -41,6 +41,26 @@ def test_lanes_equal_scalar_kernel(name: str) -> None:
         assert ev.last_steps == ref.last_steps
 
 
+@pytest.mark.parametrize("name", ["swingup", "acrobot"])
+@pytest.mark.parametrize("n_lanes", [1, 4, 6, 8])
+def test_few_lanes_equal_scalar_kernel(name: str, n_lanes: int) -> None:
+    """Up to 8 lanes (CMA-ES: one weight, a few episodes) take the register-sum path: the
+    same bits as the scalar kernel, with each net's own weights (a dense net, as trained)."""
+    from wann.baselines.dense import dense_genome
+
+    task = get_task(name)
+    rng = np.random.default_rng(n_lanes)
+    layers = [task.n_in, 16, 8, task.n_out]
+    n_w = sum(a * b for a, b in zip([x + 1 for x in layers[:-1]], layers[1:]))
+    genomes = [dense_genome(task, layers, rng.normal(0, 0.5, n_w)) for _ in range(3)]
+    batch = compile_population(genomes, use_weights=True)
+    weights, seeds = np.ones(1), episode_seeds(9, 1, n_lanes)
+    r0, b0 = CompiledEvaluator(task, mode="scalar").evaluate(batch, weights, seeds)
+    r, b = CompiledEvaluator(task, threads=2).evaluate(batch, weights, seeds)
+    np.testing.assert_array_equal(r, r0)
+    np.testing.assert_array_equal(b, b0)
+
+
 def test_swingup_lanes_end_at_different_steps() -> None:
     """The generation above really exercises lane retirement (not all episodes run 1000 steps)."""
     task = get_task("swingup")
