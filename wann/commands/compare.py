@@ -250,6 +250,38 @@ def finished_rows(folder: Path, seed: int, settings: dict) -> list[Row] | None:
     return rows
 
 
+def evaluators(args: argparse.Namespace, task: Task, budget: Budget, searching: bool,
+               todo: list[tuple[int, Path]]) -> tuple[object, object]:
+    """The comparison's evaluator and the one of the searches still to run (the same unless
+    --search-backend differs), or (None, None) when every seed is already made. Made before
+    any work, so that a missing GPU is one error line, not a failure after the first seeds."""
+    if not todo:
+        return None, None
+    ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
+    search_backend = args.search_backend or args.backend
+    searching = searching and any(
+        (c := search_checkpoint(task, budget, f / "search", s)) is None
+        or c.generation < search_hp(task, budget).generations for s, f in todo)
+    if not searching or search_backend == args.backend:
+        return ev, ev
+    try:
+        return ev, make_evaluator(task, search_backend, args.workers, fast_math=args.fast_math)
+    except BaseException:
+        ev.close()
+        raise
+
+
+def print_rows(rows: list[Row]) -> None:
+    """One seed's table on stdout."""
+    width = max(len(r.name) for r in rows)
+    print(f"{'model':<{width}}  " + "  ".join(f"{label:>20}" for _, label in COLUMNS))
+    for r in rows:
+        cells = "  ".join(
+            f"{r.scores[k]['mean']:>11.1f} ± {r.scores[k]['std']:>6.1f}" for k, _ in COLUMNS
+        )
+        print(f"{r.name:<{width}}  {cells}")
+
+
 def run(args: argparse.Namespace) -> int:
     if classify_compare.wanted(args):  # digits, mnist: wann.classify.compare
         if args.seeds is not None:
@@ -295,20 +327,8 @@ def run(args: argparse.Namespace) -> int:
         raise WannError(f"{str(out)!r} already holds a comparison; choose another --out")
     for folder in [out, *folders]:
         check_writable(folder)
-    search_backend = args.search_backend or args.backend
     todo = [(s, f) for s, f in zip(seeds, folders) if done[s] is None]
-    ev = search_ev = None
-    if todo:
-        ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
-        search_ev = ev
-        # A second evaluator for the searches still to run (made now, so that a missing GPU
-        # is one error line before any work, not after the first seeds).
-        searching = champion is None and any(
-            (c := search_checkpoint(task, budget, f / "search", s)) is None
-            or c.generation < search_hp(task, budget).generations for s, f in todo)
-        if searching and search_backend != args.backend:
-            search_ev = make_evaluator(task, search_backend, args.workers,
-                                       fast_math=args.fast_math)
+    ev, search_ev = evaluators(args, task, budget, champion is None, todo)
     progress = Progress()
     t0 = time.perf_counter()
     try:
@@ -338,14 +358,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {out / 'table.md'}, compare.csv, curves.png, curves.csv and seed-N/ "
               f"({time.perf_counter() - t0:.0f} s)")
         return 0
-    rows = per_seed[0]
-    width = max(len(r.name) for r in rows)
-    print(f"{'model':<{width}}  " + "  ".join(f"{label:>20}" for _, label in COLUMNS))
-    for r in rows:
-        cells = "  ".join(
-            f"{r.scores[k]['mean']:>11.1f} ± {r.scores[k]['std']:>6.1f}" for k, _ in COLUMNS
-        )
-        print(f"{r.name:<{width}}  {cells}")
+    print_rows(per_seed[0])
     print(f"wrote {out / 'table.md'}, compare.csv, compare.png, curves.png "
           f"({time.perf_counter() - t0:.0f} s)")
     return 0
