@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import random_genome
 from wann.genome import OUTPUT, Genome, topological_order
-from wann.network import NetBatch, compile_genome
+from wann.network import NetBatch, compile_genome, compile_population, pack_batches
 
 
 def python_compile(g: Genome, use_weights: bool = False) -> NetBatch:
@@ -72,3 +72,35 @@ def test_bad_genomes_raise_as_before() -> None:
         cyc.conn_innov = np.append(cyc.conn_innov, [9998, 9999])
         with pytest.raises(ValueError, match="cycle"):
             compile_genome(cyc)
+
+
+@pytest.mark.parametrize("use_weights", [False, True])
+def test_a_population_in_one_call_packs_as_each_genome_does(use_weights: bool) -> None:
+    """compile_population (one compiled call) gives the arrays of packing compile_genome's
+    batches, for populations of nets of every size, disabled connections included."""
+    for n_in, n_out in ((5, 1), (4, 2), (2, 3)):
+        genomes = []
+        for seed in range(40):
+            g = random_genome(seed, n_in, n_out, seed % 50)
+            g.conn_weight = np.random.default_rng(seed).normal(size=g.conn_weight.size)
+            genomes.append(g)
+        got = compile_population(genomes, use_weights)
+        want = pack_batches([compile_genome(g, use_weights) for g in genomes])
+        for name in NetBatch._fields:
+            a, b = getattr(got, name), getattr(want, name)
+            if isinstance(b, np.ndarray):
+                assert a.dtype == b.dtype and a.shape == b.shape, name
+            np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_a_bad_genome_in_a_population_raises_its_own_error() -> None:
+    genomes = [random_genome(s, 4, 2, 20) for s in range(4)]
+    bad = genomes[2].copy()
+    bad.conn_dst = bad.conn_dst.copy()
+    bad.conn_dst[0] = 10_000
+    with pytest.raises(ValueError, match="unknown node 10000"):
+        compile_population([genomes[0], genomes[1], bad, genomes[3]])
+    with pytest.raises(ValueError, match="share input and output sizes"):
+        compile_population([genomes[0], random_genome(1, 3, 2, 5)])
+    with pytest.raises(ValueError, match="no nets"):
+        compile_population([])

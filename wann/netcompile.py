@@ -128,3 +128,52 @@ def compile_arrays(
             out_pos[j] = pos_of_index[i]
             j += 1
     return OK, 0, act, in_start, in_end, edge_src, edge_w, out_pos
+
+
+@numba.njit(cache=True)
+def compile_many(
+    node_off, node_id, node_kind, node_act, conn_off, conn_src, conn_dst, conn_enabled,
+    conn_weight, n_in, n_out, use_weights,
+):  # pragma: no cover - compiled
+    """Every genome of a population (its arrays concatenated, genome g's nodes at
+    node_off[g]:node_off[g + 1] and connections at conn_off[g]:conn_off[g + 1]) compiled by
+    `compile_arrays` and packed as `pack_batches` packs them, in one call.
+
+    Returns (failed, act, in_start, in_end, edge_src, edge_w, out_pos, n_conn); `failed` is
+    the first genome that does not compile (or whose nodes or outputs do not add up), else -1.
+    """
+    n_g = node_off.size - 1
+    total_nodes = node_off[n_g]
+    n_en = 0
+    for e in range(conn_enabled.size):
+        if conn_enabled[e]:
+            n_en += 1
+    act = np.empty(total_nodes, np.int64)
+    in_start = np.empty(total_nodes, np.int64)
+    in_end = np.empty(total_nodes, np.int64)
+    edge_src = np.empty(n_en, np.int64)
+    edge_w = np.empty(n_en, np.float64)
+    out_pos = np.empty((n_g, n_out), np.int64)
+    n_conn = np.empty(n_g, np.int64)
+    edge_base = 0
+    for g in range(n_g):
+        a, b = node_off[g], node_off[g + 1]
+        c, d = conn_off[g], conn_off[g + 1]
+        status, _, g_act, g_start, g_end, g_src, g_w, g_out = compile_arrays(
+            node_id[a:b], node_kind[a:b], node_act[a:b], conn_src[c:d], conn_dst[c:d],
+            conn_enabled[c:d], conn_weight[c:d], n_in, use_weights,
+        )
+        if status != OK or g_act.size != b - a or g_out.size != n_out:
+            return g, act, in_start, in_end, edge_src, edge_w, out_pos, n_conn
+        for p in range(b - a):
+            act[a + p] = g_act[p]
+            in_start[a + p] = g_start[p] + edge_base
+            in_end[a + p] = g_end[p] + edge_base
+        for q in range(g_src.size):
+            edge_src[edge_base + q] = g_src[q]
+            edge_w[edge_base + q] = g_w[q]
+        for o in range(n_out):
+            out_pos[g, o] = g_out[o]
+        n_conn[g] = g_src.size
+        edge_base += g_src.size
+    return -1, act, in_start, in_end, edge_src, edge_w, out_pos, n_conn

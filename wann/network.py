@@ -18,7 +18,7 @@ import numpy as np
 
 from wann.activations import apply
 from wann.genome import Genome
-from wann.netcompile import CYCLE, UNKNOWN_NODE, compile_arrays
+from wann.netcompile import CYCLE, UNKNOWN_NODE, compile_arrays, compile_many
 
 
 class NetBatch(NamedTuple):
@@ -122,8 +122,33 @@ def pack_batches(batches: Sequence[NetBatch], picks: Sequence[Sequence[int]] | N
 
 
 def compile_population(genomes: Sequence[Genome], use_weights: bool = False) -> NetBatch:
-    """Compile every genome once and pack them into one batch."""
-    return pack_batches([compile_genome(g, use_weights) for g in genomes])
+    """Compile every genome once and pack them into one batch: one compiled call for the whole
+    population (the same arrays as packing each `compile_genome`, without a Python step and a
+    small batch per genome: a GPU run does this every generation)."""
+    if not genomes:
+        raise ValueError("no nets to pack")
+    n_in, n_out = genomes[0].n_in, genomes[0].n_out
+    if any(g.n_in != n_in or g.n_out != n_out for g in genomes):
+        raise ValueError("nets in one batch must share input and output sizes")
+    node_off = np.zeros(len(genomes) + 1, np.int64)
+    node_off[1:] = np.cumsum([g.node_id.size for g in genomes])
+    conn_off = np.zeros(len(genomes) + 1, np.int64)
+    conn_off[1:] = np.cumsum([g.conn_src.size for g in genomes])
+
+    def cat(name: str, dtype: type) -> np.ndarray:
+        return np.concatenate([getattr(g, name) for g in genomes]).astype(dtype, copy=False)
+
+    failed, act, start, end, src, w, outs, n_conn = compile_many(
+        node_off, cat("node_id", np.int64), cat("node_kind", np.int8),
+        cat("node_act", np.int8), conn_off, cat("conn_src", np.int64),
+        cat("conn_dst", np.int64), cat("conn_enabled", np.bool_),
+        cat("conn_weight", np.float64), n_in, n_out, use_weights,
+    )
+    if failed >= 0:
+        compile_genome(genomes[failed], use_weights)  # raises the genome's own error
+        raise ValueError(f"genome {failed} of the population does not compile")
+    return NetBatch(n_in=n_in, n_out=n_out, node_off=node_off, act=act, in_start=start,
+                    in_end=end, edge_src=src, edge_w=w, out_pos=outs, n_conn=n_conn)
 
 
 @numba.njit(cache=True, inline="always")
