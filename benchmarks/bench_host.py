@@ -1,0 +1,111 @@
+"""The host's share of a search: everything a generation costs besides its rollouts.
+
+On the GPU a `swingup` generation's rollouts take about 13 ms; the host's ask, genome
+compilation, tell (ranking, breeding) and run-folder writes take longer, so they decide a GPU
+run's wall time. Here an evaluator that returns seeded random numbers stands in for the
+rollouts (rewarding connections, so that nets grow), and each part is timed over a
+`swingup`-preset search. Beside it, in the same run: the population's compilation in one
+compiled call against the per-genome path it replaced (compile each genome, then pack).
+
+    python benchmarks/bench_host.py --generations 300 --out results/bench-host-local.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, table  # noqa: E402
+
+import wann.run as run_module  # noqa: E402
+from wann.config import preset  # noqa: E402
+from wann.evaluation.faults import NoFaults  # noqa: E402
+from wann.network import compile_genome, compile_population, pack_batches  # noqa: E402
+from wann.run import Run  # noqa: E402
+from wann.search import Search  # noqa: E402
+from wann.tasks import get_task  # noqa: E402
+
+
+class RandomReturns(NoFaults):
+    """Returns drawn from a seeded generator, plus 1 per enabled connection so that nets grow
+    as in a real search: the search runs, no rollout does."""
+
+    def __init__(self) -> None:
+        self.rng = np.random.default_rng(0)
+
+    def evaluate(self, batch, weights, seeds):  # noqa: ANN001, ANN201
+        shape = (batch.n_nets, len(weights), len(seeds))
+        grow = 1.0 * batch.n_conn[:, None, None]
+        return self.rng.random(shape) * 100.0 + grow, np.zeros(shape, dtype=bool)
+
+    def close(self) -> None:
+        pass
+
+
+def timed(owner: object, name: str, bucket: dict[str, float], key: str) -> None:
+    """Add the wall time of every call of owner.name to bucket[key]."""
+    fn = getattr(owner, name)
+
+    def wrapper(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        t = time.perf_counter()
+        try:
+            return fn(*a, **k)
+        finally:
+            bucket[key] += time.perf_counter() - t
+
+    setattr(owner, name, wrapper)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--generations", type=int, default=300)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    task = get_task("swingup")
+    hp = preset("swingup").replace(generations=args.generations, checkpoint_every=0)
+    parts = {"ask": 0.0, "compile": 0.0, "tell": 0.0, "reporters": 0.0}
+    timed(Search, "ask", parts, "ask")
+    timed(Search, "tell", parts, "tell")
+    timed(run_module, "compile_population", parts, "compile")
+    timed(Run, "_notify", parts, "reporters")
+    with tempfile.TemporaryDirectory() as tmp:
+        r = Run.new(task, hp, RandomReturns(), Path(tmp) / "run", 1)
+        t0 = time.perf_counter()
+        r.run()
+        total = time.perf_counter() - t0
+        genomes = r.search.population
+    n = args.generations
+    rows = [[k, f"{v:.2f}", f"{1e3 * v / n:.2f}"] for k, v in parts.items()]
+    rows.append(["whole loop", f"{total:.2f}", f"{1e3 * total / n:.2f}"])
+    compile_population(genomes)
+    best = {"one call": np.inf, "per genome, then packed": np.inf}
+    for _ in range(20):
+        t = time.perf_counter()
+        compile_population(genomes)
+        best["one call"] = min(best["one call"], time.perf_counter() - t)
+        t = time.perf_counter()
+        pack_batches([compile_genome(g) for g in genomes])
+        best["per genome, then packed"] = min(best["per genome, then packed"],
+                                             time.perf_counter() - t)
+    size = np.mean([g.n_enabled for g in genomes])
+    text = [f"## Host time of a `swingup` search without rollouts: {machine()}", "",
+            f"_{n} generations of 192, random returns (seed 0) plus 1 per connection, a run "
+            "folder written every generation (log, population, best, champion when it "
+            "changes), no checkpoints. "
+            "compile includes the champion re-test's one-genome batch._", "",
+            table(["part", "seconds", "ms per generation"], rows), "",
+            f"Compiling the last generation (192 genomes, {size:.0f} enabled connections on "
+            "average), best of 20:", "",
+            table(["how", "ms"], [[k, f"{1e3 * v:.2f}"] for k, v in best.items()])]
+    Path(args.out).write_text("\n".join(text) + "\n")
+    print("\n".join(text))
+
+
+if __name__ == "__main__":
+    main()
