@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -262,6 +264,79 @@ def test_a_stopped_comparison_resumes_after_its_last_training(tmp_path, monkeypa
     for f in ("compare.csv", "table.md", "curves.csv", "sweeps.csv", "search/champion.json"):
         assert (tmp_path / "cut" / f).read_text() == (tmp_path / "whole" / f).read_text(), f
     assert not (tmp_path / "cut" / ".cma-journal").exists()
+
+
+def test_seed_jobs_run_seeds_side_by_side_with_the_same_folders(tmp_path, capsys) -> None:
+    """--seed-jobs 2: each seed in a process of its own, the same folders and aggregate as
+    one after another; each seed's messages in its compare.log."""
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    args = [*CMP, "--champion", str(tmp_path / "g.json"), "--seeds", "0,3", "--workers", "2"]
+    assert main([*args, "--out", str(tmp_path / "one")]) == 0
+    assert main([*args, "--seed-jobs", "2", "--out", str(tmp_path / "two")]) == 0
+    err = capsys.readouterr().err
+    assert "seed 0: started (1 worker)" in err and "seed 3: done" in err
+    for f in ("compare.csv", "table.md", "curves.csv", "seed-0/compare.csv", "seed-3/table.md",
+              "seed-3/sweeps.csv"):
+        assert (tmp_path / "one" / f).read_text() == (tmp_path / "two" / f).read_text(), f
+    assert "scored every row" in (tmp_path / "two" / "seed-3" / "compare.log").read_text()
+    # a seed whose process fails (its search folder is a file) is one error line naming it
+    fresh = [*CMP, "--search-generations", "1", "--search-pop-size", "8", "--seeds", "0,1"]
+    (tmp_path / "bad" / "seed-1").mkdir(parents=True)
+    (tmp_path / "bad" / "seed-1" / "search").write_text("in the way")
+    assert main([*fresh, "--seed-jobs", "2", "--out", str(tmp_path / "bad")]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("wann: error: seed 1 failed (exit 2): wann: error:"), last
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_JOBS_CHILD = """
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from wann.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_stops_every_seed_job_and_the_study_resumes(tmp_path) -> None:
+    """SIGINT to a --seed-jobs command (itself only, as `kill -INT` sends it) reaches its
+    seeds' processes: exit 130, each seed's finished trainings kept; the same command again
+    resumes and ends where one uninterrupted sequential command ends."""
+    import subprocess
+    import sys
+    import time
+
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    args = ["compare", "--champion", str(tmp_path / "g.json"), "--hidden", "2",
+            "--dense-hidden", "8", "--sparsities", "0.5", "0.9", "--generations", "60",
+            "--finetune-generations", "5", "--tune-generations", "5", "--rollouts", "2",
+            "--grid", "3", "--sweep-episodes", "1", "--episodes", "3", "--lottery-rate", "0.5",
+            "--backend", "compiled", "--quick", "--seeds", "0,1", "--workers", "2"]
+    out = tmp_path / "cut"
+    proc = subprocess.Popen([sys.executable, "-c", SEED_JOBS_CHILD, *args, "--seed-jobs", "2",
+                             "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    journals = [out / f"seed-{s}" / ".cma-journal" for s in (0, 1)]
+    deadline = time.monotonic() + 300
+    while not all(j.is_dir() and any(j.glob("*.npz")) for j in journals):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the seeds never finished a training"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "wann: interrupted", err
+    for s in (0, 1):
+        assert not (out / f"seed-{s}" / "compare.json").exists()
+        assert any((out / f"seed-{s}" / ".cma-journal").glob("*.npz"))
+        assert "wann: interrupted" in (out / f"seed-{s}" / "compare.log").read_text()
+    assert main([*args, "--seed-jobs", "2", "--out", str(out)]) == 0
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    for f in ("compare.csv", "table.md", "seed-0/compare.csv", "seed-1/sweeps.csv"):
+        assert (out / f).read_text() == (tmp_path / "whole" / f).read_text(), f
 
 
 def test_a_new_method_is_one_baseline_object(ev, task, tmp_path) -> None:

@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 
 from wann import InfrastructureError, WannError, __version__
 
@@ -71,6 +72,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    def parsed() -> int:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.verbose:
+            logging.getLogger().setLevel(logging.DEBUG)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+
+    return _guarded(parsed)
+
+
+def run_parsed(args: argparse.Namespace) -> int:
+    """Run already parsed arguments as `main` runs them (one error line and an exit code):
+    what a child process of a several-seed command runs."""
+    return _guarded(lambda: int(args.func(args) or 0))
+
+
+def _guarded(body: Callable[[], int]) -> int:
+    """Logging, warnings and SIGTERM set up; every failure one line and its exit code."""
     # wann's own messages at INFO; libraries' (numba-cuda, matplotlib) only from WARNING up
     logging.basicConfig(format="wann: %(levelname)s: %(message)s", level=logging.WARNING)
     logging.getLogger("wann").setLevel(logging.INFO)
@@ -82,14 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if args.verbose:
-            logging.getLogger().setLevel(logging.DEBUG)
-        if args.command is None:
-            parser.print_help()
-            return 2
-        return int(args.func(args) or 0)
+        return body()
     except WannError as exc:
         print(f"wann: error: {exc.cli_message()}", file=sys.stderr)
         return 2

@@ -5,9 +5,10 @@
 the command then writes its aggregate over seeds (wann.stats) into `<out>/`.
 
 Seeds run one after another: each run already spreads its rollouts over every worker the
-backend has (compiled threads, pool processes, Dask workers), so running seeds side by side
-would only split the same cores, and one at a time keeps each folder byte for byte that of a
-separate run. To spread seeds over machines, run `--seed n --out <out>/seed-<n>` on each;
+backend has (compiled threads, pool processes, Dask workers). `wann compare --seed-jobs N`
+runs N seeds side by side, each in a process of its own (a comparison's CMA-ES has a serial
+share that leaves threads idle); its folders are those of separate runs too.
+To spread seeds over machines, run `--seed n --out <out>/seed-<n>` on each;
 `wann compare --seeds` then reads every seed folder that already holds its comparison (made
 with the same settings) instead of running it again, and only aggregates.
 """

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
+import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -119,6 +122,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="compiled backend: fast math and vector sin/cos/exp/tanh (faster; "
                    "returns differ from the exact ones by rounding)")
     p.add_argument("--backend", default="auto", choices=BACKENDS)
+    p.add_argument("--seed-jobs", type=int, default=1, metavar="N",
+                   help="with --seeds: run N seeds at a time, each in a process of its own with "
+                   "--workers/N threads (1; CMA-ES's serial share leaves many threads idle, "
+                   "which a second seed fills); each seed logs to its folder's compare.log")
     p.add_argument("--search-backend", choices=BACKENDS,
                    help="backend of the fresh WANN search (default: --backend); e.g. cuda, "
                    "while the CMA-ES training runs on --backend")
@@ -271,6 +278,90 @@ def evaluators(args: argparse.Namespace, task: Task, budget: Budget, searching: 
         raise
 
 
+def run_seed_jobs(args: argparse.Namespace, todo: list[tuple[int, Path]]) -> None:
+    """Make the seeds in `todo`, args.seed_jobs at a time, each as `--seed N --out OUT/seed-N`
+    in a process of its own (the same folder as a separate run: every backend but the GPU's
+    gives the same bits whatever its thread count). Ctrl-C stops them all, their finished
+    trainings kept for a resume; a failed seed is one error line naming its log."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    per = max(1, (args.workers or 1) // args.seed_jobs)
+    waiting, running, failed = list(todo), [], []
+    # A child inherits an ignored SIGINT (a background job's) but not Python's handler.
+    interruptible = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    progress = Progress()
+    try:
+        while waiting or running:
+            while waiting and len(running) < args.seed_jobs:
+                seed, folder = waiting.pop(0)
+                child = argparse.Namespace(**vars(args))
+                child.seeds, child.seed, child.out, child.workers = None, seed, str(folder), per
+                child.seed_jobs = 1
+                folder.mkdir(parents=True, exist_ok=True)
+                proc = ctx.Process(target=_seed_child,
+                                   args=(child, str(folder / "compare.log"), interruptible))
+                proc.start()
+                progress.line(f"seed {seed}: started ({per} worker{'s' * (per > 1)}), "
+                              f"logging to {folder / 'compare.log'}")
+                running.append((seed, folder, proc))
+            for job in list(running):
+                job[2].join(timeout=0.2)
+                if job[2].exitcode is not None:
+                    running.remove(job)
+                    seed, folder, proc = job
+                    if proc.exitcode == 130:
+                        raise KeyboardInterrupt
+                    if proc.exitcode != 0:
+                        failed.append((seed, folder, proc.exitcode))
+                    else:
+                        progress.line(f"seed {seed}: done")
+    except BaseException:
+        # Ctrl-C (or SIGTERM) here is passed on, once, to every seed: each stops as a single
+        # run does (a search writes its checkpoint, finished trainings stay in the journal).
+        # The children have process groups of their own, so a terminal's Ctrl-C reaches
+        # them only this way.
+        for _, _, proc in running:
+            if proc.is_alive():
+                os.kill(proc.pid, signal.SIGINT)
+        for _, _, proc in running:
+            proc.join(timeout=60)
+        raise
+    finally:
+        for _, _, proc in running:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+        progress.close()
+    if failed:
+        seed, folder, code = failed[0]
+        raise WannError(f"seed {seed} failed (exit {code}): {_last_line(folder / 'compare.log')}")
+
+
+def _seed_child(args: argparse.Namespace, log: str,
+                interruptible: bool) -> None:  # pragma: no cover - a child
+    """One seed of --seed-jobs: its messages go to its folder's compare.log; Ctrl-C stops it
+    where it stops the parent (which passes it on)."""
+    from wann.cli import run_parsed
+
+    os.setpgrp()  # Ctrl-C at the terminal goes to the parent, which passes it on once
+    if interruptible:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    with open(log, "a", buffering=1) as f:
+        sys.stdout = sys.stderr = f
+        code = run_parsed(args)
+    sys.exit(code)
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [x for x in path.read_text().replace("\r", "\n").splitlines() if x.strip()]
+    except OSError:
+        return "(no log)"
+    return lines[-1] if lines else "(empty log)"
+
+
 def print_rows(rows: list[Row]) -> None:
     """One seed's table on stdout."""
     width = max(len(r.name) for r in rows)
@@ -293,6 +384,11 @@ def run(args: argparse.Namespace) -> int:
         raise WannError(f"--episodes must be at least 1, got {args.episodes}")
     if args.seeds is not None and args.seed is not None:
         raise WannError("give --seed or --seeds, not both")
+    if args.seed_jobs < 1:
+        raise WannError(f"--seed-jobs must be at least 1, got {args.seed_jobs}")
+    if args.seed_jobs > 1 and "dask" in (args.backend, args.search_backend):
+        raise WannError("--seed-jobs runs seeds in processes of their own; the dask backend "
+                        "already spreads one seed over its cluster: give --seed-jobs 1")
     if not 0.0 < args.lottery_rate < 1.0:
         raise WannError(f"--lottery-rate must lie in (0, 1), got {args.lottery_rate}")
     sparsities = [check_sparsity(s) for s in args.sparsities]
@@ -328,9 +424,19 @@ def run(args: argparse.Namespace) -> int:
     for folder in [out, *folders]:
         check_writable(folder)
     todo = [(s, f) for s, f in zip(seeds, folders) if done[s] is None]
+    t0 = time.perf_counter()
+    if args.seed_jobs > 1 and len(todo) > 1:
+        made = evaluators(args, task, budget, champion is None, todo)
+        for e in {id(e): e for e in made}.values():
+            e.close()  # made and closed here only to refuse a missing GPU up front
+        run_seed_jobs(args, todo)
+        for s, f in todo:
+            done[s] = finished_rows(f, s, settings)
+            if done[s] is None:
+                raise WannError(f"seed {s} left no comparison in {str(f)!r}")
+        todo = []
     ev, search_ev = evaluators(args, task, budget, champion is None, todo)
     progress = Progress()
-    t0 = time.perf_counter()
     try:
         for seed, folder in todo:
             if len(seeds) > 1:
