@@ -424,6 +424,7 @@ def run(args: argparse.Namespace) -> int:
     for folder in [out, *folders]:
         check_writable(folder)
     todo = [(s, f) for s, f in zip(seeds, folders) if done[s] is None]
+    reused = [s for s in seeds if done[s] is not None]
     t0 = time.perf_counter()
     if args.seed_jobs > 1 and len(todo) > 1:
         made = evaluators(args, task, budget, champion is None, todo)
@@ -453,7 +454,6 @@ def run(args: argparse.Namespace) -> int:
         for e in {id(e): e for e in (ev, search_ev) if e is not None}.values():
             e.close()
         progress.close()
-    reused = [s for s in seeds if all(s != t for t, _ in todo)]
     if reused:
         progress.line(f"seeds {', '.join(map(str, reused))}: read from their folders")
     per_seed = [done[s] for s in seeds]
