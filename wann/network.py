@@ -10,6 +10,7 @@ kernel serves shared-weight, per-connection-weight (w = 1) and dense networks al
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -180,6 +181,27 @@ def forward(
         values[i] = apply(act[base + i], w * s)
     for o in range(out.size):
         out[o] = values[out_pos[k, o]]
+
+
+@numba.njit(cache=True, inline="always")
+def choose_action(out: np.ndarray, action: np.ndarray, low: np.ndarray, high: np.ndarray,
+                  discrete: bool) -> int:
+    """-1 where an output is NaN or infinite; else the argmax of the outputs (a discrete
+    action) or 0, with the outputs clipped to [low, high] written to `action` (continuous).
+    One definition for every backend: the CPU kernels call it, the CUDA kernel compiles it
+    for the device from the same source."""
+    for o in range(out.size):
+        if math.isinf(out[o]) or math.isnan(out[o]):
+            return -1
+    if discrete:
+        best = 0
+        for o in range(1, out.size):
+            if out[o] > out[best]:
+                best = o
+        return best
+    for o in range(out.size):
+        action[o] = min(max(out[o], low[o]), high[o])
+    return 0
 
 
 @numba.njit(cache=True)

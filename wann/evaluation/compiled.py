@@ -27,7 +27,7 @@ from envs.twins.dispatch import TWIN_IDS, observe_twin, step_twin
 from wann import WannError
 from wann.evaluation import lanes
 from wann.evaluation.faults import NoFaults
-from wann.network import NetBatch, forward, kernel_args
+from wann.network import NetBatch, choose_action, forward, kernel_args
 from wann.tasks import Task
 
 
@@ -67,20 +67,12 @@ def generation_kernel(
             observe_twin(tid, state, obs)
             forward(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in,
                     obs, w, values, out)
-            for o in range(n_out):
-                if not np.isfinite(out[o]):
-                    failed = True
-            if failed:
+            a = choose_action(out, action, low, high, discrete)
+            if a < 0:
+                failed = True
                 break
             if discrete:
-                best = 0
-                for o in range(1, n_out):
-                    if out[o] > out[best]:
-                        best = o
-                action[0] = best
-            else:
-                for o in range(n_out):
-                    action[o] = min(max(out[o], low[o]), high[o])
+                action[0] = a
             reward, terminated = step_twin(tid, state, action)
             total += reward
             t += 1

@@ -31,12 +31,13 @@ from numba import cuda, float64
 
 from envs.twins import swingup
 from envs.twins.dispatch import MODULES
-from wann.network import forward
+from wann.network import choose_action, forward
 
 # The forward pass as a device function made from the CPU function's own source. (The kernel
 # could call the @njit function directly on a GPU, but numba's CUDA simulator, which CI runs,
 # passes it simulated device arrays that @njit code cannot take.)
 forward_device = cuda.jit(device=True)(forward.py_func)
+choose_action_device = cuda.jit(device=True)(choose_action.py_func)
 
 
 @functools.cache
@@ -78,20 +79,12 @@ def generation_kernel(  # noqa: ANN201 - a CUDA kernel
             observe(state, obs)
             forward_device(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in,
                            obs, w, values, out)
-            for o in range(n_out):
-                if math.isinf(out[o]) or math.isnan(out[o]):
-                    failed = True
-            if failed:
+            a = choose_action_device(out, action, low, high, discrete)
+            if a < 0:
+                failed = True
                 break
             if discrete:
-                best = 0
-                for o in range(1, n_out):
-                    if out[o] > out[best]:
-                        best = o
-                action[0] = best
-            else:
-                for o in range(n_out):
-                    action[o] = min(max(out[o], low[o]), high[o])
+                action[0] = a
             reward, terminated = step(state, action)
             total += reward
             n += 1

@@ -9,7 +9,7 @@ import gymnasium as gym
 import numba
 import numpy as np
 
-from wann.network import NetBatch, forward, kernel_args
+from wann.network import NetBatch, choose_action, forward, kernel_args
 from wann.tasks import Task
 
 
@@ -26,18 +26,7 @@ def policy(
     """
     forward(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in, obs, w,
             values, out)
-    for o in range(out.size):
-        if not np.isfinite(out[o]):
-            return -1
-    if discrete:
-        best = 0
-        for o in range(1, out.size):
-            if out[o] > out[best]:
-                best = o
-        return best
-    for o in range(out.size):
-        action[o] = min(max(out[o], low[o]), high[o])
-    return 0
+    return choose_action(out, action, low, high, discrete)
 
 
 def forget_history(env: gym.Env) -> None:
