@@ -14,9 +14,7 @@ import gymnasium as gym
 import numpy as np
 
 from wann import WannError, streams
-from wann.evaluation.faults import NoFaults
-from wann.evaluation.rollout import evaluate_nets
-from wann.network import NetBatch
+from wann.evaluation.serial import SerialEvaluator
 from wann.tasks import Task
 
 
@@ -74,7 +72,7 @@ def wrap(env: gym.Env, task: Task, sigma: float) -> gym.Env:
     return ObservationNoise(env, sigma, task.max_steps)
 
 
-class NoisyEvaluator(NoFaults):
+class NoisyEvaluator(SerialEvaluator):
     """The serial backend's rollouts with Gaussian noise of sd `sigma` on every observation.
 
     With sigma 0 it returns the serial (and so the compiled) backend's numbers.
@@ -84,11 +82,3 @@ class NoisyEvaluator(NoFaults):
         self.task = task
         self.sigma = check_noise_level(sigma)
         self.env = wrap(task.make_env(), task, self.sigma)
-
-    def evaluate(
-        self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        return evaluate_nets(self.env, self.task, batch, np.asarray(weights), np.asarray(seeds))
-
-    def close(self) -> None:
-        self.env.close()
