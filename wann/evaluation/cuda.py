@@ -105,31 +105,30 @@ class CudaEvaluator(NoFaults):
         self.last_steps = 0  # environment steps taken by the last evaluate call
         self.last_kernel_seconds = 0.0  # launch to finish of the last kernel (no copies)
         self._buffers: dict = {}
-        self._host: dict = {}
         self._bounds = None
 
-    def _buffer(self, name: str, shape: tuple[int, ...], dtype: type):  # noqa: ANN202
-        """A device array of `shape` over a kept buffer that grows (never shrinks) as needed:
-        after the first generations no call allocates device memory."""
-        from numba import cuda
-
-        size = int(np.prod(shape))
+    def _kept(self, name: str, size: int, dtype: type, make):  # noqa: ANN001, ANN202
+        """The first `size` entries of a kept 1-d buffer that grows (doubling, never shrinking)
+        as needed: after the first generations no call allocates."""
         buf = self._buffers.get(name)
         if buf is None or buf.size < size:
-            buf = cuda.device_array(max(size, 1, 0 if buf is None else 2 * buf.size), dtype)
+            buf = make(max(size, 1, 0 if buf is None else 2 * buf.size), dtype)
             self._buffers[name] = buf
-        return buf[:size].reshape(shape)
+        return buf[:size]
 
-    def _pinned(self, name: str, size: int, dtype: type) -> np.ndarray:
-        """A page-locked host array of `size` over a kept buffer that grows as needed: copies
-        to and from the device run at full bus speed from it, without a staging copy."""
+    def _buffer(self, name: str, shape: tuple[int, ...], dtype: type):  # noqa: ANN202
+        """A device array of `shape` over a kept buffer."""
         from numba import cuda
 
-        buf = self._host.get(name)
-        if buf is None or buf.size < size:
-            buf = cuda.pinned_array(max(size, 1, 0 if buf is None else 2 * buf.size), dtype)
-            self._host[name] = buf
-        return buf[:size]
+        return self._kept("device " + name, int(np.prod(shape)), dtype,
+                          cuda.device_array).reshape(shape)
+
+    def _pinned(self, name: str, size: int, dtype: type) -> np.ndarray:
+        """A page-locked host array over a kept buffer: copies to and from the device run at
+        full bus speed from it, without a staging copy."""
+        from numba import cuda
+
+        return self._kept("host " + name, size, dtype, cuda.pinned_array)
 
     def evaluate(
         self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
