@@ -339,6 +339,18 @@ def test_ctrl_c_stops_every_seed_job_and_the_study_resumes(tmp_path) -> None:
         assert (out / f).read_text() == (tmp_path / "whole" / f).read_text(), f
 
 
+@pytest.mark.parametrize("extra, message", [
+    (["--seed-jobs", "0"], "--seed-jobs must be at least 1"),
+    (["--seed-jobs", "2", "--backend", "dask"], "give --seed-jobs 1"),
+    (["--search-backend", "gpu"], "invalid choice"),
+])
+def test_bad_seed_jobs_or_search_backend_is_one_line(tmp_path, capsys, extra, message) -> None:
+    assert main([*CMP, "--seeds", "0,1", *extra, "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert not (tmp_path / "c").exists()
+
+
 def test_a_new_method_is_one_baseline_object(ev, task, tmp_path) -> None:
     """A Baseline appended to the list appears in the table and as a curve of its own."""
     from wann.baselines.families import STANDARD, Baseline
