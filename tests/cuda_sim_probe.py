@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
-from tests.conftest import random_genome
+import wann.evaluation.cuda as cuda_ev
+from tests.conftest import log_rows, random_genome
+from wann.config import preset
 from wann.evaluation import episode_seeds
 from wann.evaluation.compiled import CompiledEvaluator
 from wann.evaluation.cuda import CudaEvaluator
 from wann.network import compile_population
+from wann.run import Run
 from wann.tasks import get_task
 
 TASKS = ("swingup", "cartpole", "acrobot", "pendulum", "mountaincar", "mountaincar-continuous")
@@ -56,6 +61,40 @@ def main(path: str) -> None:
         r, b = collect()
         out[f"{name}/submitted/returns"], out[f"{name}/submitted/bad"] = r, b
         out[f"{name}/submitted/steps"] = np.array(ev.last_steps)
+        # The large-generation paths, switched on for this tiny batch: staging by a thread
+        # pool in chunks, and a kept device array of ones in place of all-1 edge weights;
+        # then nets with their own weights through the same paths (they must be sent).
+        limits = (cuda_ev.UNIT_CHECK_FROM, cuda_ev.STAGE_THREADS_FROM, cuda_ev.STAGE_CHUNK)
+        cuda_ev.UNIT_CHECK_FROM, cuda_ev.STAGE_THREADS_FROM, cuda_ev.STAGE_CHUNK = 1, 1, 5
+        ev = CudaEvaluator(task)
+        r, b = ev.evaluate(batch, weights, seeds)
+        out[f"{name}/staged/returns"], out[f"{name}/staged/bad"] = r, b
+        out[f"{name}/staged/steps"] = np.array(ev.last_steps)
+        weighted = []
+        for s, g in enumerate(genomes):
+            g = g.copy()
+            g.conn_weight = np.random.default_rng(s).uniform(-2, 2, g.conn_weight.size)
+            weighted.append(g)
+        wbatch = compile_population(weighted, use_weights=True)
+        r, b = ev.evaluate(wbatch, np.ones(1), seeds)
+        out[f"{name}/weighted/returns"], out[f"{name}/weighted/bad"] = r, b
+        r, b = ref.evaluate(wbatch, np.ones(1), seeds)
+        out[f"{name}/weighted-compiled/returns"], out[f"{name}/weighted-compiled/bad"] = r, b
+        ev.close()
+        cuda_ev.UNIT_CHECK_FROM, cuda_ev.STAGE_THREADS_FROM, cuda_ev.STAGE_CHUNK = limits
+    # A whole (tiny) search on the simulated GPU, whose reporters run while the next
+    # generation is on the device, against the same search on the compiled backend.
+    task = dataclasses.replace(get_task("swingup"), max_steps=STEPS)
+    hp = preset("quick").replace(pop_size=8, generations=3, n_reps=1, best_reps=2,
+                                 weights=(-1.0, 0.5, 2.0))
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, ev in (("compiled", CompiledEvaluator(task)), ("cuda", CudaEvaluator(task))):
+            folder = Path(tmp) / label
+            Run.new(task, hp, ev, folder, seed=2).run()
+            out[f"run/{label}/log"] = np.array(
+                [[r[c] for c in r] for r in log_rows(folder / "log.csv")], dtype=str)
+            for f in ("champion.json", "best.json", "population.csv"):
+                out[f"run/{label}/{f}"] = np.array((folder / f).read_text())
     np.savez(path, **out)
 
 

@@ -125,7 +125,7 @@ def sim(tmp_path_factory):
 
 @needs_sim
 @pytest.mark.parametrize("name", TASKS)
-@pytest.mark.parametrize("layout", ["packed", "warp", "local", "submitted"])
+@pytest.mark.parametrize("layout", ["packed", "warp", "local", "submitted", "staged"])
 def test_simulated_kernel_equals_compiled(sim, name: str, layout: str) -> None:
     """Under the simulator the kernel runs the host's math: every slot bit-identical."""
     ref = sim[f"{name}/compiled/returns"]
@@ -134,6 +134,27 @@ def test_simulated_kernel_equals_compiled(sim, name: str, layout: str) -> None:
     np.testing.assert_array_equal(got, ref)
     np.testing.assert_array_equal(sim[f"{name}/{layout}/bad"], sim[f"{name}/compiled/bad"])
     assert int(sim[f"{name}/{layout}/steps"]) == int(sim[f"{name}/compiled/steps"]) > 0
+
+
+@needs_sim
+@pytest.mark.parametrize("name", TASKS)
+def test_simulated_nets_with_their_own_weights_through_the_large_paths(sim, name) -> None:
+    """Edge weights that are not all 1 are sent, also where a large generation's are not."""
+    ref = sim[f"{name}/weighted-compiled/returns"]
+    assert ref.shape == (3, 1, 2)
+    np.testing.assert_array_equal(sim[f"{name}/weighted/returns"], ref)
+    np.testing.assert_array_equal(sim[f"{name}/weighted/bad"],
+                                  sim[f"{name}/weighted-compiled/bad"])
+
+
+@needs_sim
+def test_simulated_search_reporting_during_evaluation_gives_the_compiled_run(sim) -> None:
+    """A search on the (simulated) GPU, reporting each generation while the next one is on
+    the device, writes the log, champion, best and population of the compiled backend."""
+    np.testing.assert_array_equal(sim["run/cuda/log"], sim["run/compiled/log"])
+    assert sim["run/cuda/log"].shape[0] == 3
+    for f in ("champion.json", "best.json", "population.csv"):
+        assert str(sim[f"run/cuda/{f}"]) == str(sim[f"run/compiled/{f}"]), f
 
 
 # -- on a GPU ------------------------------------------------------------------------------

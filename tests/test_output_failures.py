@@ -71,10 +71,10 @@ def test_one_file_that_cannot_be_written_stops_the_run_with_one_clear_line(
 ) -> None:
     real = wio.atomic_write
 
-    def log_fails_at_7(path: str | Path, data: str | bytes) -> None:
+    def log_fails_at_7(path: str | Path, data: str | bytes, durable: bool = True) -> None:
         if Path(path).name == "log.csv" and str(data).count("\n") == 1 + 7:
             raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(path))
-        real(path, data)
+        real(path, data, durable)
 
     import wann.reporters as rep
     monkeypatch.setattr(rep, "atomic_write", log_fails_at_7)

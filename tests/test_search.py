@@ -1,12 +1,17 @@
 """The search loop: a real search improves, and the same seed gives the same run."""
 
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from tests.conftest import log_rows
+from wann import checkpoint as ckp
 from wann.config import preset
 from wann.evaluation import make_evaluator
 from wann.layout import LOG_COLUMNS, TIMING_COLUMNS
+from wann.reporters import Reporter
 from wann.run import Run
 from wann.search import Search
 from wann.tasks import get_task
@@ -144,14 +149,17 @@ class _Deferred(_Counting):
         return collect
 
 
-def test_a_submitted_retest_is_collected_after_breeding_and_changes_nothing(
-    tmp_path, monkeypatch
-) -> None:
-    """With an evaluator that can submit, the champion's re-test is collected only after the
-    next generation is bred (the GPU re-tests while the host breeds); the run is the same."""
+class _Order(Reporter):
+    def __init__(self, order: list) -> None:
+        self.order = order
+
+    def generation(self, run, stats, row) -> None:  # noqa: ANN001
+        self.order.append(f"report {stats.generation}")
+
+
+def _plain_and_deferred(tmp_path, hp, monkeypatch, seed: int = 4):  # noqa: ANN001, ANN202
     task = get_task("swingup")
-    hp = preset("quick").replace(pop_size=16, generations=4, n_reps=2, best_reps=5)
-    plain = Run.new(task, hp, make_evaluator(task, "compiled"), tmp_path / "plain", seed=4)
+    plain = Run.new(task, hp, make_evaluator(task, "compiled"), tmp_path / "plain", seed=seed)
     plain.run()
     order: list[str] = []
     breed = Search._next_generation
@@ -162,11 +170,61 @@ def test_a_submitted_retest_is_collected_after_breeding_and_changes_nothing(
 
     monkeypatch.setattr(Search, "_next_generation", logged)
     ev = _Deferred(make_evaluator(task, "compiled"), order)
-    deferred = Run.new(task, hp, ev, tmp_path / "deferred", seed=4)
-    deferred.run()
-    assert order == ["submit", "breed", "collect"] * 4
+    return task, ev, order
+
+
+def _same_run(a: Path, b: Path) -> None:
     keep = [c for c in LOG_COLUMNS if c not in TIMING_COLUMNS]
-    a, b = log_rows(tmp_path / "plain" / "log.csv"), log_rows(tmp_path / "deferred" / "log.csv")
-    assert [[r[c] for c in keep] for r in a] == [[r[c] for c in keep] for r in b]
-    assert (tmp_path / "plain" / "champion.json").read_text() == (
-        tmp_path / "deferred" / "champion.json").read_text()
+    ra, rb = log_rows(a / "log.csv"), log_rows(b / "log.csv")
+    assert [[r[c] for c in keep] for r in ra] == [[r[c] for c in keep] for r in rb]
+    for name in ("champion.json", "best.json", "population.csv"):
+        assert (a / name).read_text() == (b / name).read_text(), name
+
+
+def test_a_submitted_retest_is_collected_after_breeding_and_changes_nothing(
+    tmp_path, monkeypatch
+) -> None:
+    """With an evaluator that can submit (the GPU), the champion's re-test is collected only
+    after the next generation is bred, and each generation's reporters run while the next
+    generation is evaluated (after its launch, before its collection and tell); the run and
+    its files are the same."""
+    hp = preset("quick").replace(pop_size=16, generations=4, n_reps=2, best_reps=5)
+    task, ev, order = _plain_and_deferred(tmp_path, hp, monkeypatch)
+    deferred = Run.new(task, hp, ev, tmp_path / "deferred", seed=4, reporters=[_Order(order)])
+    deferred.run()
+    retest = ["submit", "breed", "collect"]
+    expected = list(retest)  # generation 0 is evaluated with nothing to report meanwhile
+    for g in range(1, 4):
+        expected += ["submit", f"report {g - 1}", "collect", *retest]
+    expected.append("report 3")  # the last generation is reported at once
+    assert order == expected
+    _same_run(tmp_path / "plain", tmp_path / "deferred")
+
+
+def test_ctrl_c_with_a_generation_held_reports_it_and_resumes_exactly(
+    tmp_path, monkeypatch
+) -> None:
+    """Ctrl-C while a told generation waits for its reporters (here: in the next ask) still
+    reports it, so the checkpoint and log hold it, and the resumed run equals a plain one."""
+    hp = preset("quick").replace(pop_size=16, generations=5, n_reps=2, best_reps=5,
+                                 checkpoint_every=1)
+    task, ev, order = _plain_and_deferred(tmp_path, hp, monkeypatch)
+    ask = Search.ask
+
+    def interrupted(self):  # noqa: ANN001, ANN202
+        if self.generation == 3 and not order.count("interrupted"):
+            order.append("interrupted")
+            raise KeyboardInterrupt
+        return ask(self)
+
+    monkeypatch.setattr(Search, "ask", interrupted)
+    out = tmp_path / "deferred"
+    run = Run.new(task, hp, ev, out, seed=4, reporters=[_Order(order)])
+    with pytest.raises(KeyboardInterrupt):
+        run.run()
+    assert order[-2:] == ["interrupted", "report 2"]
+    assert len(log_rows(out / "log.csv")) == 3
+    ck = ckp.load(ckp.path_in(out))
+    assert ck.generation == 3 and len(ck.rows) == 3
+    Run.resume(ck, task, ev, out).run()
+    _same_run(tmp_path / "plain", out)

@@ -90,7 +90,7 @@ class CsvLog(Reporter):
             self._text.append(buf.getvalue())
             buf.seek(0)
             buf.truncate()
-        atomic_write(self.out / layout.LOG, "".join(self._text))
+        atomic_write(self.out / layout.LOG, "".join(self._text), durable=False)
 
     def generation(self, run: Run, stats: GenerationStats, row: dict) -> None:
         self.write(run)
@@ -112,7 +112,8 @@ class PopulationTable(Reporter):
              int(stats.n_nodes[i]), int(stats.rank[i])]
             for i in range(stats.mean.size)
         ]
-        atomic_write(self.out / layout.POPULATION, _csv_text(layout.POPULATION_COLUMNS, rows))
+        atomic_write(self.out / layout.POPULATION, _csv_text(layout.POPULATION_COLUMNS, rows),
+                     durable=False)
 
 
 class Genomes(Reporter):
@@ -137,7 +138,7 @@ class Genomes(Reporter):
         best = stats.population[stats.best].copy()
         best.meta.update({"task": run.task.name, "generation": stats.generation,
                           "fitness": row["best_fitness"], "peak": row["best_peak"]})
-        save_genome(best, self.out / layout.BEST)
+        save_genome(best, self.out / layout.BEST, durable=False)
         self.write_champion(run)
 
     def end(self, run: Run) -> None:

@@ -95,6 +95,8 @@ class Run:
     generations_run: int = 0
     # What stopped the run (Ctrl-C, an error), for reporters' `end`; None while it runs well.
     error: BaseException | None = None
+    # A told generation whose reporters have not run yet: (stats, row); see `step`.
+    _held: tuple[GenerationStats, dict] | None = field(default=None, repr=False)
 
     @classmethod
     def new(
@@ -128,14 +130,29 @@ class Run:
                    rows=list(ckpt.rows), resumed_from=ckpt.generation)
 
     def step(self) -> dict:
-        """Ask, evaluate and tell one generation; return its log row."""
+        """Ask, evaluate and tell one generation; return its log row.
+
+        With an evaluator that can `submit` (the GPU), the previous generation's reporters
+        run while this generation's rollouts are on the device (they are released before
+        `tell`, so they see the search exactly as that generation left it); `eval_seconds`
+        then counts the launch and the wait, not the reporters.
+        """
         t0 = time.perf_counter()
         genomes = self.search.ask()
         seeds = episode_seeds(self.seed, self.search.generation, self.hp.n_reps)
         weights = np.asarray(self.hp.weights, dtype=np.float64)
         batch = compile_population(genomes)
         t1 = time.perf_counter()
-        returns, bad = self.evaluator.evaluate(batch, weights, seeds)
+        submit = getattr(self.evaluator, "submit", None)
+        hidden = 0.0
+        if submit is None or self._held is None:
+            returns, bad = self.evaluator.evaluate(batch, weights, seeds)
+        else:
+            pending = submit(batch, weights, seeds)
+            t = time.perf_counter()
+            self._release()
+            hidden = time.perf_counter() - t
+            returns, bad = pending()
         t2 = time.perf_counter()
         events = self.evaluator.drain_events()
         if events:
@@ -148,12 +165,21 @@ class Run:
             )
         retest = self.retest(genomes, returns, weights)
         stats = self.search.tell(returns, retest)
-        row = log_row(stats, n_bad, t2 - t1, time.perf_counter() - t0, retest.rollouts,
-                      retest.seconds)
+        row = log_row(stats, n_bad, t2 - t1 - hidden, time.perf_counter() - t0 - hidden,
+                      retest.rollouts, retest.seconds)
         self.rows.append(row)
         self.generations_run += 1
-        self._notify("generation", stats, row)
+        if submit is not None and self.search.generation < self.hp.generations:
+            self._held = (stats, row)  # reported while the next generation evaluates
+        else:
+            self._notify("generation", stats, row)
         return row
+
+    def _release(self) -> None:
+        """Report the held generation (see `step`)."""
+        held, self._held = self._held, None
+        if held is not None:
+            self._notify("generation", *held)
 
     def _notify(self, hook: str, *args: object) -> None:
         """Call one hook of every reporter; a failed write becomes one clear OutputError."""
@@ -203,7 +229,12 @@ class Run:
             self.error = exc
             raise
         finally:
-            self._notify("end")
+            try:
+                # Held only between a tell and the next one, so the search is still as the
+                # held generation left it.
+                self._release()
+            finally:
+                self._notify("end")
 
 
 def _with_folder(
