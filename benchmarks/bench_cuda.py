@@ -117,6 +117,7 @@ def main() -> None:
 
     gpu = {a: CudaEvaluator(task, align=a, local=False) for a in (1, 32)}
     gpu["local"] = CudaEvaluator(task, align=1, local=True)
+    gpu["local32"] = CudaEvaluator(task, align=32, local=True)
     gpu[0] = CudaEvaluator(task)  # the defaults: local arrays, layout by generation size
     cpu = CompiledEvaluator(task, threads=args.cpu_threads)
     rows = []
@@ -126,8 +127,8 @@ def main() -> None:
             t0 = time.perf_counter()
             gpu[0].evaluate(batch, WEIGHTS, seeds)
             first = time.perf_counter() - t0  # the first call compiles the kernel
-            res = {a: time_gpu(gpu[a], batch, seeds) for a in (1, 32, 0, "local")}
-            k_local = res["local"][0]
+            res = {a: time_gpu(gpu[a], batch, seeds) for a in (1, 32, 0, "local", "local32")}
+            k_local, k_local32 = res["local"][0], res["local32"][0]
             k1, _, steps = res[1]
             k32, _, _ = res[32]
             _, w0, _ = res[0]
@@ -136,10 +137,11 @@ def main() -> None:
                 t_cpu = best_of(lambda b=batch: cpu.evaluate(b, WEIGHTS, seeds), 2)
                 cpu_sps = cpu.last_steps / t_cpu
             row = [kind, n * 18, steps, yard[n][0], steps / k1, steps / k32, steps / k_local,
-                   steps / w0,
+                   steps / k_local32, steps / w0,
                    steps / w0 / yard[n][0], cpu_sps if cpu_sps else "-",
                    steps / w0 / cpu_sps if cpu_sps else "-"]
-            print(f"{kind} {n}: first call {first:.2f} s", flush=True)
+            print(f"{kind} {n}: first call {first:.2f} s; evaluate() steps/s with local arrays, "
+                  f"warp per net: {steps / res['local32'][1]:.4g}", flush=True)
             rows.append(row)
             print(row, flush=True)
     # Threads per block, packed layout, on the champion copies: the kernel alone.
@@ -154,7 +156,7 @@ def main() -> None:
         blocks_rows.append(row)
         print(row, flush=True)
     try:
-        regs = {name: list(gpu[0].kernels.generation_kernel(0, 5, 1, False, local)
+        regs = {name: list(gpu[0].kernels.generation_kernel(0, 5, 1, False, local, True)
                            .get_regs_per_thread().values())
                 for name, local in (("scratch", 0), ("local, 64 nodes", 64))}
     except Exception as exc:  # noqa: BLE001 - only a note
@@ -162,7 +164,7 @@ def main() -> None:
 
     header = ["population", "rollouts", "steps", "yardstick steps/s", "kernel steps/s (scratch, packed)",
               "kernel steps/s (scratch, warp per net)", "kernel steps/s (local, packed)",
-              "evaluate() steps/s (defaults)",
+              "kernel steps/s (local, warp per net)", "evaluate() steps/s (defaults)",
               "evaluate() / yardstick",
               f"CPU compiled {args.cpu_threads} threads steps/s", "evaluate() / CPU"]
     text = [f"## CUDA backend: {gpu_name()}; host {machine()}", "",

@@ -29,6 +29,17 @@ TASKS = ("swingup", "cartpole", "acrobot", "pendulum", "mountaincar", "mountainc
 STEPS = 30  # the simulator runs every thread as Python: keep rollouts short
 
 
+class _Recording:
+    """The kernels module, noting whether each kernel asked for reads no edge weight."""
+
+    def __init__(self, kernels, units: list) -> None:  # noqa: ANN001
+        self.kernels, self.units = kernels, units
+
+    def generation_kernel(self, *args):  # noqa: ANN002, ANN202
+        self.units.append(bool(args[5]))
+        return self.kernels.generation_kernel(*args)
+
+
 def main(path: str) -> None:
     from numba import config
 
@@ -61,12 +72,14 @@ def main(path: str) -> None:
         r, b = collect()
         out[f"{name}/submitted/returns"], out[f"{name}/submitted/bad"] = r, b
         out[f"{name}/submitted/steps"] = np.array(ev.last_steps)
-        # The large-generation paths, switched on for this tiny batch: staging by a thread
-        # pool in chunks, and a kept device array of ones in place of all-1 edge weights;
-        # then nets with their own weights through the same paths (they must be sent).
-        limits = (cuda_ev.UNIT_CHECK_FROM, cuda_ev.STAGE_THREADS_FROM, cuda_ev.STAGE_CHUNK)
-        cuda_ev.UNIT_CHECK_FROM, cuda_ev.STAGE_THREADS_FROM, cuda_ev.STAGE_CHUNK = 1, 1, 5
+        # The large-generation path, switched on for this tiny batch: staging by a thread
+        # pool in chunks; then nets with their own weights through the same path (they must
+        # be sent, and read by the kernel compiled for weighted edges).
+        limits = (cuda_ev.STAGE_THREADS_FROM, cuda_ev.STAGE_CHUNK)
+        cuda_ev.STAGE_THREADS_FROM, cuda_ev.STAGE_CHUNK = 1, 5
         ev = CudaEvaluator(task)
+        units: list[bool] = []
+        ev.kernels = _Recording(ev.kernels, units)
         r, b = ev.evaluate(batch, weights, seeds)
         out[f"{name}/staged/returns"], out[f"{name}/staged/bad"] = r, b
         out[f"{name}/staged/steps"] = np.array(ev.last_steps)
@@ -80,8 +93,9 @@ def main(path: str) -> None:
         out[f"{name}/weighted/returns"], out[f"{name}/weighted/bad"] = r, b
         r, b = ref.evaluate(wbatch, np.ones(1), seeds)
         out[f"{name}/weighted-compiled/returns"], out[f"{name}/weighted-compiled/bad"] = r, b
+        out[f"{name}/unit-kernel"] = np.array(units)  # all-1 batch, then the weighted one
         ev.close()
-        cuda_ev.UNIT_CHECK_FROM, cuda_ev.STAGE_THREADS_FROM, cuda_ev.STAGE_CHUNK = limits
+        cuda_ev.STAGE_THREADS_FROM, cuda_ev.STAGE_CHUNK = limits
     # A whole (tiny) search on the simulated GPU, whose reporters run while the next
     # generation is on the device, against the same search on the compiled backend.
     task = dataclasses.replace(get_task("swingup"), max_steps=STEPS)

@@ -139,7 +139,9 @@ def test_simulated_kernel_equals_compiled(sim, name: str, layout: str) -> None:
 @needs_sim
 @pytest.mark.parametrize("name", TASKS)
 def test_simulated_nets_with_their_own_weights_through_the_large_paths(sim, name) -> None:
-    """Edge weights that are not all 1 are sent, also where a large generation's are not."""
+    """Edge weights that are not all 1 are sent and read (the other layouts run a search's
+    nets, all weights 1, through the kernel that reads none)."""
+    assert sim[f"{name}/unit-kernel"].tolist() == [True, False]
     ref = sim[f"{name}/weighted-compiled/returns"]
     assert ref.shape == (3, 1, 2)
     np.testing.assert_array_equal(sim[f"{name}/weighted/returns"], ref)

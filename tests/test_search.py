@@ -228,3 +228,53 @@ def test_ctrl_c_with_a_generation_held_reports_it_and_resumes_exactly(
     assert ck.generation == 3 and len(ck.rows) == 3
     Run.resume(ck, task, ev, out).run()
     _same_run(tmp_path / "plain", out)
+
+
+def test_ctrl_c_wrapped_by_a_library_stops_the_run_as_ctrl_c(tmp_path, monkeypatch, caplog) -> None:
+    """Ctrl-C that lands while numba loads a cached function reaches the loop as a SystemError
+    caused by the KeyboardInterrupt: the run still stops as interrupted (not "by an error"),
+    its checkpoint holds the last generation, and the resumed run equals a plain one."""
+    import wann.run as run_mod
+
+    hp = preset("quick").replace(pop_size=16, generations=4, n_reps=2, best_reps=5,
+                                 checkpoint_every=1)
+    task = get_task("swingup")
+    Run.new(task, hp, make_evaluator(task, "compiled"), tmp_path / "plain", seed=4).run()
+    compile_population = run_mod.compile_population
+    calls = []
+
+    def wrapped(genomes):  # noqa: ANN001, ANN202
+        calls.append(1)
+        if len(calls) == 3:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as exc:
+                raise SystemError("a result with an exception set") from exc
+        return compile_population(genomes)
+
+    monkeypatch.setattr(run_mod, "compile_population", wrapped)
+    out = tmp_path / "wrapped"
+    run = Run.new(task, hp, make_evaluator(task, "compiled"), out, seed=4)
+    with caplog.at_level("WARNING", logger="wann"), pytest.raises(KeyboardInterrupt):
+        run.run()
+    assert isinstance(run.error, KeyboardInterrupt)
+    assert "interrupted; checkpoint of generation" in caplog.text
+    assert "stopped by an error" not in caplog.text
+    ck = ckp.load(ckp.path_in(out))
+    monkeypatch.setattr(run_mod, "compile_population", compile_population)
+    Run.resume(ck, task, make_evaluator(task, "compiled"), out).run()
+    _same_run(tmp_path / "plain", out)
+
+
+def test_the_command_line_reads_a_wrapped_ctrl_c_as_ctrl_c(capsys) -> None:
+    """The command line gives a wrapped Ctrl-C its own line and exit code 130, no traceback."""
+    from wann.cli import _guarded
+
+    def body() -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise SystemError("a result with an exception set") from exc
+
+    assert _guarded(body) == 130
+    assert capsys.readouterr().err == "wann: interrupted\n"

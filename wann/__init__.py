@@ -39,6 +39,20 @@ class InfrastructureError(RuntimeError):
     """The machinery failed, not the input (every worker lost): the command line exits 3."""
 
 
+def as_interrupt(exc: BaseException) -> BaseException:
+    """`exc`, or the KeyboardInterrupt that caused it. Ctrl-C raised inside a library's
+    callback can reach us wrapped in another exception (numba loading a cached function
+    turns it into a SystemError), and must still stop the run as Ctrl-C, not as an error."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return exc
+
+
 # The Python API, imported on first use so that `wann --help` stays fast.
 _API = {
     "evolve": "wann.api", "evaluate": "wann.api", "score": "wann.api", "RunResult": "wann.api",

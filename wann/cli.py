@@ -18,7 +18,7 @@ import threading
 import warnings
 from collections.abc import Callable
 
-from wann import InfrastructureError, WannError, __version__
+from wann import InfrastructureError, WannError, __version__, as_interrupt
 
 EPILOG = """examples:
   wann evolve --task swingup --generations 20
@@ -104,7 +104,13 @@ def _guarded(body: Callable[[], int]) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return body()
+        try:
+            return body()
+        except Exception as exc:
+            stop = as_interrupt(exc)  # Ctrl-C that a library wrapped in another exception
+            if stop is exc:
+                raise
+            raise stop from None
     except WannError as exc:
         print(f"wann: error: {exc.cli_message()}", file=sys.stderr)
         return 2

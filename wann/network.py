@@ -153,6 +153,44 @@ def compile_population(genomes: Sequence[Genome], use_weights: bool = False) -> 
 
 
 @numba.njit(cache=True, inline="always")
+def forward_edges(
+    node_off: np.ndarray,
+    act: np.ndarray,
+    in_start: np.ndarray,
+    in_end: np.ndarray,
+    edge_src: np.ndarray,
+    edge_w: np.ndarray,
+    out_pos: np.ndarray,
+    k: int,
+    n_in: int,
+    obs: np.ndarray,
+    w: float,
+    values: np.ndarray,
+    out: np.ndarray,
+    unit: bool,
+) -> None:
+    """`forward`; with `unit` the edge weights are taken as 1 and not read. A search's nets
+    have only weights of 1 (the shared weight scales each node's sum), and the GPU kernel,
+    compiled with `unit` a constant, then saves a load and a multiply per edge; x * 1.0 is x,
+    so the values are the same."""
+    base = node_off[k]
+    n = node_off[k + 1] - base
+    values[0] = 1.0
+    for i in range(n_in):
+        values[1 + i] = obs[i]
+    for i in range(1 + n_in, n):
+        s = 0.0
+        for e in range(in_start[base + i], in_end[base + i]):
+            if unit:
+                s += values[edge_src[e]]
+            else:
+                s += values[edge_src[e]] * edge_w[e]
+        values[i] = apply(act[base + i], w * s)
+    for o in range(out.size):
+        out[o] = values[out_pos[k, o]]
+
+
+@numba.njit(cache=True, inline="always")
 def forward(
     node_off: np.ndarray,
     act: np.ndarray,
@@ -169,18 +207,8 @@ def forward(
     out: np.ndarray,
 ) -> None:
     """Activate net k of a batch on one observation; `values` is scratch of >= its node count."""
-    base = node_off[k]
-    n = node_off[k + 1] - base
-    values[0] = 1.0
-    for i in range(n_in):
-        values[1 + i] = obs[i]
-    for i in range(1 + n_in, n):
-        s = 0.0
-        for e in range(in_start[base + i], in_end[base + i]):
-            s += values[edge_src[e]] * edge_w[e]
-        values[i] = apply(act[base + i], w * s)
-    for o in range(out.size):
-        out[o] = values[out_pos[k, o]]
+    forward_edges(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in, obs, w,
+                  values, out, False)
 
 
 @numba.njit(cache=True, inline="always")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wann import WannError, streams
+from wann import WannError, as_interrupt, streams
 from wann import checkpoint as ckp
 from wann.config import Hyperparameters
 from wann.evaluation import Evaluator, episode_seeds
@@ -226,8 +226,11 @@ class Run:
             while self.search.generation < self.hp.generations:
                 self.step()
         except BaseException as exc:
-            self.error = exc
-            raise
+            stop = as_interrupt(exc)
+            self.error = stop
+            if stop is exc:
+                raise
+            raise stop from None
         finally:
             try:
                 # Held only between a tell and the next one, so the search is still as the

@@ -36,9 +36,7 @@ WARP = 32
 # that mix nets run their forward passes one after the other. Larger generations pack nets
 # back to back, since there padding would cost whole extra waves of blocks.
 PAD_UP_TO_THREADS = 16_384
-# Edge weights are checked for all-ones (and then not sent) from this many edges; host
-# staging uses a thread pool from this many entries, in chunks of STAGE_CHUNK.
-UNIT_CHECK_FROM = 1 << 16
+# Host staging uses a thread pool from this many entries, in chunks of STAGE_CHUNK.
 STAGE_THREADS_FROM = 1 << 20
 STAGE_CHUNK = 1 << 18
 
@@ -137,16 +135,6 @@ class CudaEvaluator(NoFaults):
 
         return self._kept("host " + name, size, dtype, cuda.pinned_array)
 
-    def _ones(self, size: int):  # noqa: ANN202
-        """A kept device array of at least `size` ones (filled when it grows)."""
-        from numba import cuda
-
-        buf = self._buffers.get("device ones")
-        if buf is None or buf.size < size:
-            buf = cuda.to_device(np.ones(max(size, 2 * (0 if buf is None else buf.size))))
-            self._buffers["device ones"] = buf
-        return buf[:size]
-
     def _stage(self, parts: list[np.ndarray], out: np.ndarray) -> None:
         """Concatenate `parts` into `out` (casting to its type). Large generations (19,200
         nets: millions of entries) are copied in chunks by a thread pool, since numpy's
@@ -214,9 +202,9 @@ class CudaEvaluator(NoFaults):
         node_off, act, in_start, in_end, edge_src, edge_w, out_pos = kernel_args(batch)
         ints = [node_off, act, in_start, in_end, edge_src, out_pos.reshape(-1)]
         e = edge_w.size
-        # A search's edge weights are all 1 (the shared weight scales node sums): a large
-        # generation then reads a kept device array of ones instead of sending megabytes.
-        unit = e >= UNIT_CHECK_FROM and edge_w.min() == 1.0 and edge_w.max() == 1.0
+        # A search's edge weights are all 1 (the shared weight scales node sums): they are then
+        # neither sent nor read, by a kernel compiled for that case.
+        unit = e == 0 or (edge_w.min() == 1.0 and edge_w.max() == 1.0)
         floats = ([] if unit else [edge_w]) + [weights, states.reshape(-1)]
         n_i, n_f = sum(a.size for a in ints), sum(a.size for a in floats)
         dev_i = self._buffer(tag + "ints", (n_i,), np.int32)
@@ -233,11 +221,9 @@ class CudaEvaluator(NoFaults):
             at += a.size
         views[-1] = views[-1].reshape(out_pos.shape)
         if unit:
-            edge_dev = self._ones(e)
             e = 0
-        else:
-            edge_dev = dev_f[:e]
         w_dev = dev_f[e:e + weights.size]
+        edge_dev = w_dev if unit else dev_f[:e]  # the unit kernel reads no edge weight
         s_dev = dev_f[e + weights.size:].reshape(states.shape)
         result = self._buffer(tag + "result", (3, jobs), np.float64)
         if self.local:
@@ -250,7 +236,7 @@ class CudaEvaluator(NoFaults):
             local_nodes = 0
             scratch = self._buffer(tag + "scratch", (max(batch.max_nodes, 1), threads), np.float64)
         kernel = self.kernels.generation_kernel(self.tid, batch.n_in, batch.n_out, t.discrete,
-                                                local_nodes)
+                                                local_nodes, unit)
         blocks = -(-threads // self.block)
         t0 = time.perf_counter()
         kernel[blocks, self.block](

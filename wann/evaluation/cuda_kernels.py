@@ -12,10 +12,11 @@ same pieces as its twin's `step` (`advance`, `reward`, `terminated`) so that eac
 computed once a step, as the CPU's lanes kernel does; it gives the values the generic rollout
 gives (tested under the simulator against the compiled backend, bit for bit).
 
-One kernel is compiled per (twin, inputs, outputs, local array size; a few seconds each, once
-per process): with those sizes known when compiling, the per-thread arrays have fixed sizes
-and constant indices, so state and outputs stay in registers, and the code of the other twins
-is left out (fewer registers per thread, more threads in flight).
+One kernel is compiled per (twin, inputs, outputs, local array size, edge weights all 1 or
+not; a few seconds each, once per process): with those sizes known when compiling, the
+per-thread arrays have fixed sizes and constant indices, so state and outputs stay in
+registers, and the code of the other twins is left out (fewer registers per thread, more
+threads in flight).
 
 Thread t runs net t // slot, rollout t % slot of it (rollouts ordered weight-major, then
 repetition), so the rollouts of one net sit side by side in a warp; with `slot` a multiple of
@@ -31,23 +32,24 @@ from numba import cuda, float64
 
 from envs.twins import swingup
 from envs.twins.dispatch import MODULES
-from wann.network import choose_action, forward
+from wann.network import choose_action, forward_edges
 
 # The forward pass as a device function made from the CPU function's own source. (The kernel
 # could call the @njit function directly on a GPU, but numba's CUDA simulator, which CI runs,
 # passes it simulated device arrays that @njit code cannot take.)
-forward_device = cuda.jit(device=True)(forward.py_func)
+forward_device = cuda.jit(device=True)(forward_edges.py_func)
 choose_action_device = cuda.jit(device=True)(choose_action.py_func)
 
 
 @functools.cache
 def generation_kernel(  # noqa: ANN201 - a CUDA kernel
-    tid: int, n_in: int, n_out: int, discrete: bool, local_nodes: int = 0,
+    tid: int, n_in: int, n_out: int, discrete: bool, local_nodes: int = 0, unit: bool = False,
 ):
     """The kernel for twin `tid` (an index into envs.twins.dispatch.TWIN_IDS) and these sizes.
 
     Node values go to the global scratch array, or with `local_nodes` > 0 to a per-thread
-    local array of that many nodes (which must hold the largest net).
+    local array of that many nodes (which must hold the largest net). With `unit`, every edge
+    weight is taken as 1 and `edge_w` is not read (a search's generations).
     """
     twin = MODULES[tid]
     step, observe = twin.step, twin.observe
@@ -78,7 +80,7 @@ def generation_kernel(  # noqa: ANN201 - a CUDA kernel
         while n < max_steps:
             observe(state, obs)
             forward_device(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in,
-                           obs, w, values, out)
+                           obs, w, values, out, unit)
             a = choose_action_device(out, action, low, high, discrete)
             if a < 0:
                 failed = True
@@ -129,7 +131,7 @@ def generation_kernel(  # noqa: ANN201 - a CUDA kernel
             obs[3] = s
             obs[4] = theta_dot
             forward_device(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in,
-                           obs, w, values, out)
+                           obs, w, values, out, unit)
             a = out[0]
             if math.isinf(a) or math.isnan(a):
                 failed = True
