@@ -17,7 +17,7 @@ from wann.scoring import shared_weight_returns
 from wann.streams import CHECK, stream_seeds
 from wann.sweep import Sweep, sweep_shared_weight, weight_grid
 from wann.tasks import get_task
-from wann.tune import tune_weights
+from wann.tune import tune_weights, tune_weights_restarts
 
 TINY = CMASettings(generations=3, popsize=6, rollouts=1, check_every=2, check_episodes=2)
 
@@ -95,6 +95,51 @@ def test_tuning_starts_from_the_shared_weight(ev, ref) -> None:
     assert res.check_score >= start
     if res.check_generation == 0:  # kept the start: every weight is the shared weight
         np.testing.assert_array_equal(res.genome.conn_weight, -1.0)
+
+
+def test_restarts_keep_the_run_that_checked_best(ev, ref) -> None:
+    """Several initial sds: each run is the single-sd run, the best check score is kept, and
+    the budget reported is every run's."""
+    g = load_genome(ref / "champions" / "swing.out", "swingup", 5, 1)
+    settings = TINY.replace(generations=4)
+    sigmas = (0.5, 0.2, 0.05)
+    alone = [tune_weights(ev, g, 0.8, settings.replace(sigma0=s), seed=3) for s in sigmas]
+    kept, tried = tune_weights_restarts(ev, g, 0.8, settings, sigmas, seed=3)
+    assert [t["check_score"] for t in tried] == [r.check_score for r in alone]
+    assert [t["sigma0"] for t in tried] == list(sigmas)
+    i = int(np.argmax([r.check_score for r in alone]))  # the first of equal scores
+    np.testing.assert_array_equal(kept.genome.conn_weight, alone[i].genome.conn_weight)
+    assert kept.check_score == alone[i].check_score == max(t["check_score"] for t in tried)
+    assert kept.genome.meta["sigma0"] == sigmas[i]
+    assert kept.rollouts == sum(r.rollouts for r in alone)
+
+
+def test_cli_several_sigmas_record_each_and_keep_one(tmp_path, capsys, ref) -> None:
+    out = tmp_path / "tune"
+    args = ["tune", str(ref / "champions" / "swing.out"), "--task", "swingup", "--out",
+            str(out), "--grid", "5", "--train-episodes", "2", "--episodes", "3",
+            "--generations", "2", "--popsize", "4", "--rollouts", "1", "--json"]
+    assert main([*args, "--sigma", "0.5,0.1"]) == 0
+    res = json.loads(capsys.readouterr().out)["cma"]
+    scores = [t["check_score"] for t in res["sigma0_tried"]]
+    assert [t["sigma0"] for t in res["sigma0_tried"]] == [0.5, 0.1]
+    assert res["sigma0"] == (0.5, 0.1)[int(np.argmax(scores))]
+    assert main([*args, "--sigma", "0.5"]) == 0
+    single = json.loads(capsys.readouterr().out)["cma"]
+    assert single["sigma0"] == 0.5 and "sigma0_tried" not in single
+    assert res["env_steps"] > single["env_steps"]
+
+
+@pytest.mark.parametrize("bad", ["0", "0.5,-1", "0.2,0.2", "a", "nan"])
+def test_a_bad_sigma_is_one_line_exit_2(tmp_path, capsys, bad) -> None:
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    assert main(["tune", str(tmp_path / "g.json"), "--out", str(tmp_path / "o"),
+                 f"--sigma={bad}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("wann: error:") and "--sigma" in err[0], err
+    assert not (tmp_path / "o").exists()
 
 
 def test_cli_writes_sweep_and_a_tuned_genome_that_eval_scores(tmp_path, capsys, ref) -> None:

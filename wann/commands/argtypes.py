@@ -57,3 +57,16 @@ def timeout(text: str) -> float:
             f"must be a positive number of seconds up to {MAX_TIMEOUT_S:g}, got {text!r}"
         )
     return value
+
+
+def positive_floats(text: str) -> tuple[float, ...]:
+    """One positive finite number or several, comma-separated ("0.5" or "0.5,0.2,0.1")."""
+    values = []
+    for part in text.split(","):
+        value = finite_float(part.strip())
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {part.strip()!r}")
+        values.append(value)
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"a value is repeated in {text!r}")
+    return tuple(values)

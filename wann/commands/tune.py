@@ -22,7 +22,7 @@ from wann.scoring import own_weight_returns, shared_weight_returns, summary, tes
 from wann.seeds import add_seeds_flag, seed_dir
 from wann.streams import stream_seeds
 from wann.sweep import sweep_shared_weight, weight_grid
-from wann.tune import tune_weights
+from wann.tune import tune_weights_restarts
 
 NAME = "tune"
 ORDER = 2
@@ -66,7 +66,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--generations", type=int, default=150, help="CMA-ES generations (150)")
     p.add_argument("--popsize", type=int, default=32, help="CMA-ES population (32)")
     p.add_argument("--rollouts", type=int, default=4, help="episodes per candidate (4)")
-    p.add_argument("--sigma", type=float, default=0.5, help="CMA-ES initial sd (0.5)")
+    p.add_argument("--sigma", type=argtypes.positive_floats, default=(0.5,), metavar="SD[,SD...]",
+                   help="CMA-ES initial sd (0.5); several (0.5,0.2,0.1): one run from each, "
+                   "the best on the check episodes kept")
     p.add_argument("--seed", type=argtypes.seed, help="seed of every episode and of CMA-ES (0)")
     add_seeds_flag(p)
     p.add_argument("--fast-math", action="store_true",
@@ -95,9 +97,7 @@ def settings_from(args: argparse.Namespace) -> CMASettings:
     for flag in ("generations", "rollouts"):
         _at_least(getattr(args, flag), f"--{flag}")
     _at_least(args.popsize, "--popsize", 2)
-    if not args.sigma > 0:
-        raise WannError(f"--sigma must be positive, got {args.sigma}")
-    return CMASettings(args.generations, args.popsize, args.rollouts, args.sigma)
+    return CMASettings(args.generations, args.popsize, args.rollouts, args.sigma[0])
 
 
 def resolve(args: argparse.Namespace):  # noqa: ANN201 - (task, genome)
@@ -222,15 +222,21 @@ def tune_one(args: argparse.Namespace, ev, task, genome, settings: CMASettings |
     }
     atomic_write(out / layout.SWEEP, sweep.to_csv())
     if settings is not None:
+        sds = ", ".join(f"{s:g}" for s in args.sigma)
         progress.line(f"CMA-ES on {genome.n_enabled} weights: {settings.generations} "
-                      f"generations of {settings.popsize} x {settings.rollouts} rollouts")
-        res = tune_weights(ev, genome, sweep.best_weight, settings, seed, progress)
+                      f"generations of {settings.popsize} x {settings.rollouts} rollouts "
+                      f"from sd {sds}")
+        res, tried = tune_weights_restarts(ev, genome, sweep.best_weight, settings, args.sigma,
+                                           seed, progress)
         res.genome.meta.update({"task": task.name, "source": args.genome})
         result["tuned_weights"] = summary(own_weight_returns(ev, res.genome, test))
         result["cma"] = {"generations": settings.generations, "popsize": settings.popsize,
-                         "rollouts": settings.rollouts, "sigma0": settings.sigma0,
+                         "rollouts": settings.rollouts,
+                         "sigma0": res.genome.meta.get("sigma0", settings.sigma0),
                          "env_steps": res.rollouts * task.max_steps,
                          "chosen_generation": res.check_generation}
+        if len(tried) > 1:
+            result["cma"]["sigma0_tried"] = tried
         res.genome.meta["test_mean"] = result["tuned_weights"]["mean"]
         save_genome(res.genome, out / "tuned.json")
         atomic_write(out / "tune_log.csv", history_csv(res.history))
