@@ -153,7 +153,7 @@ def compile_population(genomes: Sequence[Genome], use_weights: bool = False) -> 
 
 
 @numba.njit(cache=True, inline="always")
-def forward_edges(
+def forward(
     node_off: np.ndarray,
     act: np.ndarray,
     in_start: np.ndarray,
@@ -167,12 +167,14 @@ def forward_edges(
     w: float,
     values: np.ndarray,
     out: np.ndarray,
-    unit: bool,
+    unit: bool = False,
 ) -> None:
-    """`forward`; with `unit` the edge weights are taken as 1 and not read. A search's nets
-    have only weights of 1 (the shared weight scales each node's sum), and the GPU kernel,
-    compiled with `unit` a constant, then saves a load and a multiply per edge; x * 1.0 is x,
-    so the values are the same."""
+    """Activate net k of a batch on one observation; `values` is scratch of >= its node count.
+
+    With `unit` the edge weights are taken as 1 and not read. A search's nets have only
+    weights of 1 (the shared weight scales each node's sum), and the GPU kernel, compiled with
+    `unit` a constant, then saves a load and a multiply per edge; x * 1.0 is x, so the values
+    are the same."""
     base = node_off[k]
     n = node_off[k + 1] - base
     values[0] = 1.0
@@ -188,27 +190,6 @@ def forward_edges(
         values[i] = apply(act[base + i], w * s)
     for o in range(out.size):
         out[o] = values[out_pos[k, o]]
-
-
-@numba.njit(cache=True, inline="always")
-def forward(
-    node_off: np.ndarray,
-    act: np.ndarray,
-    in_start: np.ndarray,
-    in_end: np.ndarray,
-    edge_src: np.ndarray,
-    edge_w: np.ndarray,
-    out_pos: np.ndarray,
-    k: int,
-    n_in: int,
-    obs: np.ndarray,
-    w: float,
-    values: np.ndarray,
-    out: np.ndarray,
-) -> None:
-    """Activate net k of a batch on one observation; `values` is scratch of >= its node count."""
-    forward_edges(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in, obs, w,
-                  values, out, False)
 
 
 @numba.njit(cache=True, inline="always")

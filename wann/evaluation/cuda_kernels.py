@@ -32,12 +32,12 @@ from numba import cuda, float64
 
 from envs.twins import swingup
 from envs.twins.dispatch import MODULES
-from wann.network import choose_action, forward_edges
+from wann.network import choose_action, forward
 
 # The forward pass as a device function made from the CPU function's own source. (The kernel
 # could call the @njit function directly on a GPU, but numba's CUDA simulator, which CI runs,
 # passes it simulated device arrays that @njit code cannot take.)
-forward_device = cuda.jit(device=True)(forward_edges.py_func)
+forward_device = cuda.jit(device=True)(forward.py_func)
 choose_action_device = cuda.jit(device=True)(choose_action.py_func)
 
 
