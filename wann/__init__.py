@@ -35,6 +35,11 @@ class WannError(Exception):
         )
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, a batch scheduler's time limit): handled like Ctrl-C, so a run saves a
+    checkpoint before it exits (the command line exits 143)."""
+
+
 class InfrastructureError(RuntimeError):
     """The machinery failed, not the input (every worker lost): the command line exits 3."""
 

@@ -1,5 +1,6 @@
-"""Aggregates over the seed folders of a several-seed command (`--seeds`): a table of the mean
-over seeds, its 95% bootstrap interval and the IQM, as markdown and JSON."""
+"""Aggregates over the seed folders of `wann evolve` and `wann tune` with `--seeds`: a table of
+the mean over seeds, its 95% bootstrap interval and the IQM, as markdown and JSON (a
+comparison's aggregate is wann.comparison.aggregate)."""
 
 from __future__ import annotations
 
@@ -79,71 +80,3 @@ def tune_aggregate(out: str | Path, seeds: Sequence[int], results: Sequence[dict
             [r["tuned_weights"]["mean"] for r in results]))
     _write(Path(out), f"Tuning {results[0]['genome']} over seeds", seeds, cells)
     return {k: a for k, (_, a) in cells.items()}
-
-
-def compare_aggregate(out: str | Path, task_name: str, seeds: Sequence[int],
-                      per_seed: Sequence[Sequence], labels: dict[str, str], episodes: int) -> str:
-    """The comparison over seeds: table.md, compare.csv and the curves over every seed.
-
-    Rows are matched by name across seeds (the WANN row's connections differ per seed);
-    every cell is the mean over seeds of that seed's test-episode mean, with its 95% bootstrap
-    interval; the own-weights column also gets its IQM. Returns the markdown table.
-    """
-    from wann.compare import COLUMNS, RATIOS, summary_ratios
-    from wann.curves import curve_points, write_curves
-
-    out = Path(out)
-    names = [r.name for r in per_seed[0]]
-    by_name = [{r.name: r for r in rows} for rows in per_seed]
-    head = ["model", *(label for _, label in COLUMNS), "IQM (tuned weights)", "connections",
-            "disconnected"]
-    lines = [f"# {task_name}: WANN against dense, pruned and random networks, {len(seeds)} seeds",
-             "", f"Seeds {', '.join(map(str, seeds))}; each seed scores every row on its own "
-             f"{episodes} test episodes (the same for every row of that seed).", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    csv_rows = []
-    for name in names:
-        rs = [b[name] for b in by_name if name in b]
-        cells = {key: aggregate([r.scores[key]["mean"] for r in rs]) for key, _ in COLUMNS}
-        conns = aggregate([r.connections for r in rs])
-        dead = sum(not r.connected for r in rs)
-        conn_txt = f"{conns.mean:.0f}" if conns.low == conns.high else conns.cell(0)
-        lines.append("| " + " | ".join([
-            name, *(cells[k].cell(0) for k, _ in COLUMNS), f"{cells['tuned_weights'].iqm:.0f}",
-            conn_txt, f"{dead}/{len(rs)}" if dead else "—"]) + " |")
-        line = {"model": name, "family": rs[0].family, "n_seeds": len(rs),
-                "connections_mean": conns.mean, "n_disconnected": dead}
-        for key, _ in COLUMNS:
-            a = cells[key]
-            line.update({f"{key}_mean": a.mean, f"{key}_ci_low": a.low,
-                         f"{key}_ci_high": a.high, f"{key}_iqm": a.iqm})
-        csv_rows.append(line)
-    lines += ["", FOOTNOTE, "A cell is the mean over seeds of each seed's mean over its test "
-              "episodes (the ± in each seed-N/table.md is the standard deviation over episodes). "
-              "connections: the mean over seeds where they differ (the WANN's), with its interval.",
-              "disconnected: in how many seeds no input reaches an output."]
-    wanns = [next((r for r in rows if r.family == "wann"), None) for rows in per_seed]
-    if all(w is not None for w in wanns):
-        ratio = [summary_ratios(w) for w in wanns]
-        lines += ["", "The WANN paper's summary ratios (WANN row, each seed's column mean over "
-                  "its random-weights mean), over seeds:", ""]
-        for key, _, label in RATIOS:
-            vals = [r[key] for r in ratio if r[key] == r[key]]
-            if vals:
-                a = aggregate(vals)
-                lines.append(f"- {label}: {a.cell(2)} (IQM {a.iqm:.2f}; "
-                             f"{', '.join(f'{v:.2f}' for v in vals)})")
-    text = "\n".join(lines) + "\n"
-    atomic_write(out / "table.md", text)
-    cols = list(csv_rows[0])
-    import io
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
-    w.writeheader()
-    w.writerows(csv_rows)
-    atomic_write(out / "compare.csv", buf.getvalue())
-    points = [p for s, rows in zip(seeds, per_seed) for p in curve_points(rows, s, list(labels))]
-    write_curves(out, points, labels, f"{task_name}: return against remaining connections, "
-                 f"{len(seeds)} seeds")
-    return text

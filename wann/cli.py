@@ -18,18 +18,13 @@ import threading
 import warnings
 from collections.abc import Callable
 
-from wann import InfrastructureError, WannError, __version__, as_interrupt
+from wann import InfrastructureError, Terminated, WannError, __version__, as_interrupt
 
 EPILOG = """examples:
   wann evolve --task swingup --generations 20
   wann evolve --preset laptop_swing --out results/runs/laptop
   wann eval results/runs/laptop/champion.json --task swingup --episodes 100
 """
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (kill, a batch scheduler's time limit): handled like Ctrl-C, so a run saves a
-    checkpoint before it exits."""
 
 
 def _on_sigterm(signum: int, frame: object) -> None:

@@ -1,7 +1,7 @@
 """Sparsity curves: return against remaining connections, the figure the pruning literature
 is read by, with the WANN's champions on the same axes.
 
-A curve point is one network of one seed: its method (the Baseline's name), sparsity,
+A curve point is one network of one seed: its method (wann.methods), sparsity,
 connections, whether an input still reaches an output, and its return with its own weights
 (the "tuned weights" column). The WANN adds three points per seed at its connection count:
 random shared weight, tuned shared weight and tuned weights. Over several seeds the points of
@@ -85,7 +85,8 @@ def aggregate_csv(points: Sequence[dict]) -> str:
     return _csv(AGGREGATE_COLUMNS, aggregate_points(points))
 
 
-def curves_figure(points: Sequence[dict], labels: dict[str, str], title: str) -> Figure:
+def curves_figure(points: Sequence[dict], labels: dict[str, str], title: str,
+                  unit: str = "return") -> Figure:
     """Return against remaining connections (log axis): a line per method (mean over seeds,
     95% bootstrap band), hollow markers where some seed's net is disconnected, the dense start
     and each seed's WANN champion under three weight settings."""
@@ -125,12 +126,13 @@ def curves_figure(points: Sequence[dict], labels: dict[str, str], title: str) ->
             sc.set_gid(name)
     ax.set_xscale("log")
     ax.set_xlabel("remaining connections (log scale)")
-    ax.set_ylabel("return, mean over test episodes" + (
+    ax.set_ylabel(("return, mean over test episodes" if unit == "return" else unit) + (
         f"\n(lines: mean over {n_seeds} seeds; bands: 95% bootstrap CI)" if n_seeds > 1 else ""))
     ax.set_title(title)
     ax.grid(alpha=0.3, which="both")
-    ax.axhline(0.0, color="black", lw=0.5)
     handles, lab = ax.get_legend_handles_labels()
+    if unit == "return":
+        ax.axhline(0.0, color="black", lw=0.5)
     if any(p for p in points if not p["connected"]):
         from matplotlib.lines import Line2D
 
@@ -140,11 +142,12 @@ def curves_figure(points: Sequence[dict], labels: dict[str, str], title: str) ->
     return fig
 
 
-def write_curves(out: Path, points: Sequence[dict], labels: dict[str, str], title: str) -> None:
+def write_curves(out: Path, points: Sequence[dict], labels: dict[str, str], title: str,
+                 unit: str = "return") -> None:
     """curves.csv (every point), curves_aggregate.csv (over seeds) and curves.png."""
     from wann.io import atomic_write
 
     atomic_write(out / "curves.csv", points_csv(points))
     atomic_write(out / "curves_aggregate.csv", aggregate_csv(points))
-    fig = curves_figure(points, labels, title)
+    fig = curves_figure(points, labels, title, unit)
     fig.savefig(out / "curves.png", dpi=120)

@@ -22,13 +22,12 @@ from pathlib import Path
 from wann import WannError
 
 MAX_SEEDS = 1000
+MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes any int; files and flags keep int64
 _PART = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
 
 def parse_seeds(text: str) -> list[int]:
     """'0,1,2', '0-4' or '0-2,7' as a sorted list of distinct seeds; anything else is refused."""
-    from wann.commands.argtypes import MAX_SEED
-
     if not text or not text.strip():
         raise WannError("the seed list is empty; give seeds like 0,1,2 or a range like 0-4")
     seeds: set[int] = set()

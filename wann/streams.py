@@ -27,6 +27,29 @@ LAYER_REINIT = 0x1A7E2  # layer re-initialization: the fresh random values of a 
 OBS_NOISE = 0xA015E  # observation noise, keyed by episode seed (identical for every row)
 KWTA = 0x4B7A  # k-winners-take-all nets: their sparse masks and initial weights
 RETEST = 0xBE57  # re-test episodes of each generation's best (best_reps per weight; index: generation)
+# Classification (gradient-trained nets and data), each seeded from a run seed like the above.
+ADAM_BATCHES = 0xADA5  # the minibatch order of one Adam training (seeded per training, below)
+PRUNE_FINETUNE = 0xF1E7  # magnitude pruning's fine-tuning (index: sparsity)
+LOTTERY_ROUND = 0x1077  # each lottery round's retraining (index: round)
+RANDOM_MASK_TRAIN = 0x3A5D  # a random mask's training (index: sparsity)
+OBD_RETRAIN = 0x0BE  # OBD's retraining after each deletion (index: level)
+STRUCTURED_TRAIN = 0x5C2A7D  # structured pruning's fine-tuning / training (index: sparsity)
+TICKET_REINIT_TRAIN = 0x2E1A2  # a re-initialized ticket's training (index: ticket)
+KWTA_TRAIN = 0x4B7B  # a kWTA net's training (index: sparsity)
+SUPERMASK = 0x5A9E  # the learned supermask's Bernoulli draws and minibatches
+WANN_ADAM = 0xF17E  # the WANN's own weights trained by Adam from its tuned shared weight
+CLASSIFY_RANDOM = 0xC1A5  # random (shared) weights of classification's random columns
+MINIBATCH = 0xBA7C  # the training images of one fitness evaluation (keyed by episode seed)
+DIGITS_SPLIT = 0xD161  # the digits data set's train/test split
+PIXEL_NOISE = OBS_NOISE  # pixel noise of the classification noise report (same tag)
+
+
+def method_tag(name: str) -> int:
+    """The stream of a method added through the registry (wann.methods), named by the method:
+    a new method needs no tag here, and two methods never share one by accident."""
+    import zlib
+
+    return 0x3E7_0000_0000 + zlib.crc32(name.encode())
 
 
 def generator(seed: int, tag: int) -> np.random.Generator:

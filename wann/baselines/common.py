@@ -16,7 +16,7 @@ class Net:
     an upper bound since failing episodes stop early), including the steps of whatever it was
     derived from (None: unknown, as for a given champion); `trained` says whether its own
     weights came from training; `family` names the sparsity curve it belongs to (set by
-    `wann.compare.run_compare` to its Baseline's name when left empty).
+    the comparison to its method's name when left empty).
     """
 
     name: str
@@ -26,3 +26,4 @@ class Net:
     sparsity: float | None = None
     note: str = ""
     family: str = ""
+    in_table: bool = True  # False: reported beside the table only (kWTA nets on control tasks)

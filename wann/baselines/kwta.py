@@ -22,7 +22,7 @@ from wann import WannError, streams
 from wann.activations import apply
 from wann.baselines.common import Net
 from wann.baselines.dense import connection_layers, dense_genome, init_weights
-from wann.baselines.prune import n_keep
+from wann.baselines.prune import n_keep, pct
 from wann.baselines.random_nets import random_mask
 from wann.cmaes import CMASettings, cma_es
 from wann.evaluation.faults import NoFaults
@@ -184,10 +184,10 @@ def kwta_net(
     g.conn_enabled = mask
     ev = KWTAEvaluator(task, g, layer_sizes, k)
     try:
-        res = cma_es(ev, g, init[mask], settings, seed, label=f"kWTA k={k} {sparsity:.0%}",
+        res = cma_es(ev, g, init[mask], settings, seed, label=f"kWTA k={k} {pct(sparsity)}",
                      progress=progress)
     finally:
         ev.close()
     res.genome.meta.update({"check_score": res.check_score, "sparsity": sparsity, "kwta": k})
-    return Net(f"kWTA k={k} {sparsity:.0%}", res.genome, res.rollouts * task.max_steps,
+    return Net(f"kWTA k={k} {pct(sparsity)}", res.genome, res.rollouts * task.max_steps,
                sparsity=sparsity, note="k-winners-take-all hidden layers")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from wann import WannError
+from wann import WannError, streams
 from wann.activations import LINEAR, RELU
 from wann.genome import Genome, from_dense
 
@@ -193,7 +193,7 @@ def train(
     net = net.copy()
     for w, m in zip(net.weights, net.masks):
         w *= m
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xADA5]))
+    rng = streams.generator(seed, streams.ADAM_BATCHES)
     params = [*net.weights, *net.biases]
     m1 = [np.zeros_like(p) for p in params]
     m2 = [np.zeros_like(p) for p in params]

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wann import WannError
+from wann import WannError, streams
 from wann.baselines.layered import layer_names
 from wann.baselines.mlp import MLP, TrainLog, TrainSettings, hidden, init_mlp, softmax, train
-from wann.baselines.prune import check_sparsity
+from wann.baselines.prune import check_sparsity, pct
 from wann.baselines.sparse_mlp import (
     ClassifierNet,
     DenseMLP,
@@ -32,11 +32,7 @@ from wann.baselines.sparse_mlp import (
     uniform_keep,
     with_masks,
 )
-
-
-def pct(sparsity: float) -> str:
-    """A sparsity for row names: 50%, 99.5%, 99.85% (never rounded up to 100%)."""
-    return f"{sparsity * 100:.4g}%"
+from wann.streams import sub_seed
 
 
 def _forward(net: MLP, x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -87,7 +83,7 @@ def obd_prune(
     for i, s in enumerate(sorted(check_sparsity(v) for v in sparsities)):
         masks = magnitude_masks(net, uniform_keep(net, s), obd_saliency(net, x))
         log = TrainLog()
-        net = train(with_masks(net, masks), x, y, settings, seed + 40 + i, log)
+        net = train(with_masks(net, masks), x, y, settings, sub_seed(seed, streams.OBD_RETRAIN, i), log)
         samples += log.samples
         rows.append(ClassifierNet(f"OBD {pct(s)}", net, True, net.sparsity, samples,
                                   note="Gauss-Newton Hessian diagonal, retrained"))
@@ -136,44 +132,48 @@ def _units(counts: Sequence[int], layers: Sequence[int]) -> str:
 
 def structured_finetune(
     dense: DenseMLP, x: np.ndarray, y: np.ndarray, sparsity: float, settings: TrainSettings,
-    seed: int,
+    seed: int, index: int = 0,
 ) -> ClassifierNet:
     """(a) Remove the units of smallest incoming L1 norm, fine-tune the survivors."""
     masks, counts = structured_masks(dense.trained, sparsity)
     log = TrainLog()
-    net = train(with_masks(dense.trained, masks), x, y, settings, seed + 50, log)
+    net = train(with_masks(dense.trained, masks), x, y, settings,
+                sub_seed(seed, streams.STRUCTURED_TRAIN, index), log)
     return ClassifierNet(f"structured fine-tuned {pct(sparsity)}", net, True, net.sparsity,
                          dense.samples + log.samples, note=_units(counts, dense.trained.layers))
 
 
 def fresh_init(dense: DenseMLP, seed: int, tag: int) -> MLP:
     """New draws of the dense net's initial distribution (Glorot normal, zero biases)."""
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), tag]))
+    rng = streams.generator(seed, tag)
     return init_mlp(dense.init.layers, rng, dense.init.weights[0].dtype)
 
 
 def structured_scratch(
     dense: DenseMLP, x: np.ndarray, y: np.ndarray, sparsity: float, settings: TrainSettings,
-    seed: int,
+    seed: int, index: int = 0,
 ) -> ClassifierNet:
     """(b) The same pruned architecture trained from a fresh random initialization, with the
     dense net's epochs (Liu et al.'s Scratch-E); it counts only its own training."""
     masks, counts = structured_masks(dense.trained, sparsity)
     log = TrainLog()
-    net = train(with_masks(fresh_init(dense, seed, 0x5C2A7C), masks), x, y, settings, seed + 60, log)
+    net = train(with_masks(fresh_init(dense, sub_seed(seed, streams.STRUCTURED_INIT, index),
+                                        streams.STRUCTURED_INIT), masks), x, y, settings,
+                sub_seed(seed, streams.STRUCTURED_TRAIN, 1000 + index), log)
     return ClassifierNet(f"structured scratch {pct(sparsity)}", net, True, net.sparsity,
                          log.samples, note=_units(counts, dense.trained.layers))
 
 
 def ticket_reinit(
     dense: DenseMLP, ticket: ClassifierNet, x: np.ndarray, y: np.ndarray,
-    settings: TrainSettings, seed: int,
+    settings: TrainSettings, seed: int, index: int = 0,
 ) -> ClassifierNet:
     """A lottery ticket's mask on fresh random weights (same distribution), trained like one
     lottery round: the control of Frankle & Carbin and Liu et al."""
     log = TrainLog()
-    net = train(with_masks(fresh_init(dense, seed, 0x2E1A1), ticket.net.masks), x, y, settings,
-                seed + 70, log)
+    fresh = fresh_init(dense, sub_seed(seed, streams.TICKET_REINIT, index), streams.TICKET_REINIT)
+    net = train(with_masks(fresh, ticket.net.masks), x, y, settings,
+                sub_seed(seed, streams.TICKET_REINIT_TRAIN, index), log)
     label = ticket.name.replace("lottery ticket", "ticket random reinit")
     return ClassifierNet(label, net, True, net.sparsity, ticket.samples + log.samples,
                          note="ticket's mask, fresh weights")
@@ -201,7 +201,7 @@ def reset_layer(trained: MLP, source: MLP, layer: int) -> MLP:
 
 def layer_resets(dense: DenseMLP, x: np.ndarray, y: np.ndarray, seed: int) -> list[LayerReset]:
     """Each layer of the trained dense net reset to its initial values and re-randomized."""
-    fresh = fresh_init(dense, seed, 0x1A7E2)
+    fresh = fresh_init(dense, seed, streams.LAYER_REINIT)
     t = dense.trained
     acc = t.accuracy(x, y)
     names = layer_names(t.layers)
@@ -223,18 +223,18 @@ def check_kwta_k(k: int, layers: Sequence[int]) -> int:
 
 def kwta_net(
     layers: Sequence[int], x: np.ndarray, y: np.ndarray, k: int, sparsity: float,
-    settings: TrainSettings, seed: int, dtype: type = np.float32,
+    settings: TrainSettings, seed: int, dtype: type = np.float32, index: int = 0,
 ) -> ClassifierNet:
     """k-winners-take-all hidden layers and a uniform random weight mask at the sparsity
     (fixed, as Ahmad & Scheinkman's sparse weights), trained by Adam from Glorot weights."""
     check_kwta_k(k, layers)
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x4B7A, int(1000 * sparsity)]))
+    rng = streams.generator(sub_seed(seed, streams.KWTA, index), streams.KWTA)
     net = init_mlp(layers, rng, dtype)
     net.k = k
     score = [rng.random(w.shape) for w in net.weights]
     keep = [layer_keep(w.size, 1.0 - check_sparsity(sparsity)) for w in net.weights]
     masks = magnitude_masks(net, keep, score)
     log = TrainLog()
-    net = train(with_masks(net, masks), x, y, settings, seed + 80, log)
+    net = train(with_masks(net, masks), x, y, settings, sub_seed(seed, streams.KWTA_TRAIN, index), log)
     return ClassifierNet(f"kWTA k={k} {pct(sparsity)}", net, True, net.sparsity, log.samples,
                          note=f"{k} winners per hidden layer, random sparse weights")

@@ -29,7 +29,7 @@ from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun
 from wann.baselines.layered import matrices
 from wann.baselines.objectives import Objective, ReturnObjective
-from wann.baselines.prune import allocate, apply_mask, check_sparsity, n_keep
+from wann.baselines.prune import allocate, apply_mask, check_sparsity, n_keep, pct
 from wann.cmaes import CMASettings, cma_es
 from wann.evaluation import Evaluator
 from wann.progress import Progress
@@ -165,7 +165,7 @@ def obd_prune(
             alive = salient_mask(sal, dense.conn_layer, keep, alive)
             g = apply_mask(genome, alive, weights)
             res = cma_es(ev, g, weights[alive], settings, sub_seed(seed, i),
-                         label=f"OBD {s:.0%}", progress=progress)
+                         label=f"OBD {pct(s)}", progress=progress)
             steps += (objective.rollouts + res.rollouts) * max_steps
             weights = res.genome.conn_weight.copy()
             genome_s = res.genome
@@ -173,5 +173,5 @@ def obd_prune(
                                   "obd_saliency": [float(v) for v in sal]})
         else:
             genome_s = apply_mask(genome, alive, weights)
-        nets.append(Net(f"OBD {s:.0%}", genome_s, steps, sparsity=s))
+        nets.append(Net(f"OBD {pct(s)}", genome_s, steps, sparsity=s))
     return nets

@@ -21,8 +21,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from wann import streams
 from wann.baselines.mlp import MLP, TrainLog, TrainSettings, gradients, init_mlp, train
-from wann.baselines.prune import check_sparsity
+from wann.baselines.prune import check_sparsity, pct
 
 # Mask scores need far larger steps than weights (Zhou et al. used SGD at lr 100).
 MASK_LR = 0.1
@@ -38,6 +39,8 @@ class ClassifierNet:
     sparsity: float
     samples: int  # training samples seen making it (gradient steps x batch), parents included
     note: str = ""
+    family: str = ""  # the method that made it (set by the comparison)
+    in_table: bool = True
 
     def test_accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
         return self.net.accuracy(x, y)
@@ -56,7 +59,7 @@ def train_dense(
     layers: Sequence[int], x: np.ndarray, y: np.ndarray, settings: TrainSettings, seed: int,
     dtype: type = np.float32,
 ) -> DenseMLP:
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xDE45E]))
+    rng = streams.generator(seed, streams.DENSE_INIT)
     init = init_mlp(layers, rng, dtype)
     log = TrainLog()
     return DenseMLP(init, train(init, x, y, settings, seed, log), log.samples)
@@ -97,12 +100,14 @@ def uniform_keep(net: MLP, sparsity: float) -> list[int]:
 
 def prune_finetune(
     dense: DenseMLP, x: np.ndarray, y: np.ndarray, sparsity: float, settings: TrainSettings, seed: int,
+    index: int = 0,
 ) -> ClassifierNet:
     """Prune the trained net layer-wise by magnitude, then fine-tune the survivors."""
     masks = magnitude_masks(dense.trained, uniform_keep(dense.trained, sparsity))
     log = TrainLog()
-    net = train(with_masks(dense.trained, masks), x, y, settings, seed + 1, log)
-    return ClassifierNet(f"pruned {sparsity:.0%}", net, True, net.sparsity, dense.samples + log.samples)
+    net = train(with_masks(dense.trained, masks), x, y, settings,
+                streams.sub_seed(seed, streams.PRUNE_FINETUNE, index), log)
+    return ClassifierNet(f"pruned {pct(sparsity)}", net, True, net.sparsity, dense.samples + log.samples)
 
 
 def imp_fractions(sizes: Sequence[int], rates: Sequence[float], sparsity: float) -> list[np.ndarray]:
@@ -143,9 +148,10 @@ def lottery_ticket(
         keep = [layer_keep(n, f) for n, f in zip(sizes, frac)]
         masks = magnitude_masks(net, keep)
         log = TrainLog()
-        net = train(with_masks(dense.init, masks, dense.init.weights), x, y, settings, seed + r, log)
+        net = train(with_masks(dense.init, masks, dense.init.weights), x, y, settings,
+                    streams.sub_seed(seed, streams.LOTTERY_ROUND, r), log)
         samples += log.samples
-    return ClassifierNet(f"lottery ticket {sparsity:.0%}", net, True, net.sparsity, samples,
+    return ClassifierNet(f"lottery ticket {pct(sparsity)}", net, True, net.sparsity, samples,
                          note=f"{len(rounds)} rounds")
 
 
@@ -168,28 +174,30 @@ def signed_constant(dense: DenseMLP, sparsity: float, same_sign: bool = True) ->
         sd = np.sqrt(2.0 / sum(w0.shape))
         ws.append((np.where(w0 < 0, -1.0, 1.0) * sd).astype(w0.dtype))
     net = with_masks(dense.init, masks, ws)
-    return ClassifierNet(f"signed constant {sparsity:.0%}", net, False, net.sparsity, dense.samples,
+    return ClassifierNet(f"signed constant {pct(sparsity)}", net, False, net.sparsity, dense.samples,
                          note="no training")
 
 
 def supermask(dense: DenseMLP, sparsity: float, same_sign: bool = True) -> ClassifierNet:
     """Untrained: the large-final mask on the initial weights."""
     net = with_masks(dense.init, large_final_masks(dense, sparsity, same_sign))
-    return ClassifierNet(f"supermask {sparsity:.0%}", net, False, net.sparsity, dense.samples,
+    return ClassifierNet(f"supermask {pct(sparsity)}", net, False, net.sparsity, dense.samples,
                          note="no training")
 
 
 def random_mask(
     dense: DenseMLP, x: np.ndarray, y: np.ndarray, sparsity: float, settings: TrainSettings, seed: int,
+    index: int = 0,
 ) -> ClassifierNet:
     """A uniformly random mask with the layer-wise counts of magnitude pruning, trained from the
     initial weights (so it differs from a one-shot ticket only in how the mask was chosen)."""
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x3A5C]))
+    rng = streams.generator(streams.sub_seed(seed, streams.RANDOM_MASK, index), streams.RANDOM_MASK)
     score = [rng.random(w.shape) for w in dense.init.weights]
     masks = magnitude_masks(dense.init, uniform_keep(dense.init, sparsity), score)
     log = TrainLog()
-    net = train(with_masks(dense.init, masks), x, y, settings, seed + 2, log)
-    return ClassifierNet(f"random mask {sparsity:.0%}", net, True, net.sparsity, log.samples)
+    net = train(with_masks(dense.init, masks), x, y, settings,
+                streams.sub_seed(seed, streams.RANDOM_MASK_TRAIN, index), log)
+    return ClassifierNet(f"random mask {pct(sparsity)}", net, True, net.sparsity, log.samples)
 
 
 def random_weights(dense: DenseMLP) -> ClassifierNet:
@@ -234,7 +242,7 @@ def learned_supermask(
     for w in base.weights:
         sd = np.sqrt(2.0 / sum(w.shape))
         w0.append((np.where(w < 0, -1.0, 1.0) * sd).astype(w.dtype) if signed else w.copy())
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5A9E]))
+    rng = streams.generator(seed, streams.SUPERMASK)
     scores = [np.full(w.shape, init_score) for w in w0]
     m1 = [np.zeros_like(v) for v in scores]
     m2 = [np.zeros_like(v) for v in scores]

@@ -21,7 +21,7 @@ from wann import streams
 from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun, init_weights
 from wann.baselines.layered import matrices, n_weights
-from wann.baselines.prune import apply_mask, check_sparsity, n_keep
+from wann.baselines.prune import apply_mask, check_sparsity, n_keep, pct
 from wann.cmaes import CMASettings, cma_es
 from wann.evaluation import Evaluator
 from wann.progress import Progress
@@ -101,11 +101,11 @@ def structured_finetune(
     mask, counts = structured_mask(dense.layers, dense.trained, sparsity)
     g = apply_mask(dense.result.genome, mask)
     res = cma_es(ev, g, g.conn_weight[mask], settings, seed,
-                 label=f"structured {sparsity:.0%} fine-tune", progress=progress)
+                 label=f"structured {pct(sparsity)} fine-tune", progress=progress)
     res.genome.meta.update({"check_score": res.check_score, "sparsity": sparsity,
                             "units": counts})
     steps = (dense.net.env_steps or 0) + res.rollouts * max_steps
-    return Net(f"structured fine-tuned {sparsity:.0%}", res.genome, steps, sparsity=sparsity,
+    return Net(f"structured fine-tuned {pct(sparsity)}", res.genome, steps, sparsity=sparsity,
                note=_label(counts, dense.layers))
 
 
@@ -118,8 +118,8 @@ def structured_scratch(
     fresh = init_weights(dense.layers, streams.generator(seed, streams.STRUCTURED_INIT))
     g = apply_mask(dense.result.genome, mask, fresh)
     res = cma_es(ev, g, fresh[mask], settings, seed,
-                 label=f"structured {sparsity:.0%} from scratch", progress=progress)
+                 label=f"structured {pct(sparsity)} from scratch", progress=progress)
     res.genome.meta.update({"check_score": res.check_score, "sparsity": sparsity,
                             "units": counts})
-    return Net(f"structured scratch {sparsity:.0%}", res.genome, res.rollouts * max_steps,
+    return Net(f"structured scratch {pct(sparsity)}", res.genome, res.rollouts * max_steps,
                sparsity=sparsity, note=_label(counts, dense.layers))

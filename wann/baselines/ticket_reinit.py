@@ -14,7 +14,7 @@ import numpy as np
 from wann import streams
 from wann.baselines.common import Net
 from wann.baselines.dense import init_weights
-from wann.baselines.prune import apply_mask
+from wann.baselines.prune import apply_mask, pct
 from wann.cmaes import CMASettings, cma_es
 from wann.evaluation import Evaluator
 from wann.progress import Progress
@@ -30,7 +30,7 @@ def reinit_ticket(
     g = apply_mask(ticket.genome, mask, fresh)
     s = ticket.sparsity if ticket.sparsity is not None else 0.0
     res = cma_es(ev, g, fresh[mask], settings, seed,
-                 label=f"ticket {s:.0%} re-initialized", progress=progress)
+                 label=f"ticket {pct(s)} re-initialized", progress=progress)
     res.genome.meta.update({"check_score": res.check_score, "sparsity": s})
     steps = (ticket.env_steps or 0) + res.rollouts * max_steps
-    return Net(f"ticket random reinit {s:.0%}", res.genome, steps, sparsity=s)
+    return Net(f"ticket random reinit {pct(s)}", res.genome, steps, sparsity=s)

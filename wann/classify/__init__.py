@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wann import WannError
+from wann import WannError, streams
 from wann.activations import CLASSIFICATION_POOL, LINEAR
 from wann.datasets import Dataset, load_dataset
 
@@ -69,7 +69,7 @@ class ClassifyTask:
     def minibatch_indices(self, seed: int) -> np.ndarray:
         """The training samples of one fitness evaluation, drawn (without replacement) from an
         episode seed: every net and weight of a generation gets the same ones."""
-        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xBA7C]))
+        rng = streams.generator(seed, streams.MINIBATCH)
         return np.sort(rng.choice(self.n_train, size=self.minibatch, replace=False)).astype(np.int64)
 
     def config(self) -> dict:

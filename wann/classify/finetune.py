@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from wann import streams
 from wann.activations import (
     ABS,
     COS,
@@ -128,7 +129,7 @@ def train_weights(
     w = np.full(net.conn.size, float(start_weight))
     a = np.zeros_like(w)
     b = np.zeros_like(w)
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xF17E]))
+    rng = streams.generator(seed, streams.WANN_ADAM)
     t = 0
     n = task.n_train
     for _ in range(s.epochs):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from wann import WannError
+from wann import WannError, streams
 from wann.baselines.mlp import TrainSettings
 from wann.classify import ClassifyTask
 from wann.classify.finetune import train_weights
@@ -34,7 +34,7 @@ CRITERIA = ("accuracy", "cross-entropy")
 
 def random_stream(seed: int) -> np.random.Generator:
     """The random weights of the eval columns (the same stream as scoring.table_row)."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed), 0xC1A5]))
+    return streams.generator(seed, streams.CLASSIFY_RANDOM)
 
 
 def best_index(acc: np.ndarray, ce: np.ndarray, by: str = "accuracy") -> int:

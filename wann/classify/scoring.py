@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from wann import streams
 from wann.baselines.mlp import TrainSettings
 from wann.classify import ClassifyTask
 from wann.classify.evaluator import check_fits
@@ -174,7 +175,7 @@ def table_row(
     shared weight, plus accuracy and cross-entropy at each of the search's shared weights; with
     `train_settings`, also tuned weights (every connection trained by Adam from the tuned shared
     weight)."""
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xC1A5]))
+    rng = streams.generator(seed, streams.CLASSIFY_RANDOM)
     ens = ensemble(task, genome, weights)
     tuned = tuned_shared_weight(task, genome, grid)
     pw = per_weight(task, genome, weights)

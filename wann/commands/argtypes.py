@@ -13,7 +13,7 @@ from wann.evaluation import MAX_TIMEOUT_S
 
 #: The largest seed: numpy's SeedSequence takes any non-negative integer, but a seed is also
 #: written to config.toml and checkpoints as a 64-bit integer.
-MAX_SEED = 2**63 - 1
+from wann.seeds import MAX_SEED  # noqa: E402,F401 - one bound for every seed
 
 
 def seed(text: str) -> int:

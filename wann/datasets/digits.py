@@ -10,7 +10,7 @@ import hashlib
 
 import numpy as np
 
-from wann import WannError
+from wann import WannError, streams
 from wann.datasets import Dataset
 
 
@@ -20,7 +20,7 @@ def stratified_split(
     """Sorted train and test indices; each class gives round(test_fraction x its count) to test."""
     if not 0.0 < test_fraction < 1.0:
         raise WannError(f"test_fraction must lie in (0, 1), got {test_fraction}")
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xD161]))
+    rng = streams.generator(seed, streams.DIGITS_SPLIT)
     test: list[np.ndarray] = []
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)

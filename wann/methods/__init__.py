@@ -1,0 +1,20 @@
+"""Comparison methods: one registry (`register`, `select`) of `Method` objects, each running on
+the task families it has an implementation for. Importing this package fills the registry
+with every built-in method (wann.methods.catalog); a new method is one `register` call.
+"""
+
+from wann.methods import catalog as _catalog  # noqa: F401 - fills the registry
+from wann.methods.registry import (
+    Context,
+    Method,
+    Report,
+    method_names,
+    pct,
+    register,
+    registered,
+    select,
+    top_masks,
+)
+
+__all__ = ["Context", "Method", "Report", "method_names", "pct", "register", "registered",
+           "select", "top_masks"]

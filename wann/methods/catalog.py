@@ -1,0 +1,53 @@
+"""Every comparison method, in the order they run and their rows appear: the standard rows of
+the WANN paper's comparison, then the wider sparsity literature, then the reports.
+
+A method with one function per task family says which families it runs on; the others are
+refused with one line (wann.methods.registry.select).
+"""
+
+from __future__ import annotations
+
+from wann.methods import classification as cl
+from wann.methods import control as co
+from wann.methods.registry import Method, register
+
+CONTROL, CLASSIFICATION = "control", "classification"
+
+
+def _both(control: object, classification: object) -> dict:
+    return {CONTROL: control, CLASSIFICATION: classification}
+
+
+for _m in (
+    Method("fixed_topology", {CONTROL: co.fixed_topology}, standard=True, curve=False,
+           label="the paper's fixed topology, trained"),
+    Method("dense", _both(co.dense, cl.dense), standard=True, curve=False,
+           label="the dense start, trained"),
+    Method("pruned", _both(co.pruned, cl.pruned), needs=("dense",), standard=True,
+           label="magnitude pruning + fine-tuning"),
+    Method("lottery", _both(co.lottery, cl.lottery), needs=("dense",), standard=True,
+           label="lottery tickets (rewinding)"),
+    Method("signed_constant", _both(co.signed, cl.signed), needs=("dense",), standard=True,
+           label="signed constants (untrained)"),
+    Method("supermask", _both(co.supermasks, cl.supermasks), needs=("dense",), standard=True,
+           label="supermasks (untrained)"),
+    Method("random_mask", _both(co.random_masks, cl.random_masks), needs=("dense",),
+           standard=True, label="random masks + training"),
+    Method("obd", _both(co.obd, cl.obd), needs=("dense",)),
+    Method("structured_finetune", _both(co.structured_tuned, cl.structured_tuned),
+           needs=("dense",)),
+    Method("structured_scratch", _both(co.structured_fresh, cl.structured_fresh),
+           needs=("dense",)),
+    Method("lottery_reinit", _both(co.lottery_reinit, cl.lottery_reinit),
+           needs=("dense", "lottery")),
+    Method("kwta", _both(co.kwta, cl.kwta), report={CONTROL: co.kwta_report}),
+    Method("learned_supermask", {CLASSIFICATION: cl.learned}, needs=("dense",), standard=True,
+           curve=False),
+    Method("random_weights", {CLASSIFICATION: cl.untrained}, needs=("dense",), standard=True,
+           curve=False),
+    Method("layer_reinit", _both(co.no_rows, co.no_rows), needs=("dense",),
+           report=_both(co.layer_reinit_report, cl.layer_reinit_report)),
+    Method("noise", _both(co.no_rows, co.no_rows), uses=("kwta",),
+           report=_both(co.noise_report, cl.noise_report)),
+):
+    register(_m)

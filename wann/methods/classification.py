@@ -1,0 +1,314 @@
+"""The methods on classification tasks: masked MLPs trained by Adam on cross-entropy.
+
+`ClassifyContext` is the classification family's `Context`: the training data, the Adam
+settings, and the trained dense start (`DenseMLP`, set by the dense method). Each function
+below is one method's classification implementation (wann.methods.catalog names them).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from wann import streams
+from wann.baselines.layer_reinit import LayerReinit, reinit_figure
+from wann.baselines.mlp import TrainLog, TrainSettings
+from wann.baselines.mlp import train as adam
+from wann.baselines.mlp_literature import (
+    LayerReset,
+    kwta_net,
+    layer_resets,
+    obd_prune,
+    structured_finetune,
+    structured_scratch,
+    ticket_reinit,
+)
+from wann.baselines.noise import NoiseCurve, check_levels, noise_figure
+from wann.baselines.sparse_mlp import (
+    MASK_LR,
+    ClassifierNet,
+    DenseMLP,
+    learned_supermask,
+    lottery_ticket,
+    prune_finetune,
+    random_mask,
+    random_weights,
+    signed_constant,
+    supermask,
+    train_dense,
+    uniform_keep,
+    with_masks,
+)
+from wann.classify.scoring import batch_probs
+from wann.methods.registry import Context, Report
+from wann.network import compile_genome
+from wann.streams import sub_seed
+
+
+@dataclass
+class ClassifyContext(Context):
+    """A classification task's comparison: Adam's settings, the lottery rate, and the trained
+    dense start once the dense method ran. The WANN row's genome, its ensemble weights, tuned
+    shared weight and trained genome are set by the comparison for the noise report."""
+
+    settings: TrainSettings | None = None
+    lottery_rate: float = 0.2
+    dense: DenseMLP | None = None
+    wann: object = None
+    wann_weights: Sequence[float] = ()
+    wann_tuned_weight: float | None = None
+    wann_trained: object = None
+
+    @property
+    def start(self) -> DenseMLP:
+        if self.dense is None:
+            raise RuntimeError("the dense method must run before the methods derived from it")
+        return self.dense
+
+    @property
+    def xy(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.task.x_train, self.task.y_train
+
+    def initial(self) -> list[np.ndarray]:
+        return [w.copy() for w in self.start.init.weights]
+
+    def trained(self) -> list[np.ndarray]:
+        return [w.copy() for w in self.start.trained.weights]
+
+    def keep_per_layer(self, sparsity: float) -> list[int]:
+        return uniform_keep(self.start.trained, sparsity)
+
+    def train_masked(self, masks: Sequence[np.ndarray], name: str, sparsity: float, index: int,
+                     weights: str = "initial", train: bool = True) -> ClassifierNet:
+        d = self.start
+        base = d.init if weights == "initial" else d.trained
+        net = with_masks(base, [np.asarray(m, bool) for m in masks])
+        done = d.samples if weights == "trained" else 0
+        if not train:
+            return ClassifierNet(name, net, False, net.sparsity, done, note="no training")
+        log = TrainLog()
+        tag = streams.method_tag(self.current.name if self.current else name)
+        x, y = self.xy
+        net = adam(net, x, y, self.settings, sub_seed(self.seed, tag, index), log)
+        return ClassifierNet(name, net, True, net.sparsity, done + log.samples)
+
+
+def dense(c: ClassifyContext) -> list[ClassifierNet]:
+    x, y = c.xy
+    c.progress.line(f"training the dense {'-'.join(map(str, c.layer_sizes))} net "
+                    f"({c.settings.epochs} epochs of Adam)")
+    c.dense = train_dense(c.layer_sizes, x, y, c.settings, c.seed)
+    return [ClassifierNet("dense " + "-".join(map(str, c.layer_sizes)), c.dense.trained, True,
+                          0.0, c.dense.samples)]
+
+
+def pruned(c: ClassifyContext) -> list[ClassifierNet]:
+    x, y = c.xy
+    return [prune_finetune(c.start, x, y, s, c.settings, c.seed, i)
+            for i, s in enumerate(c.sparsities)]
+
+
+def lottery(c: ClassifyContext) -> list[ClassifierNet]:
+    x, y = c.xy
+    c.progress.line("lottery tickets: iterative pruning with rewinding")
+    return [lottery_ticket(c.start, x, y, s, c.settings, c.seed, rate=c.lottery_rate)
+            for s in c.sparsities]
+
+
+def signed(c: ClassifyContext) -> list[ClassifierNet]:
+    return [signed_constant(c.start, s) for s in c.sparsities]
+
+
+def supermasks(c: ClassifyContext) -> list[ClassifierNet]:
+    return [supermask(c.start, s) for s in c.sparsities]
+
+
+def random_masks(c: ClassifyContext) -> list[ClassifierNet]:
+    x, y = c.xy
+    return [random_mask(c.start, x, y, s, c.settings, c.seed, i) for i, s in enumerate(c.sparsities)]
+
+
+def learned(c: ClassifyContext) -> list[ClassifierNet]:
+    x, y = c.xy
+    return [learned_supermask(c.start, x, y, replace(c.settings, lr=MASK_LR), c.seed)]
+
+
+def untrained(c: ClassifyContext) -> list[ClassifierNet]:
+    return [random_weights(c.start)]
+
+
+def obd(c: ClassifyContext) -> list[ClassifierNet]:
+    x, y = c.xy
+    c.progress.line("Optimal Brain Damage: Gauss-Newton Hessian diagonal, prune, retrain")
+    return obd_prune(c.start, x, y, c.sparsities, c.settings, c.seed)
+
+
+def structured_tuned(c: ClassifyContext) -> list[ClassifierNet]:
+    x, y = c.xy
+    return [structured_finetune(c.start, x, y, s, c.settings, c.seed, i)
+            for i, s in enumerate(c.sparsities)]
+
+
+def structured_fresh(c: ClassifyContext) -> list[ClassifierNet]:
+    x, y = c.xy
+    return [structured_scratch(c.start, x, y, s, c.settings, c.seed, i)
+            for i, s in enumerate(c.sparsities)]
+
+
+def lottery_reinit(c: ClassifyContext) -> list[ClassifierNet]:
+    x, y = c.xy
+    return [ticket_reinit(c.start, t, x, y, c.settings, c.seed, i)
+            for i, t in enumerate(c.needed("lottery"))]
+
+
+def kwta(c: ClassifyContext) -> list[ClassifierNet]:
+    x, y = c.xy
+    k = c.options.kwta_k if c.options.kwta_k is not None else default_k(c.layer_sizes)
+    return [kwta_net(c.layer_sizes, x, y, k, s, c.settings, c.seed, index=i)
+            for i, s in enumerate(c.sparsities)]
+
+
+def default_k(layers: Sequence[int]) -> int:
+    """Half the narrowest hidden layer, rounded up."""
+    hid = [int(h) for h in layers[1:-1]]
+    return max(1, (min(hid) + 1) // 2) if hid else 1
+
+
+# ---------------------------------------------------------------------------- reports
+def layer_reinit_report(c: ClassifyContext, nets: Sequence, rows: Sequence) -> Report:
+    resets = layer_resets(c.start, c.task.x_test, c.task.y_test, c.seed)
+    net = "-".join(map(str, c.layer_sizes))
+    bars = [LayerReinit(r.layer, r.name, r.weights, np.array([100 * r.trained]),
+                        np.array([100 * r.reinit]), np.array([100 * r.rerandom])) for r in resets]
+    title = f"{c.task.name}: resetting one layer of the trained {net} net"
+    return Report(
+        {"layer_reinit.csv": reset_csv(resets, net),
+         "layer_reinit.md": reset_markdown(resets, net, c.task.name, c.task.y_test.size)},
+        {"layer_reinit.png": lambda p: reinit_figure(
+            bars, p, title, ylabel="drop in test accuracy, points (trained − reset)")},
+        resets)
+
+
+def noise_report(c: ClassifyContext, nets: Sequence, rows: Sequence) -> Report:
+    levels = c.options.noise_levels
+    mlps = [n for n in nets if isinstance(n, ClassifierNet)]
+    c.progress.line(f"pixel noise: {len(mlps) + 3} rows x {len(levels)} levels")
+    curves = noise_curves(c.task, mlps, levels, c.seed, c.wann, c.wann_weights,
+                          c.wann_tuned_weight, c.wann_trained)
+    pct_curves = [NoiseCurve(k.model, k.levels, 100 * k.returns) for k in curves]
+    title = f"{c.task.name}: test accuracy against pixel noise"
+    return Report(
+        {"noise.csv": noise_csv(curves), "noise.md": noise_markdown(curves, c.task.name, c.seed)},
+        {"noise.png": lambda p: noise_figure(
+            pct_curves, p, title, xlabel="pixel noise sd (pixels in [0, 1])",
+            ylabel="test accuracy (%)",
+            highlight=("WANN ensemble", "WANN tuned shared weight", "WANN tuned weights"))},
+        curves)
+
+
+def pixel_noise(shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """Standard normal draws, one per pixel of every test image: scaled by each level, the
+    same for every row."""
+    return streams.generator(seed, streams.PIXEL_NOISE).standard_normal(shape)
+
+
+def _correct(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
+    ok = np.all(np.isfinite(probs), axis=-1)
+    return ((np.argmax(np.nan_to_num(probs, nan=-1.0), axis=-1) == y) & ok).astype(np.float64)
+
+
+def _ensemble(probs: np.ndarray) -> np.ndarray:
+    finite = np.isfinite(probs)
+    return np.where(finite, probs, 0.0).sum(axis=0) / np.maximum(finite.sum(axis=0), 1)
+
+
+def noise_curves(
+    task: object, nets: Sequence[ClassifierNet], levels: Sequence[float], seed: int,
+    wann: object = None, weights: Sequence[float] = (), tuned_weight: float | None = None,
+    wann_trained: object = None,
+) -> list[NoiseCurve]:
+    """Per-image correctness [level, image] of every row on the noisy test sets: the WANN's
+    ensemble over `weights`, its tuned shared weight and its trained weights (where given),
+    then each net with its own weights. Curve means are accuracies."""
+    levels = check_levels(levels)
+    z = pixel_noise(task.x_test.shape, seed)
+    y = task.y_test
+    xs = [task.x_test + s * z for s in levels]
+    out: list[NoiseCurve] = []
+    lv = np.array(levels)
+    if wann is not None:
+        shared = compile_genome(wann)
+        ens = [_correct(_ensemble(batch_probs(task, shared, weights, x)), y) for x in xs]
+        out.append(NoiseCurve("WANN ensemble", lv, np.stack(ens)))
+        if tuned_weight is not None:
+            tw = [_correct(batch_probs(task, shared, [tuned_weight], x)[0], y) for x in xs]
+            out.append(NoiseCurve("WANN tuned shared weight", lv, np.stack(tw)))
+    if wann_trained is not None:
+        own = compile_genome(wann_trained, use_weights=True)
+        out.append(NoiseCurve("WANN tuned weights", lv, np.stack(
+            [_correct(batch_probs(task, own, [1.0], x)[0], y) for x in xs])))
+    for n in nets:
+        out.append(NoiseCurve(n.name, lv, np.stack([_correct(n.net.probs(x), y) for x in xs])))
+    return out
+
+
+def noise_csv(curves: Sequence[NoiseCurve]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["model", "noise_sd", "accuracy", "images"])
+    for c in curves:
+        for lv, r in zip(c.levels, c.returns):
+            w.writerow([c.model, f"{lv:.6g}", f"{r.mean():.6f}", r.size])
+    return buf.getvalue()
+
+
+def noise_markdown(curves: Sequence[NoiseCurve], task: str, seed: int) -> str:
+    levels = curves[0].levels if curves else np.array([])
+    n = curves[0].returns.shape[1] if curves else 0
+    head = ["model", *(f"sd {lv:g}" for lv in levels)]
+    lines = [
+        f"# {task}: robustness to pixel noise (test accuracy, %)", "",
+        f"N(0, sd²) added to every pixel (pixels in [0, 1], not clipped) of the {n} test images; "
+        f"one standard normal draw per pixel (seed {seed}) scaled by each level, the same noisy "
+        "images for every row. Own weights; the WANN as its ensemble over the search's shared "
+        "weights, at its tuned shared weight, and with its weights trained.", "",
+        "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+    ]
+    for c in curves:
+        lines.append("| " + " | ".join([c.model, *(f"{100 * r.mean():.1f}" for r in c.returns)])
+                     + " |")
+    return "\n".join(lines) + "\n"
+
+
+def reset_csv(rows: Sequence[LayerReset], net: str) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["net", "layer", "name", "weights", "trained_accuracy", "reinit_accuracy",
+                "reinit_drop", "rerandom_accuracy", "rerandom_drop"])
+    for r in rows:
+        w.writerow([net, r.layer, r.name, r.weights, f"{r.trained:.6f}", f"{r.reinit:.6f}",
+                    f"{r.trained - r.reinit:.6f}", f"{r.rerandom:.6f}",
+                    f"{r.trained - r.rerandom:.6f}"])
+    return buf.getvalue()
+
+
+def reset_markdown(rows: Sequence[LayerReset], net: str, task: str, n_test: int) -> str:
+    t = rows[0].trained if rows else float("nan")
+    lines = [
+        f"# {task}: layer re-initialization of the dense {net} net (test accuracy, %)", "",
+        f"Trained net: {100 * t:.1f}% on the {n_test} test images. Each row resets one weight "
+        "layer (its biases included) to its recorded initial values or to fresh draws of the "
+        "initial distribution (Glorot normal, zero biases); the other layers keep their "
+        "trained values.", "",
+        "| layer | weights | re-initialized (initial values) | drop | re-randomized | drop |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r.name} | {r.weights} | {100 * r.reinit:.1f} | "
+                     f"{100 * (r.trained - r.reinit):.1f} | {100 * r.rerandom:.1f} | "
+                     f"{100 * (r.trained - r.rerandom):.1f} |")
+    return "\n".join(lines) + "\n"

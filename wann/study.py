@@ -1,0 +1,576 @@
+"""Comparison studies run by the library: a typed plan, one `run_study`, one seeds executor.
+
+A `ComparePlan` says everything a comparison is (task, methods, sparsities, budgets, seeds,
+backends); `run_study(plan, out)` checks it whole before any work (a setting that does not
+apply to the task's family is refused, not ignored), runs each seed (a fresh WANN search
+unless a champion is given, then every method), one after another or `seed_jobs` at a time
+in processes of their own, and aggregates over seeds. The command line only turns flags into
+a plan.
+
+Folders: with one seed, `out` holds the comparison; with several, `out/seed-N/` each and the
+aggregate in `out`. A folder is written by one study at a time (a lock the kernel drops when
+the holder dies); a seed folder that already holds this comparison (same settings) is read,
+not run again, so seeds can be made apart (machines, batch jobs) and a stopped study resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from wann import WannError, layout
+from wann import checkpoint as ckp
+from wann.baselines.noise import DEFAULT_LEVELS, check_levels
+from wann.baselines.obd import OBDSettings
+from wann.baselines.prune import check_sparsity
+from wann.comparison import classification as cls_cmp
+from wann.comparison import control as ctl_cmp
+from wann.comparison.aggregate import AggregateRow, compare_aggregate
+from wann.comparison.run import compare_seed, curve_labels
+from wann.comparison.table import Row, print_rows, row_from_record
+from wann.config import STANDARD_WEIGHTS, Hyperparameters, load_file, preset
+from wann.genome import Genome
+from wann.io import load_genome
+from wann.methods import Method, select
+from wann.outdir import RunLock, check_writable
+from wann.progress import Progress
+from wann.seeds import seed_dir
+
+FAMILIES = {"control": ctl_cmp.ControlComparison(),
+            "classification": cls_cmp.ClassifyComparison()}
+
+
+@dataclass(frozen=True)
+class MethodOptions:
+    """Settings of the methods beyond the standard rows: noise levels and episodes, kWTA's k
+    (None: half the narrowest hidden layer), the episodes of the layer re-initialization and
+    kWTA tables, and OBD's finite-difference Hessian."""
+
+    noise_levels: tuple[float, ...] = DEFAULT_LEVELS
+    noise_episodes: int = 20
+    kwta_k: int | None = None
+    episodes: int = 100
+    obd: OBDSettings = field(default_factory=OBDSettings)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "noise_levels", tuple(check_levels(self.noise_levels)))
+        if self.noise_episodes < 1:
+            raise WannError(f"{{noise_episodes}} must be at least 1, got {self.noise_episodes}")
+
+
+@dataclass(frozen=True)
+class ComparePlan:
+    """A comparison study. None means the task family's default; settings that belong to
+    one family only (CMA-ES budgets and episodes for control tasks; epochs and data for
+    classification) are refused on the other."""
+
+    task: str | None = None  # None: the champion's own, else swingup
+    champion: str | None = None  # a genome file (default: a fresh search per seed)
+    tuned: str | None = None  # reference tuned weights of a *.out champion
+    data: str | None = None  # the MNIST folder
+    methods: tuple[str, ...] | None = None  # None: the family's standard ones
+    sparsities: tuple[float, ...] | None = None
+    episodes: int = 100
+    seeds: tuple[int, ...] = (0,)
+    several: bool = False  # seed-N folders and an aggregate (also for one seed)
+    quick: bool = False
+    hidden: tuple[int, ...] | None = None  # the paper's fixed-topology row (control)
+    dense_hidden: tuple[int, ...] | None = None  # the dense start the sparse rows derive from
+    lottery_rate: float = 0.2
+    generations: int | None = None
+    finetune_generations: int | None = None
+    tune_generations: int | None = None
+    rollouts: int | None = None
+    grid: int | None = None
+    sweep_episodes: int | None = None
+    epochs: int | None = None
+    noise_levels: tuple[float, ...] | None = None
+    noise_episodes: int | None = None
+    kwta_k: int | None = None
+    search_preset: str | None = None
+    search_generations: int | None = None
+    search_pop_size: int | None = None
+    backend: str = "auto"
+    search_backend: str | None = None
+    workers: int | None = None
+    fast_math: bool = False
+    seed_jobs: int = 1
+
+
+CONTROL_ONLY = ("tuned", "generations", "finetune_generations", "tune_generations", "rollouts",
+                "sweep_episodes", "noise_episodes", "fast_math", "hidden")
+CLASSIFICATION_ONLY = ("data", "epochs")
+
+
+@dataclass
+class Resolved:
+    """A plan checked and resolved for its task: what one seed's comparison reads."""
+
+    plan: ComparePlan
+    task: object
+    family: object  # wann.comparison.control / classification's comparison object
+    methods: list[Method]
+    layers: tuple
+    sparsities: list[float]
+    budget: object
+    options: MethodOptions
+    champion: Genome | None
+    epochs: int = 0
+    search_hp: Hyperparameters | None = None
+
+    @property
+    def episodes(self) -> int:
+        return self.plan.episodes
+
+    @property
+    def lottery_rate(self) -> float:
+        return self.plan.lottery_rate
+
+    @property
+    def method_names(self) -> list[str]:
+        return [m.name for m in self.methods]
+
+    def settings(self) -> dict:
+        """Everything that makes one seed's comparison what it is (the seed aside): a seed
+        folder is reused only where its record holds the same."""
+        p = self.plan
+        s = {"task": self.task.name, "episodes": p.episodes, "budget": asdict(self.budget),
+             "sparsities": [float(x) for x in self.sparsities], "methods": self.method_names,
+             "paper_layers": list(self.layers[0] or []), "start_layers": list(self.layers[1]),
+             "lottery_rate": float(p.lottery_rate), "champion": p.champion, "tuned": p.tuned,
+             "fast_math": bool(p.fast_math), "backend": p.backend,
+             "search_backend": p.search_backend or p.backend}
+        if self.family.name == "classification":
+            s.update({"epochs": self.epochs, "data": self.task.config(),
+                      "options": asdict(self.options)})
+        return s
+
+
+def _budget(plan: ComparePlan) -> ctl_cmp.Budget:
+    b = ctl_cmp.QUICK if plan.quick else ctl_cmp.PAPER
+    r = {} if plan.rollouts is None else {"rollouts": plan.rollouts}
+    g = {} if plan.generations is None else {"generations": plan.generations}
+    ft = {} if plan.finetune_generations is None else {"generations": plan.finetune_generations}
+    tg = {} if plan.tune_generations is None else {"generations": plan.tune_generations}
+    sweep = {k: getattr(plan, k) for k in ("grid", "sweep_episodes") if getattr(plan, k)}
+    return replace(b, **sweep, start=b.start_cma.replace(**g, **r), dense=b.dense.replace(**g, **r),
+                   retrain=b.retrain.replace(**g, **r), finetune=b.finetune.replace(**ft, **r),
+                   tune=b.tune.replace(**tg, **r),
+                   search_preset=plan.search_preset or b.search_preset,
+                   search_generations=plan.search_generations,
+                   search_pop_size=plan.search_pop_size)
+
+
+def _check_numbers(plan: ComparePlan) -> None:
+    at_least = {"episodes": 1, "generations": 1, "finetune_generations": 1,
+                "tune_generations": 1, "rollouts": 1, "search_generations": 1, "grid": 2,
+                "sweep_episodes": 1, "search_pop_size": 8, "epochs": 1, "seed_jobs": 1,
+                "noise_episodes": 1}
+    for name, low in at_least.items():
+        value = getattr(plan, name)
+        if value is not None and value < low:
+            raise WannError(f"{{{name}}} must be at least {low}, got {value}")
+    if not 0.0 < plan.lottery_rate < 1.0:
+        raise WannError(f"{{lottery_rate}} must lie in (0, 1), got {plan.lottery_rate}")
+    if plan.seed_jobs > 1 and "dask" in (plan.backend, plan.search_backend):
+        raise WannError("{seed_jobs} runs seeds in processes of their own; the dask backend "
+                        "already spreads one seed over its cluster: give {seed_jobs} 1")
+    if plan.tuned and not plan.champion:
+        raise WannError("{tuned} goes with {champion}")
+    if not plan.seeds:
+        raise WannError("a study needs at least one seed")
+    if plan.sparsities is not None:
+        seen = [check_sparsity(s) for s in plan.sparsities]
+        dup = sorted({s for s in seen if seen.count(s) > 1})
+        if dup:
+            raise WannError(f"{{sparsities}} lists {', '.join(f'{s:g}' for s in dup)} more than "
+                            "once; give each level once")
+
+
+def champion_task(plan: ComparePlan) -> tuple[object, Genome | None]:
+    """The task (given, the champion's own, else swingup) and the champion, checked to fit."""
+    from wann.classify import ALIASES, is_classification
+    from wann.tasks import check_task_fits, get_task
+
+    name = plan.task
+    settings = None
+    if plan.champion:
+        path = Path(plan.champion)
+        if path.is_dir():
+            raise WannError(f"{str(path)!r} is a folder; pass a genome file (genome JSON or *.out)")
+        if name is None and not plan.champion.endswith(".out"):
+            name = load_genome(plan.champion).meta.get("task")
+        cfg = path.parent / layout.CONFIG
+        if name is not None and is_classification(name) and cfg.is_file():
+            try:
+                hp = load_file(cfg)
+                if ALIASES.get(hp.task) == ALIASES.get(name):
+                    settings = hp  # scored on its run's own split and minibatch
+            except WannError:
+                settings = None
+    name = name or "swingup"
+    if plan.data is not None and not is_classification(name):
+        raise WannError(f"{{data}} is for classification tasks (digits, mnist), not {name!r}")
+    task = get_task(name, plan.data, settings)
+    genome = None
+    if plan.champion:
+        genome = load_genome(plan.champion, task.name, task.n_in, task.n_out, plan.tuned)
+        check_task_fits(task, genome.n_in, genome.n_out, f"champion {plan.champion}")
+        if genome.n_enabled == 0:
+            raise WannError(f"champion {plan.champion} has no enabled connection")
+    return task, genome
+
+
+def family_of(task: object) -> str:
+    from wann.classify import ClassifyTask
+
+    return "classification" if isinstance(task, ClassifyTask) else "control"
+
+
+def resolve(plan: ComparePlan) -> Resolved:
+    """Check the whole plan against its task before any work; the resolved study."""
+    _check_numbers(plan)
+    task, champion = champion_task(plan)
+    fam = family_of(task)
+    refused = CLASSIFICATION_ONLY if fam == "control" else CONTROL_ONLY
+    for name in refused:
+        if getattr(plan, name) not in (None, False):
+            raise WannError(f"{{{name}}} does not apply to {fam} tasks such as {task.name!r}")
+    comparison = FAMILIES[fam]
+    methods = select(plan.methods, fam)
+    layers = comparison.layers(task, plan.hidden, plan.dense_hidden)
+    options = MethodOptions(plan.noise_levels or DEFAULT_LEVELS, plan.noise_episodes or 20,
+                            plan.kwta_k, plan.episodes)
+    if "kwta" in [m.name for m in methods]:
+        from wann.baselines.kwta import check_k, default_k
+
+        check_k(plan.kwta_k if plan.kwta_k is not None else default_k(layers[1]), layers[1])
+    default = (ctl_cmp.DEFAULT_SPARSITIES if fam == "control" else cls_cmp.DEFAULT_SPARSITIES)
+    sparsities = sorted(check_sparsity(s) for s in (plan.sparsities or default))
+    if fam == "control":
+        sparsities = ctl_cmp.check_grid(layers[1], sparsities,
+                                        None if champion is None else champion.n_enabled)
+    budget = _budget(plan)
+    epochs = plan.epochs if plan.epochs is not None else (10 if plan.quick else 30)
+    r = Resolved(plan, task, comparison, methods, layers, sparsities, budget, options, champion,
+                 epochs)
+    r.search_hp = search_settings(r)
+    return r
+
+
+def search_settings(r: Resolved) -> Hyperparameters:
+    """The settings of a comparison's fresh WANN search."""
+    from wann.classify import ALIASES, data_digest
+
+    p = r.plan
+    if r.family.name == "control":
+        b = r.budget
+        hp = preset(b.search_preset).replace(task=r.task.name)
+    else:
+        name = p.search_preset or ("digits" if ALIASES[r.task.name] == "digits" else "mnist256")
+        hp = preset(name).replace(task=r.task.name, minibatch=r.task.minibatch,
+                                  data_digest=data_digest(r.task))
+        if p.search_preset is None:
+            hp = hp.replace(generations=32 if p.quick else 128)
+    if p.search_generations is not None:
+        hp = hp.replace(generations=p.search_generations)
+    if p.search_pop_size is not None:
+        hp = hp.replace(pop_size=p.search_pop_size)
+    return hp
+
+
+def search_checkpoint(r: Resolved, out: Path, seed: int) -> ckp.Checkpoint | None:
+    """The checkpoint a stopped comparison left in its search folder, if it is this search's
+    (another search there is an error: nothing is overwritten)."""
+    path = out / layout.CHECKPOINT
+    ckpt = ckp.load(path) if path.is_file() else None
+    if ckpt is not None and (ckpt.seed, ckpt.hp, ckpt.task) == (seed, r.search_hp, r.task.name):
+        return ckpt
+    if ckpt is not None or layout.holds_run(out):
+        raise WannError(f"{str(out)!r} holds another search; move it away or choose another "
+                        "{out}")
+    return None
+
+
+def fresh_search(r: Resolved, ev: object, out: Path | None, seed: int,
+                 progress: Progress) -> tuple[Genome, int]:
+    """Run a WANN search; its champion and the episode steps it spent (upper bound), the
+    champion re-tests included. A search folder left by a stopped comparison resumes from
+    its checkpoint; a finished one is read (then `ev` may be None)."""
+    from wann.reporters import ProgressReporter
+    from wann.run import Run
+
+    hp = r.search_hp
+    ckpt = search_checkpoint(r, out, seed) if out is not None else None
+    if ckpt is not None and ckpt.generation >= hp.generations:
+        progress.line(f"the search in {out} is finished: read")
+        best, rows = ckpt.search.best_ever, ckpt.rows
+    else:
+        if ckpt is not None:
+            progress.line(f"resuming the search in {out} from generation {ckpt.generation}")
+            run = Run.resume(ckpt, r.task, ev, out, [ProgressReporter()])
+        else:
+            run = Run.new(r.task, hp, ev, out, seed, [ProgressReporter()])
+        run.run()
+        best, rows = run.search.best_ever, run.rows
+    rollouts = hp.generations * hp.pop_size * len(hp.weights) * hp.n_reps
+    rollouts += sum(int(row["retest_rollouts"]) for row in rows)
+    return best, rollouts * r.task.max_steps
+
+
+def finished_rows(folder: Path, seed: int, settings: dict) -> list[Row] | None:
+    """The rows of a comparison already in `folder` for this seed and these settings; None
+    where the folder holds none; an error where it holds a different one."""
+    path = folder / "compare.json"
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text())
+        held = record.get("settings")
+        rows = [row_from_record(r) for r in record["rows"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise WannError(f"{str(path)!r} is not a readable comparison ({exc}); move it away "
+                        "or choose another {out}") from None
+    if held is None or record.get("seed") != seed:
+        raise WannError(f"{str(folder)!r} already holds a comparison (seed "
+                        f"{record.get('seed')}); choose another {{out}}")
+
+    def same(k: str) -> bool:
+        a, b = settings.get(k), held.get(k)
+        if k == "methods" and isinstance(a, list) and isinstance(b, list):
+            return sorted(a) == sorted(b)
+        return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+    differ = sorted(k for k in settings.keys() | held.keys() if not same(k))
+    if differ:
+        raise WannError(f"{str(folder)!r} holds a comparison made with other settings "
+                        f"({', '.join(differ)}); choose another {{out}}")
+    return rows
+
+
+@dataclass
+class StudyResult:
+    """A finished study: per seed its rows, and over seeds the typed aggregate table."""
+
+    task: str
+    family: str
+    seeds: list[int]
+    per_seed: list[list[Row]]
+    table: list[AggregateRow]
+    out: Path | None
+    text: str = ""  # the printed table: one seed's rows, or the aggregate's markdown
+    reports: dict[int, dict] = field(default_factory=dict)
+
+
+def _evaluators(r: Resolved, todo: list[tuple[int, Path | None]]) -> tuple[object, object]:
+    """The comparison's evaluator and that of the searches still to run (the same unless
+    the search backend differs); made before any work, so that a missing GPU is one line."""
+    from wann.evaluation import make_evaluator
+
+    p = r.plan
+    if not todo:
+        return None, None
+    ev = make_evaluator(r.task, p.backend, p.workers, fast_math=p.fast_math)
+    search_backend = p.search_backend or p.backend
+    searching = r.champion is None and any(
+        f is None or (c := search_checkpoint(r, f / "search", s)) is None
+        or c.generation < r.search_hp.generations for s, f in todo)
+    if not searching or search_backend == p.backend:
+        return ev, ev
+    try:
+        return ev, make_evaluator(r.task, search_backend, p.workers, fast_math=p.fast_math)
+    except BaseException:
+        ev.close()
+        raise
+
+
+def _one_seed(r: Resolved, seed: int, folder: Path | None, ev: object, search_ev: object,
+              progress: Progress) -> tuple[list[Row], dict]:
+    wann, steps, weights = r.champion, None, STANDARD_WEIGHTS
+    if wann is None:
+        wann, steps = fresh_search(r, search_ev, None if folder is None else folder / "search",
+                                   seed, progress)
+        weights = r.search_hp.weights
+    result = compare_seed(r.family, r, r.task, r.methods, r.layers, wann, steps, weights, seed,
+                          ev, folder, progress,
+                          {"budget": asdict(r.budget), "settings": r.settings()})
+    return result.rows, result.reports
+
+
+def run_study(plan: ComparePlan, out: str | Path | None = None,
+              progress: Progress | None = None) -> StudyResult:
+    """Run (or read back, or resume) every seed of a comparison and aggregate them."""
+    r = resolve(plan)
+    progress = progress or Progress(quiet=True)
+    seeds = list(plan.seeds)
+    several = plan.several or len(seeds) > 1
+    base = None if out is None else Path(out)
+    folders: list[Path | None] = ([seed_dir(base, s) for s in seeds] if several and base
+                                  else [base] * len(seeds))
+    if base is not None:
+        for folder in [base, *folders]:
+            check_writable(folder)
+    lock = RunLock(base).acquire() if base is not None else None
+    try:
+        settings = r.settings()
+        done = {s: finished_rows(f, s, settings) if f is not None else None
+                for s, f in zip(seeds, folders)}
+        if not several and done[seeds[0]] is not None:
+            raise WannError(f"{str(base)!r} already holds a comparison; choose another {{out}}")
+        todo = [(s, f) for s, f in zip(seeds, folders) if done[s] is None]
+        reused = [s for s in seeds if done[s] is not None]
+        reports: dict[int, dict] = {}
+        if plan.seed_jobs > 1 and len(todo) > 1 and base is not None:
+            made = _evaluators(r, todo)
+            for e in {id(e): e for e in made if e is not None}.values():
+                e.close()  # made and closed only to refuse a missing GPU up front
+            run_seed_jobs(plan, todo, progress)
+            for s, f in todo:
+                done[s] = finished_rows(f, s, settings)
+                if done[s] is None:
+                    raise WannError(f"seed {s} left no comparison in {str(f)!r}")
+            todo = []
+        ev, search_ev = _evaluators(r, todo)
+        try:
+            for seed, folder in todo:
+                if len(seeds) > 1:
+                    progress.line(f"seed {seed}: {folder}")
+                held = RunLock(folder).acquire() if folder is not None and folder != base else None
+                try:
+                    done[seed], reports[seed] = _one_seed(r, seed, folder, ev, search_ev, progress)
+                finally:
+                    if held is not None:
+                        held.release()
+        finally:
+            for e in {id(e): e for e in (ev, search_ev) if e is not None}.values():
+                e.close()
+        if reused:
+            progress.line(f"seeds {', '.join(map(str, reused))}: read from their folders")
+        per_seed = [done[s] for s in seeds]
+        style = r.family.style
+        if several and base is not None:
+            table, text = compare_aggregate(base, style, r.task.name, seeds, per_seed,
+                                            curve_labels(r.methods), plan.episodes,
+                                            r.family.ratios)
+        else:
+            from wann.comparison.aggregate import aggregate_rows
+
+            table, text = aggregate_rows(style, per_seed), print_rows(style, per_seed[0])
+        return StudyResult(r.task.name, r.family.name, seeds, per_seed, table, base, text,
+                           reports)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+# ---------------------------------------------------------------------------- seed jobs
+STOP_WAIT_S = 8.0  # after Ctrl-C or SIGTERM, how long the seeds get to stop cleanly
+
+
+def run_seed_jobs(plan: ComparePlan, todo: list[tuple[int, Path]], progress: Progress) -> None:
+    """Make the seeds in `todo`, plan.seed_jobs at a time, each in a process of its own with
+    workers/seed_jobs threads, running `run_study` for its one seed into its folder (the same
+    folder as a separate run), its messages in its folder's compare.log.
+
+    A seed process dies with its parent (even a SIGKILLed one); Ctrl-C or SIGTERM of the
+    parent is passed on once, and every seed stops within seconds, its finished trainings kept
+    for a resume; a failed seed is one error line naming its log."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    per = max(1, (plan.workers or 1) // plan.seed_jobs)
+    waiting, running, failed = list(todo), [], []
+    interruptible = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    try:
+        while waiting or running:
+            while waiting and len(running) < plan.seed_jobs:
+                seed, folder = waiting.pop(0)
+                child = replace(plan, seeds=(seed,), several=False, seed_jobs=1, workers=per)
+                folder.mkdir(parents=True, exist_ok=True)
+                proc = ctx.Process(target=_seed_job, args=(
+                    child, str(folder), str(folder / "compare.log"), interruptible, os.getpid()))
+                proc.start()
+                progress.line(f"seed {seed}: started ({per} worker{'s' * (per > 1)}), "
+                              f"logging to {folder / 'compare.log'}")
+                running.append((seed, folder, proc))
+            for job in list(running):
+                job[2].join(timeout=0.2)
+                if job[2].exitcode is not None:
+                    running.remove(job)
+                    seed, folder, proc = job
+                    if proc.exitcode == 130:
+                        raise KeyboardInterrupt
+                    if proc.exitcode != 0:
+                        failed.append((seed, folder, proc.exitcode))
+                    else:
+                        progress.line(f"seed {seed}: done")
+    except BaseException:
+        for _, _, proc in running:
+            if proc.is_alive():
+                os.kill(proc.pid, signal.SIGINT)
+        deadline = time.monotonic() + STOP_WAIT_S
+        for _, _, proc in running:
+            proc.join(timeout=max(0.0, deadline - time.monotonic()))
+        raise
+    finally:
+        for _, _, proc in running:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+    if failed:
+        seed, folder, code = failed[0]
+        raise WannError(f"seed {seed} failed (exit {code}): {_last_line(folder / 'compare.log')}")
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to send SIGTERM when the parent dies (Linux), and check it still lives."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux: polled below
+        pass
+    if os.getppid() != parent:
+        os._exit(143)
+
+
+def _seed_job(plan: ComparePlan, folder: str, log: str, interruptible: bool,
+              parent: int) -> None:  # pragma: no cover - a child process
+    """One seed of run_seed_jobs. SIGTERM (its parent's death included) and Ctrl-C passed on
+    by the parent stop it as Ctrl-C stops a run: checkpoint and journal kept."""
+    from wann import Terminated
+
+    _die_with_parent(parent)
+    os.setpgrp()  # a terminal's Ctrl-C goes to the parent, which passes it on once
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, stop)
+    if interruptible:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    code = 0
+    with open(log, "a", buffering=1) as f:
+        sys.stdout = sys.stderr = f
+        try:
+            run_study(plan, folder, Progress())
+        except WannError as exc:
+            print(f"wann: error: {exc.cli_message()}")
+            code = 2
+        except KeyboardInterrupt:
+            print("wann: interrupted")
+            code = 130
+    sys.exit(code)
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [x for x in path.read_text().replace("\r", "\n").splitlines() if x.strip()]
+    except OSError:
+        return "(no log)"
+    return lines[-1] if lines else "(empty log)"
