@@ -26,7 +26,7 @@ from wann.baselines.prune import (
 from wann.baselines.random_nets import random_mask, random_mask_net
 from wann.baselines.signed import signed_constant, signed_constant_weights, supermask
 from wann.cmaes import CMAResult, CMASettings
-from wann.compare import PAPER
+from wann.comparison.control import PAPER
 from wann.scoring import own_weight_returns, random_shared_returns, test_seeds
 
 LAYERS = [5, 10, 1]

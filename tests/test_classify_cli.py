@@ -153,7 +153,7 @@ def test_compare_digits_table(digits_run, tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", "--task", "digits", "--champion", str(digits_run / "champion.json"),
                  "--epochs", "1", "--sparsities", "0.8", "--episodes", "3", "--out", str(out),
-                 "--hidden", "20", "10"]) == 0
+                 "--dense-hidden", "20", "10"]) == 0
     table = (out / "table.md").read_text()
     assert "| model | random weights | random shared weight | ensemble | tuned shared weight |" \
         " tuned weights |" in table
@@ -167,7 +167,7 @@ def test_compare_digits_table(digits_run, tmp_path, capsys):
 def test_compare_digits_with_a_fresh_search(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", "--task", "digits", "--quick", "--epochs", "1", "--sparsities", "0.5",
-                 "--episodes", "2", "--hidden", "8", "--out", str(out)]) == 0
+                 "--episodes", "2", "--dense-hidden", "8", "--out", str(out)]) == 0
     record = json.loads((out / "compare.json").read_text())
     assert record["rows"][0]["model"] == "WANN (fresh search)"
     assert len(log_rows(out / "search")) == 32

@@ -6,7 +6,7 @@ import numpy as np
 
 from wann.baselines.mlp import init_mlp, mlp_layers
 from wann.classify import get_classify_task
-from wann.classify.compare import shared_probs
+from wann.comparison.classification import shared_probs
 from wann.classify.scoring import accuracy, per_weight
 
 

@@ -20,7 +20,7 @@ from wann.baselines.mlp_literature import (
 )
 from wann.baselines.sparse_mlp import ClassifierNet, DenseMLP
 from wann.classify import get_classify_task
-from wann.classify.sparsity import noise_curves, pixel_noise
+from wann.methods.classification import noise_curves, pixel_noise
 from wann.cli import main
 
 
@@ -176,7 +176,7 @@ def test_pixel_noise_is_the_same_for_every_row() -> None:
     ],
 )
 def test_bad_method_input_on_digits_is_one_line_exit_2(tmp_path, capsys, extra, needle) -> None:
-    code = main(["compare", "--task", "digits", "--hidden", "5", "3", "--out",
+    code = main(["compare", "--task", "digits", "--dense-hidden", "5", "3", "--out",
                  str(tmp_path / "o"), *extra])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("wann: error:"), err
@@ -192,7 +192,7 @@ def test_digits_compare_runs_every_new_method(tmp_path, capsys) -> None:
     g.meta["task"] = "digits"
     save_genome(g, tmp_path / "g.json")
     out = tmp_path / "cmp"
-    args = ["compare", "--champion", str(tmp_path / "g.json"), "--hidden", "8", "6",
+    args = ["compare", "--champion", str(tmp_path / "g.json"), "--dense-hidden", "8", "6",
             "--sparsities", "0.5", "--epochs", "1", "--episodes", "2", "--noise-levels", "0",
             "0.5", "--methods", "all", "--kwta-k", "3", "--out", str(out)]
     assert main(args) == 0

@@ -9,8 +9,10 @@ import pytest
 from wann.baselines.common import Net
 from wann.cli import main
 from wann.cmaes import CMASettings
-from wann.commands.compare import fresh_search
-from wann.compare import COLUMNS, PAPER, QUICK, Budget, csv_table, dag_capacity, run_compare, score_net
+from wann.comparison.control import COLUMNS, PAPER, QUICK, STYLE, Budget, dag_capacity, score_net
+from wann.comparison.table import csv_table
+from wann.progress import Progress
+from wann.study import ComparePlan, compare, fresh_search, resolve
 from wann.config import preset
 from wann.genome import from_dense
 from wann.io import load_genome, save_genome
@@ -84,16 +86,18 @@ def test_compare_writes_the_table_csv_and_chart(tmp_path, capsys, ref) -> None:
         assert g.n_enabled == int(by[n]["connections"])
 
 
-def test_same_seed_same_table(ev, task, ref) -> None:
+def test_same_seed_same_table(ref) -> None:
     g = load_genome(ref / "champions" / "swing.out", "swingup", 5, 1)
-    runs = [csv_table(run_compare(ev, task, g, None, [5, 3, 1], TINY, (0.5,), seed=2,
-                                  episodes=2)) for _ in range(2)]
+    runs = [csv_table(STYLE, compare("swingup", champion=g, budget=TINY, dense_hidden=(12,),
+                                     sparsities=(0.5,), seeds=[2], episodes=2).per_seed[0])
+            for _ in range(2)]
     assert runs[0] == runs[1]
-    assert runs[0].count("\n") == 1 + 7
+    assert runs[0].count("\n") == 1 + 8  # the WANN, the fixed topology, dense, 5 families
 
 
-def test_fresh_search_counts_its_steps(ev, task, tmp_path) -> None:
-    champ, steps = fresh_search(task, ev, TINY, tmp_path / "search", seed=1)
+def test_fresh_search_counts_its_steps(ev, tmp_path) -> None:
+    r = resolve(ComparePlan(task="swingup", budget=TINY))
+    champ, steps = fresh_search(r, ev, tmp_path / "search", 1, Progress(quiet=True))
     best_reps = preset("quick").best_reps  # each generation's champion re-test
     assert champ.n_in == 5 and steps == 8 * (32 * 6 * 2 + 6 * best_reps) * 1000
     assert (tmp_path / "search" / "champion.json").is_file()
@@ -123,6 +127,8 @@ def test_dag_capacity_of_a_dense_net() -> None:
         (["--task", "cartpole"], "needs 4 and 2"),
         (["--hidden", "0"], "hidden layer sizes must be at least 1"),
         (["--dense-hidden", "0"], "--dense-hidden sizes must be at least 1"),
+        (["--epochs", "3"], "--epochs does not apply to control tasks"),
+        (["--data", "x"], "--data is for classification tasks"),
         (["--dense-hidden", "1"], "cannot be pruned down to the WANN"),
         (["--dense-hidden", "3000", "3000"], "more than the 1,000,000"),
         (["--dense-hidden", "4", "--sparsities", "0.49", "0.5"], "both keep"),

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from wann import WannError
-from wann.baselines.families import STANDARD
-from wann.baselines.methods import SparsityOptions, method_names, select_methods
+from wann.methods import method_names, select
 from wann.cli import main
 from wann.genome import from_dense
 from wann.io import save_genome
@@ -15,18 +14,42 @@ from wann.io import save_genome
 LAYERS = [5, 4, 1]
 
 
-def test_selection_keeps_the_registry_order_and_adds_dense() -> None:
-    assert select_methods(None, LAYERS) == STANDARD
-    names = [b.name for b in select_methods(["noise", "obd"], LAYERS)]
-    assert names == ["dense", "obd", "noise"]
-    assert [b.name for b in select_methods(["noise"], LAYERS)] == ["noise"]
-    assert [b.name for b in select_methods(["all"], LAYERS)] == method_names()
-    assert [b.name for b in select_methods(["standard"], LAYERS)] == [b.name for b in STANDARD]
+STANDARD_CONTROL = ["fixed_topology", "dense", "pruned", "lottery", "signed_constant",
+                    "supermask", "random_mask"]
+
+
+def names(methods: list) -> list[str]:
+    return [m.name for m in methods]
+
+
+def test_selection_keeps_the_registry_order_and_adds_what_is_needed() -> None:
+    assert names(select(None, "control")) == STANDARD_CONTROL
+    assert names(select(["standard"], "control")) == STANDARD_CONTROL
+    assert names(select(["noise", "obd"], "control")) == ["dense", "obd", "noise"]
+    assert names(select(["noise"], "control")) == ["noise"]
+    assert names(select(["lottery_reinit"], "classification")) == [
+        "dense", "lottery", "lottery_reinit"]
+    every = names(select(["all"], "control"))
+    assert every == [n for n in method_names()
+                     if n not in ("learned_supermask", "random_weights")]
+    assert names(select(None, "classification")) == [
+        "dense", "pruned", "lottery", "signed_constant", "supermask", "random_mask",
+        "learned_supermask", "random_weights"]
     with pytest.raises(WannError, match="unknown method 'obdd'"):
-        select_methods(["obdd"], LAYERS)
-    with pytest.raises(WannError, match=r"kWTA k must lie in \[1, 4\]"):
-        select_methods(["kwta"], LAYERS, SparsityOptions(kwta_k=5))
-    select_methods(["obd"], LAYERS, SparsityOptions(kwta_k=5))  # k matters only for kwta
+        select(["obdd"], "control")
+
+
+def test_a_method_a_family_cannot_run_is_one_line(tmp_path, capsys) -> None:
+    """Never a silent skip: the method and the family are named."""
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    code = main(["compare", "--champion", str(tmp_path / "g.json"), "--methods",
+                 "learned_supermask", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err == ["wann: error: method 'learned_supermask' does not run on "
+                                 "control tasks"], err
+    assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize(
@@ -37,7 +60,10 @@ def test_selection_keeps_the_registry_order_and_adds_dense() -> None:
         # k against the narrowest hidden layer of the dense start (5-64-64-1 by default)
         (["--methods", "kwta", "--kwta-k", "0"], "kWTA k must lie in [1, 64]"),
         (["--methods", "kwta", "--kwta-k", "65"], "kWTA k must lie in [1, 64]"),
-        (["--noise-episodes", "0"], "noise episodes must be at least 1"),
+        (["--noise-episodes", "0"], "--noise-episodes must be at least 1"),
+        (["--kwta-k", "5", "--methods", "obd", "--epochs", "3"],
+         "--epochs does not apply to control tasks"),
+        (["--sparsities", "0.5", "0.5"], "--sparsities lists 0.5 more than once"),
     ],
 )
 def test_bad_method_input_is_one_line_exit_2(tmp_path, capsys, extra, needle) -> None:
@@ -68,7 +94,8 @@ def test_compare_runs_every_new_method(tmp_path, capsys) -> None:
     capsys.readouterr()
     with open(out / "compare.csv") as f:
         rows = {r["model"]: r for r in csv.DictReader(f)}
-    assert list(rows) == ["WANN", "dense (5-4-1)", "OBD 50%",
+    # lottery_reinit needs the lottery tickets: their rows come with it
+    assert list(rows) == ["WANN", "dense (5-4-1)", "lottery ticket 50%", "OBD 50%",
                           "structured fine-tuned 50%", "structured scratch 50%",
                           "ticket random reinit 50%"]
     assert int(rows["OBD 50%"]["connections"]) == 15  # round(29 / 2)

@@ -19,7 +19,8 @@ from wann.baselines.prune import layer_counts, magnitude_mask, n_keep
 from wann.baselines.random_nets import random_mask
 from wann.cli import main
 from wann.cmaes import CMASettings
-from wann.compare import Budget, Row, score_net, summary_ratios
+from wann.comparison.control import Budget, score_net, summary_ratios
+from wann.comparison.table import Row
 from wann.curves import curve_points, curves_figure
 from wann.genome import BIAS, INPUT, OUTPUT, from_dense
 from wann.io import save_genome
@@ -138,8 +139,8 @@ def test_a_disconnected_row_is_marked_and_drawn_hollow(ev) -> None:
 
 def test_summary_ratios() -> None:
     s = lambda m: {"mean": m, "std": 0.0, "median": m}  # noqa: E731
-    row = Row("WANN", 52, 0.8, None, 1.0, {"random_weights": s(57.0), "random_shared": s(515.0),
-                                           "tuned_shared": s(723.0), "tuned_weights": s(932.0)})
+    row = Row("WANN", 52, 0.8, None, {"random_weights": s(57.0), "random_shared": s(515.0),
+                                      "tuned_shared": s(723.0), "tuned_weights": s(932.0)})
     r = summary_ratios(row)
     assert r["wann_over_random"] == pytest.approx(515 / 57)
     assert r["tuned_shared_over_random"] == pytest.approx(723 / 57)
@@ -351,27 +352,32 @@ def test_bad_seed_jobs_or_search_backend_is_one_line(tmp_path, capsys, extra, me
     assert not (tmp_path / "c").exists()
 
 
-def test_a_new_method_is_one_baseline_object(ev, task, tmp_path) -> None:
-    """A Baseline appended to the list appears in the table and as a curve of its own."""
-    from wann.baselines.families import STANDARD, Baseline
-    from wann.baselines.prune import apply_mask, pct
-    from wann.compare import run_compare
+def test_a_new_method_is_one_registered_object(tmp_path) -> None:
+    """A Method registered once appears in the table and as a curve of its own."""
+    from wann.baselines.prune import pct
+    from wann.methods import Method, register, registered, top_masks
+    from wann.methods.registry import _REGISTRY
+    from wann.study import compare
 
-    def keep_first(ctx):  # noqa: ANN001, ANN202 - a toy method: the first k connections
+    def keep_first(ctx):  # noqa: ANN001, ANN202 - a toy method: the first k of each layer
         nets = []
-        for s in ctx.sparsities:
-            k = n_keep(ctx.trained.trained.size, s)
-            mask = np.zeros(ctx.trained.trained.size, bool)
-            mask[:k] = True
-            nets.append(Net(f"first-k {pct(s)}", apply_mask(ctx.trained.result.genome, mask),
-                            ctx.trained.net.env_steps, sparsity=s))
+        for i, s in enumerate(ctx.sparsities):
+            scores = [-np.arange(w.size, dtype=float).reshape(w.shape) for w in ctx.trained()]
+            nets.append(ctx.train_masked(top_masks(scores, ctx.keep_per_layer(s)),
+                                         f"first-k {pct(s)}", s, i, weights="trained",
+                                         train=False))
         return nets
 
-    dense = next(b for b in STANDARD if b.name == "dense")
-    mine = Baseline("first_k", keep_first, label="first k connections")
-    champion = from_dense([5, 2, 1])
-    rows = run_compare(ev, task, champion, None, [5, 4, 1], TINY, (0.5, 0.8), seed=0, episodes=2,
-                       out=tmp_path, baselines=(dense, mine))
+    before = list(_REGISTRY)
+    register(Method("first_k", keep_first, label="first k connections", needs=("dense",)))
+    try:
+        study = compare("swingup", ["first_k"], champion=from_dense([5, 2, 1]),
+                        budget=TINY, dense_hidden=(4,), sparsities=(0.5, 0.8), episodes=2,
+                        out=tmp_path)
+    finally:
+        _REGISTRY.pop("first_k")
+    assert list(_REGISTRY) == before and "first_k" not in [m.name for m in registered()]
+    rows = study.per_seed[0]
     assert [r.name for r in rows] == ["WANN", "dense (5-4-1)", "first-k 50%", "first-k 80%"]
     assert all(r.family == "first_k" for r in rows[2:])
     with open(tmp_path / "curves.csv") as f:

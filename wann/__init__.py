@@ -66,6 +66,8 @@ _API = {
     "get_task": "wann.tasks", "task_from_factory": "wann.tasks", "Task": "wann.tasks",
     "Reporter": "wann.reporters",
     "Run": "wann.run", "make_evaluator": "wann.evaluation", "baselines": "wann.baselines",
+    "compare": "wann.study", "ComparePlan": "wann.study", "run_study": "wann.study",
+    "methods": "wann.methods",
 }
 __all__ = ["WannError", "InfrastructureError", "__version__", *_API]
 
@@ -76,4 +78,4 @@ def __getattr__(name: str) -> object:
     import importlib
 
     module = importlib.import_module(_API[name])
-    return module if name == "baselines" else getattr(module, name)
+    return module if name in ("baselines", "methods") else getattr(module, name)

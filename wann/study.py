@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -70,7 +71,7 @@ class ComparePlan:
     classification) are refused on the other."""
 
     task: str | None = None  # None: the champion's own, else swingup
-    champion: str | None = None  # a genome file (default: a fresh search per seed)
+    champion: str | Genome | None = None  # a genome (file) (default: a fresh search per seed)
     tuned: str | None = None  # reference tuned weights of a *.out champion
     data: str | None = None  # the MNIST folder
     methods: tuple[str, ...] | None = None  # None: the family's standard ones
@@ -100,9 +101,10 @@ class ComparePlan:
     workers: int | None = None
     fast_math: bool = False
     seed_jobs: int = 1
+    budget: ctl_cmp.Budget | None = None  # control: every CMA-ES budget at once (flags apply on top)
 
 
-CONTROL_ONLY = ("tuned", "generations", "finetune_generations", "tune_generations", "rollouts",
+CONTROL_ONLY = ("budget", "tuned", "generations", "finetune_generations", "tune_generations", "rollouts",
                 "sweep_episodes", "noise_episodes", "fast_math", "hidden")
 CLASSIFICATION_ONLY = ("data", "epochs")
 
@@ -142,7 +144,9 @@ class Resolved:
         s = {"task": self.task.name, "episodes": p.episodes, "budget": asdict(self.budget),
              "sparsities": [float(x) for x in self.sparsities], "methods": self.method_names,
              "paper_layers": list(self.layers[0] or []), "start_layers": list(self.layers[1]),
-             "lottery_rate": float(p.lottery_rate), "champion": p.champion, "tuned": p.tuned,
+             "lottery_rate": float(p.lottery_rate), "tuned": p.tuned,
+             "champion": (p.champion if not isinstance(p.champion, Genome)
+                          else p.champion.meta.get("source", "a given genome")),
              "fast_math": bool(p.fast_math), "backend": p.backend,
              "search_backend": p.search_backend or p.backend}
         if self.family.name == "classification":
@@ -152,7 +156,7 @@ class Resolved:
 
 
 def _budget(plan: ComparePlan) -> ctl_cmp.Budget:
-    b = ctl_cmp.QUICK if plan.quick else ctl_cmp.PAPER
+    b = plan.budget or (ctl_cmp.QUICK if plan.quick else ctl_cmp.PAPER)
     r = {} if plan.rollouts is None else {"rollouts": plan.rollouts}
     g = {} if plan.generations is None else {"generations": plan.generations}
     ft = {} if plan.finetune_generations is None else {"generations": plan.finetune_generations}
@@ -199,7 +203,10 @@ def champion_task(plan: ComparePlan) -> tuple[object, Genome | None]:
 
     name = plan.task
     settings = None
-    if plan.champion:
+    given = plan.champion if isinstance(plan.champion, Genome) else None
+    if given is not None:
+        name = name or given.meta.get("task")
+    elif plan.champion:
         path = Path(plan.champion)
         if path.is_dir():
             raise WannError(f"{str(path)!r} is a folder; pass a genome file (genome JSON or *.out)")
@@ -217,12 +224,14 @@ def champion_task(plan: ComparePlan) -> tuple[object, Genome | None]:
     if plan.data is not None and not is_classification(name):
         raise WannError(f"{{data}} is for classification tasks (digits, mnist), not {name!r}")
     task = get_task(name, plan.data, settings)
-    genome = None
-    if plan.champion:
+    genome = given
+    if plan.champion is not None and given is None:
         genome = load_genome(plan.champion, task.name, task.n_in, task.n_out, plan.tuned)
-        check_task_fits(task, genome.n_in, genome.n_out, f"champion {plan.champion}")
+    if genome is not None:
+        what = f"champion {plan.champion}" if given is None else "the champion"
+        check_task_fits(task, genome.n_in, genome.n_out, what)
         if genome.n_enabled == 0:
-            raise WannError(f"champion {plan.champion} has no enabled connection")
+            raise WannError(f"{what} has no enabled connection")
     return task, genome
 
 
@@ -453,7 +462,7 @@ def run_study(plan: ComparePlan, out: str | Path | None = None,
             progress.line(f"seeds {', '.join(map(str, reused))}: read from their folders")
         per_seed = [done[s] for s in seeds]
         style = r.family.style
-        if several and base is not None:
+        if several:
             table, text = compare_aggregate(base, style, r.task.name, seeds, per_seed,
                                             curve_labels(r.methods), plan.episodes,
                                             r.family.ratios)
@@ -466,6 +475,30 @@ def run_study(plan: ComparePlan, out: str | Path | None = None,
     finally:
         if lock is not None:
             lock.release()
+
+
+def compare(task: str | None = None, methods: Sequence[str] | None = None,
+            seeds: Sequence[int] = (0,), *, out: str | Path | None = None,
+            progress: Progress | None = None, **settings: object) -> StudyResult:
+    """`wann compare` from Python: a study of the WANN against the sparse networks of the
+    pruning literature over `seeds`, each row's columns aggregated over seeds (`table`: one
+    `AggregateRow` per row, with its intervals and connections). `settings` are ComparePlan's
+    fields (champion, sparsities, quick, epochs, budget, ...); files only with `out`.
+
+        study = wann.compare("swingup", ["dense", "pruned"], seeds=[0, 1], quick=True)
+        study.table[0].cells["tuned_weights"].mean
+    """
+    if isinstance(methods, str):
+        methods = [methods]
+    for k in ("sparsities", "hidden", "dense_hidden", "noise_levels"):
+        if settings.get(k) is not None:
+            settings[k] = tuple(settings[k])
+    try:
+        plan = ComparePlan(task=task, methods=None if methods is None else tuple(methods),
+                           seeds=tuple(int(s) for s in seeds), **settings)
+    except TypeError as exc:
+        raise WannError(f"compare: {exc}") from None
+    return run_study(plan, out, progress)
 
 
 # ---------------------------------------------------------------------------- seed jobs

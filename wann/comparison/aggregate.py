@@ -44,12 +44,11 @@ def aggregate_rows(style: Style, per_seed: Sequence[Sequence[Row]]) -> list[Aggr
     return out
 
 
-def compare_aggregate(out: str | Path, style: Style, task: str, seeds: Sequence[int],
+def compare_aggregate(out: str | Path | None, style: Style, task: str, seeds: Sequence[int],
                       per_seed: Sequence[Sequence[Row]], labels: dict[str, str], episodes: int,
                       ratios: object = None) -> tuple[list[AggregateRow], str]:
-    """Write table.md, compare.csv and the curves over every seed; the rows and the markdown.
-    `ratios`: a row's summary ratios (the control family's), reported over seeds."""
-    out = Path(out)
+    """Write table.md, compare.csv and the curves over every seed (with `out`); the rows and
+    the markdown. `ratios`: a row's summary ratios (the control family's), over seeds."""
     rows = aggregate_rows(style, per_seed)
     sc = style.scale
     what = "test episodes" if style.unit == "return" else "random draws and test images"
@@ -94,6 +93,9 @@ def compare_aggregate(out: str | Path, style: Style, task: str, seeds: Sequence[
                 lines.append(f"- {label}: {a.cell(2)} (IQM {a.iqm:.2f}; "
                              f"{', '.join(f'{v:.2f}' for v in vals)})")
     text = "\n".join(lines) + "\n"
+    if out is None:
+        return rows, text
+    out = Path(out)
     atomic_write(out / "table.md", text)
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(csv_rows[0]), lineterminator="\n")

@@ -179,13 +179,31 @@ def method_names() -> list[str]:
     return list(_REGISTRY)
 
 
+def import_method(name: str) -> str:
+    """For `module:name`, import the user's module (which registers the method, as a
+    `module:EnvId` task registers its environment); the method's name."""
+    module, sep, method = name.partition(":")
+    if not sep:
+        return name
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # any error while importing the user's module is bad input
+        raise WannError(f"method {name!r}: cannot import module {module!r} "
+                        f"({type(exc).__name__}: {exc}); is it on PYTHONPATH?") from None
+    return method
+
+
 def select(names: Sequence[str] | None, family: str) -> list[Method]:
     """The methods to run on a task family: None or 'standard' the family's standard ones,
-    'all' every one the family can run; each dependency added. An unknown name, or a method
-    the family cannot run, is one error line."""
+    'all' every one the family can run; each dependency added; `module:name` imports the
+    module that registers `name` first. An unknown name, or a method the family cannot run,
+    is one error line."""
+    names = [import_method(n) for n in names] if names is not None else ["standard"]
     every = registered()
     wanted: set[str] = set()
-    for n in names if names is not None else ["standard"]:
+    for n in names:
         if n == "all":
             wanted.update(m.name for m in every if m.runs_on(family))
         elif n == "standard":
