@@ -383,3 +383,123 @@ def test_a_new_method_is_one_registered_object(tmp_path) -> None:
     with open(tmp_path / "curves.csv") as f:
         pts = [p for p in csv.DictReader(f) if p["method"] == "first_k"]
     assert [int(p["connections"]) for p in pts] == [n_keep(29, 0.5), n_keep(29, 0.8)]
+
+
+def _children(pid: int) -> list[int]:
+    """The live child processes of `pid` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_sigterm_and_sigkill_stop_every_seed_job_and_a_rerun_resumes(tmp_path) -> None:
+    """SIGTERM to a --seed-jobs command: exit 143 within 10 s, finished trainings kept.
+    SIGKILL of it: its seed processes die with it within 10 s (no second writer is left);
+    the same command again ends where one uninterrupted command ends."""
+    import subprocess
+    import sys
+    import time
+
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    args = ["compare", "--champion", str(tmp_path / "g.json"), "--hidden", "2",
+            "--dense-hidden", "8", "--sparsities", "0.5", "0.9", "--generations", "60",
+            "--finetune-generations", "5", "--tune-generations", "5", "--rollouts", "2",
+            "--grid", "3", "--sweep-episodes", "1", "--episodes", "3", "--lottery-rate", "0.5",
+            "--backend", "compiled", "--quick", "--seeds", "0,1", "--workers", "2"]
+    out = tmp_path / "cut"
+    journals = [out / f"seed-{s}" / ".cma-journal" for s in (0, 1)]
+
+    def kept(j: Path) -> int:
+        return len(list(j.glob("*.npz"))) if j.is_dir() else 0
+
+    def start() -> subprocess.Popen:
+        before = [kept(j) for j in journals]
+        proc = subprocess.Popen([sys.executable, "-m", "wann.cli", *args, "--seed-jobs", "2",
+                                 "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 300
+        # the gate: both seeds have finished a training now (and are in the middle of others)
+        while not all(kept(j) > b for j, b in zip(journals, before)):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the seeds never finished a training"
+            time.sleep(0.05)
+        return proc
+
+    proc = start()
+    t = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143 and time.monotonic() - t < 10, (proc.returncode, err)
+    assert all(any(j.glob("*.npz")) for j in journals)
+
+    proc = start()
+    seeds = _children(proc.pid)
+    assert len([p for p in seeds if _alive(p)]) >= 2, seeds
+    proc.kill()
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in seeds):
+        assert time.monotonic() < deadline, "seed processes outlived their killed parent"
+        time.sleep(0.05)
+    assert main([*args, "--seed-jobs", "2", "--out", str(out)]) == 0
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    for f in ("compare.csv", "table.md", "seed-0/compare.csv", "seed-1/sweeps.csv"):
+        assert (out / f).read_text() == (tmp_path / "whole" / f).read_text(), f
+
+
+def test_a_second_writer_of_a_comparison_folder_is_refused(tmp_path, capsys) -> None:
+    """Two comparisons into one folder at once: the second is refused, naming the holder."""
+    import os
+
+    from wann.outdir import RunLock
+
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    out = tmp_path / "cmp"
+    with RunLock(out):
+        assert main([*CMP, "--champion", str(tmp_path / "g.json"), "--seed", "1",
+                     "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(os.getpid()) in err[0], err
+    assert not (out / "compare.json").exists()
+
+
+def test_a_full_disk_mid_comparison_is_one_line(tmp_path, capsys, monkeypatch) -> None:
+    """A write that fails mid-comparison (the disk fills up): one error line, exit 2, no
+    half-written file left; the trainings finished before stay for a resume."""
+    import errno
+
+    import wann.comparison.table as table
+
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+
+    def full(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "cmp" / "table.md"))
+
+    monkeypatch.setattr(table, "markdown_table", full)
+    out = tmp_path / "cmp"
+    assert main([*CMP, "--champion", str(tmp_path / "g.json"), "--out", str(out)]) == 2
+    err = [x for x in capsys.readouterr().err.strip().splitlines() if "error" in x]
+    assert len(err) == 1 and "No space left on device" in err[0], err
+    assert err[0].startswith("wann: error: cannot write the comparison")
+    assert "resumes" in err[0] and any((out / ".cma-journal").glob("*.npz"))
+    assert not list(out.rglob("*.tmp"))

@@ -178,10 +178,14 @@ def _remember(path: Path, best_x: np.ndarray, best_score: float, best_gen: int,
               rollouts: int, history: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.savez(f, best_x=best_x, best_score=best_score, best_gen=best_gen,
-                 rollouts=rollouts, history=json.dumps(history))
-    tmp.replace(path)
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, best_x=best_x, best_score=best_score, best_gen=best_gen,
+                     rollouts=rollouts, history=json.dumps(history))
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written entry behind
+        raise
 
 
 def cma_es(

@@ -405,9 +405,18 @@ def _one_seed(r: Resolved, seed: int, folder: Path | None, ev: object, search_ev
         wann, steps = fresh_search(r, search_ev, None if folder is None else folder / "search",
                                    seed, progress)
         weights = r.search_hp.weights
-    result = compare_seed(r.family, r, r.task, r.methods, r.layers, wann, steps, weights, seed,
-                          ev, folder, progress,
-                          {"budget": asdict(r.budget), "settings": r.settings()})
+    try:
+        result = compare_seed(r.family, r, r.task, r.methods, r.layers, wann, steps, weights,
+                              seed, ev, folder, progress,
+                              {"budget": asdict(r.budget), "settings": r.settings()})
+    except OSError as exc:
+        from wann.run import OutputError
+
+        raise OutputError(
+            f"cannot write the comparison in {str(folder)!r}: {exc.strerror or exc}"
+            + (f" ({exc.filename})" if exc.filename else "")
+            + "; the trainings finished so far stay in its .cma-journal/ and the same command "
+            "resumes after them") from exc
     return result.rows, result.reports
 
 
@@ -502,7 +511,7 @@ def compare(task: str | None = None, methods: Sequence[str] | None = None,
 
 
 # ---------------------------------------------------------------------------- seed jobs
-STOP_WAIT_S = 8.0  # after Ctrl-C or SIGTERM, how long the seeds get to stop cleanly
+STOP_WAIT_S = 5.0  # after Ctrl-C or SIGTERM, how long the seeds get to stop cleanly
 
 
 def run_seed_jobs(plan: ComparePlan, todo: list[tuple[int, Path]], progress: Progress) -> None:
