@@ -43,6 +43,19 @@ MINIBATCH = 0xBA7C  # the training images of one fitness evaluation (keyed by ep
 DIGITS_SPLIT = 0xD161  # the digits data set's train/test split
 PIXEL_NOISE = OBS_NOISE  # pixel noise of the classification noise report (same tag)
 
+# The seeds of each training of a control comparison: sub_seed(run seed, tag[, index]).
+FIXED_TOPOLOGY_TRAIN = 1  # the paper's fixed-topology net
+PRUNED_TRAIN = 2  # magnitude pruning's fine-tuning (index: sparsity)
+LOTTERY_TRAIN = 3  # the lottery tickets (each round: sub_seed(that seed, round))
+RANDOM_MASK_CMA = 4  # a random mask's draw and training (index: sparsity)
+DENSE_TRAIN = 5  # the dense start
+WANN_TUNE = 7  # the WANN's own weights, tuned by CMA-ES
+OBD_TRAIN = 11  # OBD's retraining (each level: sub_seed(that seed, level))
+STRUCTURED_TUNE = 12  # structured pruning, fine-tuned (index: sparsity)
+STRUCTURED_SCRATCH = 13  # structured pruning, trained from scratch (index: sparsity)
+TICKET_REINIT_CMA = 14  # a re-initialized ticket's training (index: ticket)
+KWTA_CMA = 15  # a kWTA net's draw and training (index: sparsity)
+
 
 def method_tag(name: str) -> int:
     """The stream of a method added through the registry (wann.methods), named by the method:

@@ -200,7 +200,8 @@ def wann_net(
         return Net("WANN", genome, search_steps, note=note)
     progress.line(f"tuning the WANN's {genome.n_enabled} weights from the best shared weight "
                   f"{sweep.best_weight:+.2f}")
-    res = tune_weights(ev, genome, sweep.best_weight, budget.tune, sub_seed(seed, 7), progress)
+    res = tune_weights(ev, genome, sweep.best_weight, budget.tune,
+                       sub_seed(seed, streams.WANN_TUNE), progress)
     steps = res.rollouts * task.max_steps
     if search_steps is None:
         return Net("WANN", res.genome, steps, note="given champion; steps of tuning only")

@@ -48,6 +48,10 @@ class ControlContext(Context):
     lottery_rate: float = 0.2
     dense: DenseRun | None = None
 
+    def sub(self, tag: int, *index: int) -> int:
+        """The seed of one training of this comparison (tags in wann.streams)."""
+        return sub_seed(self.seed, tag, *index)
+
     @property
     def start(self) -> DenseRun:
         if self.dense is None:
@@ -86,8 +90,8 @@ def fixed_topology(c: ControlContext) -> list[Net]:
     if c.paper_layers is None:
         return []
     c.progress.line(f"training the paper's {'-'.join(map(str, c.paper_layers))} network")
-    d = train_dense(c.ev, c.task, c.paper_layers, c.paper_cma or c.dense_cma, sub_seed(c.seed, 1),
-                    c.progress)
+    d = train_dense(c.ev, c.task, c.paper_layers, c.paper_cma or c.dense_cma,
+                    c.sub(streams.FIXED_TOPOLOGY_TRAIN), c.progress)
     return [d.net]
 
 
@@ -96,7 +100,7 @@ def dense(c: ControlContext) -> list[Net]:
     c.progress.line(f"training the dense {name} start ({c.dense_cma.generations} generations "
                     "of separable CMA-ES)" if c.dense_cma.diagonal else
                     f"training the dense {name} start")
-    c.dense = train_dense(c.ev, c.task, c.layer_sizes, c.dense_cma, sub_seed(c.seed, 5), c.progress)
+    c.dense = train_dense(c.ev, c.task, c.layer_sizes, c.dense_cma, c.sub(streams.DENSE_TRAIN), c.progress)
     c.dense.net.name = f"dense ({name})"
     return [c.dense.net]
 
@@ -105,14 +109,14 @@ def pruned(c: ControlContext) -> list[Net]:
     nets = []
     for i, s in enumerate(c.sparsities):
         c.progress.line(f"pruning to {pct(s)} and fine-tuning")
-        nets.append(prune_and_finetune(c.ev, c.start, s, c.finetune_cma, sub_seed(c.seed, 2, i),
+        nets.append(prune_and_finetune(c.ev, c.start, s, c.finetune_cma, c.sub(streams.PRUNED_TRAIN, i),
                                        c.task.max_steps, c.progress))
     return nets
 
 
 def lottery(c: ControlContext) -> list[Net]:
     c.progress.line("lottery tickets: iterative pruning with rewinding")
-    return lottery_tickets(c.ev, c.start, c.sparsities, c.retrain_cma, sub_seed(c.seed, 3),
+    return lottery_tickets(c.ev, c.start, c.sparsities, c.retrain_cma, c.sub(streams.LOTTERY_TRAIN),
                            c.task.max_steps, rate=c.lottery_rate, progress=c.progress)
 
 
@@ -128,34 +132,34 @@ def random_masks(c: ControlContext) -> list[Net]:
     nets = []
     for i, s in enumerate(c.sparsities):
         c.progress.line(f"random mask at {pct(s)}")
-        nets.append(random_mask_net(c.ev, c.start, s, c.retrain_cma, sub_seed(c.seed, 4, i),
+        nets.append(random_mask_net(c.ev, c.start, s, c.retrain_cma, c.sub(streams.RANDOM_MASK_CMA, i),
                                     c.task.max_steps, c.progress))
     return nets
 
 
 def obd(c: ControlContext) -> list[Net]:
     c.progress.line("Optimal Brain Damage: finite-difference Hessian, prune, retrain")
-    return obd_prune(c.ev, c.start, c.sparsities, c.finetune_cma, sub_seed(c.seed, 11),
+    return obd_prune(c.ev, c.start, c.sparsities, c.finetune_cma, c.sub(streams.OBD_TRAIN),
                      c.task.max_steps, c.options.obd, c.progress)
 
 
 def structured_tuned(c: ControlContext) -> list[Net]:
     c.progress.line("structured pruning (L1 norm of units), fine-tuned")
-    return [structured_finetune(c.ev, c.start, s, c.finetune_cma, sub_seed(c.seed, 12, i),
+    return [structured_finetune(c.ev, c.start, s, c.finetune_cma, c.sub(streams.STRUCTURED_TUNE, i),
                                 c.task.max_steps, c.progress)
             for i, s in enumerate(c.sparsities)]
 
 
 def structured_fresh(c: ControlContext) -> list[Net]:
     c.progress.line("structured pruning (L1 norm of units), trained from scratch")
-    return [structured_scratch(c.ev, c.start, s, c.retrain_cma, sub_seed(c.seed, 13, i),
+    return [structured_scratch(c.ev, c.start, s, c.retrain_cma, c.sub(streams.STRUCTURED_SCRATCH, i),
                                c.task.max_steps, c.progress)
             for i, s in enumerate(c.sparsities)]
 
 
 def lottery_reinit(c: ControlContext) -> list[Net]:
     c.progress.line("lottery masks with random re-initialization")
-    return [reinit_ticket(c.ev, t, c.start.layers, c.retrain_cma, sub_seed(c.seed, 14, i),
+    return [reinit_ticket(c.ev, t, c.start.layers, c.retrain_cma, c.sub(streams.TICKET_REINIT_CMA, i),
                           c.task.max_steps, c.progress)
             for i, t in enumerate(c.needed("lottery"))]
 
@@ -171,7 +175,7 @@ def kwta(c: ControlContext) -> list[Net]:
     nets = []
     for i, s in enumerate(c.sparsities):
         c.progress.line(f"kWTA net, k = {k}, sparse weights at {pct(s)} (serial evaluator)")
-        net = kwta_net(c.task, c.layer_sizes, k, s, c.retrain_cma, sub_seed(c.seed, 15, i),
+        net = kwta_net(c.task, c.layer_sizes, k, s, c.retrain_cma, c.sub(streams.KWTA_CMA, i),
                        c.progress)
         net.in_table = False
         nets.append(net)
