@@ -221,5 +221,13 @@ class ClassifyComparison:
             return row
         return score_mlp(ctx.task, net, ctx.wann_weights, plan.episodes, ctx.seed, grid)
 
+    def intro(self, ctx: ClassifyContext, plan: object) -> str:
+        """The line under the table's title: the test set, the draws, the dense net's training."""
+        t = ctx.settings
+        return (f"Test set: {ctx.task.y_test.size} images; random columns: mean ± std over "
+                f"{plan.episodes} draws (seed {ctx.seed}); dense net "
+                f"{'-'.join(map(str, ctx.layer_sizes))} trained by Adam ({t.epochs} epochs, "
+                f"batch {t.batch_size}, lr {t.lr:g}).")
+
     def save(self, out: object, net: object) -> None:
         """MLP rows are described by the table; their weights are not written."""

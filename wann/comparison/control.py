@@ -267,5 +267,9 @@ class ControlComparison:
         return score_net(ctx.ev, net, ctx.seed, plan.episodes, plan.budget,
                          None if first else net.genome.conn_enabled.size)
 
+    def intro(self, ctx: ControlContext, plan: object) -> str | None:
+        """The line under the table's title (None: the style's)."""
+        return None
+
     def save(self, out: object, net: Net) -> None:
         save_genome(net.genome, out / "genomes" / f"{slug(net.name)}.json")

@@ -121,16 +121,18 @@ def _compare(comparison: object, plan: object, task: object, methods: Sequence[M
     result.seconds = timer.seconds
     if out is not None:
         write_seed(Path(out), comparison, task.name, rows, seed, plan.episodes, methods,
-                   {**record, "seconds": {k: round(v, 2) for k, v in timer.seconds.items()}})
+                   {**record, "seconds": {k: round(v, 2) for k, v in timer.seconds.items()}},
+                   comparison.intro(ctx, plan))
     return result
 
 
 def write_seed(out: Path, comparison: object, task: str, rows: Sequence[Row], seed: int,
-               episodes: int, methods: Sequence[Method], record: dict) -> None:
+               episodes: int, methods: Sequence[Method], record: dict,
+               intro: str | None = None) -> None:
     """One seed's table files and its sparsity curves."""
     write_table(out, comparison.style, task, rows, seed, episodes,
                 {"task": task, "seed": seed, "episodes": episodes, **record},
-                comparison.ylabel.format(episodes=episodes))
+                comparison.ylabel.format(episodes=episodes), intro)
     labels = curve_labels(methods)
     write_curves(out, curve_points(rows, seed, list(labels)), labels,
                  f"{task}: {comparison.style.unit} against remaining connections (seed {seed})",

@@ -64,10 +64,11 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def markdown_table(style: Style, task: str, rows: Sequence[Row], episodes: int, seed: int) -> str:
+def markdown_table(style: Style, task: str, rows: Sequence[Row], episodes: int, seed: int,
+                   intro: str | None = None) -> str:
     head = ["model", *(label for _, label in style.columns), "connections", "sparsity",
             style.cost_label]
-    lines = [f"# {task}: {style.title}", "", style.intro(episodes, seed), "",
+    lines = [f"# {task}: {style.title}", "", intro or style.intro(episodes, seed), "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         name = r.name + (f" ({r.note})" if r.note and style.note_in_name else "")
@@ -164,11 +165,11 @@ def bar_chart(style: Style, task: str, rows: Sequence[Row], path: Path, ylabel: 
 
 
 def write_table(out: Path, style: Style, task: str, rows: Sequence[Row], seed: int,
-                episodes: int, record: dict, ylabel: str) -> None:
+                episodes: int, record: dict, ylabel: str, intro: str | None = None) -> None:
     """table.md, compare.csv, sweeps.csv (where rows have sweeps), compare.json (`record`
     plus the rows) and compare.png."""
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "table.md", markdown_table(style, task, rows, episodes, seed))
+    atomic_write(out / "table.md", markdown_table(style, task, rows, episodes, seed, intro))
     atomic_write(out / "compare.csv", csv_table(style, rows))
     if any(r.sweep is not None for r in rows):
         atomic_write(out / "sweeps.csv", sweeps_csv(rows))
