@@ -62,7 +62,7 @@ def test_gpu_tutorial_under_the_cuda_simulator() -> None:
     code = (
         "import sys; sys.path.insert(0, 'examples'); import gpu\n"
         "from tests.test_tutorials import without_timing as w\n"
-        "r = gpu.main(2, pop_size=4, max_steps=20, n_reps=1)\n"
+        "r = gpu.main(2, pop_size=4, max_steps=20, n_reps=1, cpu=True)\n"
         "assert w(r['cuda'].history) == w(r['compiled'].history), 'cuda and compiled differ'\n"
         "assert len(r['cuda'].history) == 2\n"
     )
