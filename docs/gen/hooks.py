@@ -29,7 +29,6 @@ DOCS = Path(__file__).resolve().parents[1]
 STUDY_FALLBACK = Path(__file__).resolve().parent / "studies"
 FIGURES = {".png", ".gif", ".svg", ".jpg"}
 
-sys.path.insert(0, str(REPO))  # document this checkout's wann, whatever is installed
 
 
 def architecture():
@@ -276,6 +275,10 @@ _FIGURES: list[str] = []
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Compute the generated pages once, and put them into the navigation where the nav
     names their section's index page."""
+    if str(REPO) not in sys.path:  # document this checkout's wann, whatever else is installed
+        sys.path.insert(0, str(REPO))
+    if "wann" in sys.modules and Path(sys.modules["wann"].__file__).parent != REPO / "wann":
+        raise PluginError(f"wann was imported from {sys.modules['wann'].__file__}, not from {REPO}")
     _GENERATED["reference/api"] = {"index": "", **{n: api_page(n, p) for n, p in api_names()}}
     _GENERATED["reference/api"]["index"] = api_index(api_names())
     _GENERATED["reference/cli"] = cli_pages()
