@@ -12,7 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
-# (row from the top, column start, width, title, modules); a row is a layer of the package
+# (row from the top, column start, width, title, modules); a row is a layer of the package,
+# an arrow (from, to) runs from a layer to one it uses
 BOXES = [
     (0, 0.0, 4.8, "command line", "wann/cli.py, wann/commands/"),
     (0, 5.2, 4.8, "Python API", "wann/api.py: evolve, evaluate, score"),
@@ -20,7 +21,7 @@ BOXES = [
      "wann/run.py: Search.ask → Evaluator.evaluate → re-test the best → Search.tell"),
     (2, 0.0, 3.2, "search", "search.py, ranking.py,\nspecies.py, variation.py, genome.py"),
     (2, 3.4, 3.2, "reporters", "reporters.py → run folder\n(layout.py), checkpoint.py"),
-    (2, 6.8, 3.2, "comparison", "compare.py, baselines/,\ntune.py, cmaes.py, seeds.py"),
+    (2, 6.8, 3.2, "comparison", "wann compare: baselines/,\ntuning (CMA-ES, Adam), seeds"),
     (3, 0.0, 10.0, "evaluation",
      "wann/evaluation/: one Evaluator protocol; compiled (lockstep lanes), serial, pool, dask, cuda;\n"
      "network.py packs a generation into one NetBatch"),
@@ -51,10 +52,7 @@ def draw_svg() -> str:
     for a, b in ARROWS:
         ax_, _, a_bottom, _ = centre(a)
         bx, b_top, _, _ = centre(b)
-        ra, rb = BOXES[a][0], BOXES[b][0]
-        if ra == rb:  # side by side: comparison → run loop's level is drawn as a horizontal arrow
-            continue
-        x = bx if BOXES[b][2] < BOXES[a][2] else ax_
+        x = bx  # straight down, at the narrower box's centre if BOXES[b][2] < BOXES[a][2] else ax_
         ax.add_patch(FancyArrowPatch((x, a_bottom - 0.03), (x, b_top + 0.03), arrowstyle="-|>",
                                      mutation_scale=12, color="#445", lw=1.0))
     ax.set_xlim(-0.2, 10.2)

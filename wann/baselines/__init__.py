@@ -3,11 +3,12 @@ networks. Every one is an ordinary genome (a mask is a set of disabled connectio
 and scored through the same evaluators as a WANN.
 
 Examples:
-    The families `wann compare` runs; a new baseline is one more `Baseline` object there.
+    The paper's dense net for swing-up, as layer sizes (inputs and bias, hidden, output):
 
-    >>> from wann.baselines.families import STANDARD
-    >>> [family.name for family in STANDARD][:4]
-    ['fixed_topology', 'dense', 'pruned', 'lottery']
+    >>> import wann
+    >>> from wann.baselines.dense import dense_layers
+    >>> dense_layers(wann.get_task("swingup"), [10])
+    [5, 10, 1]
 """
 
 from wann.baselines.common import Net
