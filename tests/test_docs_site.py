@@ -210,7 +210,12 @@ def open_page(tools: DevTools, origin: str, path: str, shot: Path) -> tuple[dict
         tools.send("Emulation.setDeviceMetricsOverride",
                    {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session)
         tools.send("Page.navigate", {"url": origin + path}, session)
-        tools.wait_for("Page.loadEventFired", session)
+        while True:  # the page's own load event, not a late one of the blank tab it replaced
+            tools.wait_for("Page.loadEventFired", session)
+            state = tools.send("Runtime.evaluate", {"expression": "location.href + ' ' + document.readyState",
+                                                    "returnByValue": True}, session)["result"]["value"]
+            if state == f"{origin}{path} complete":
+                break
         shown = tools.send("Runtime.evaluate", {"expression": IMAGES, "awaitPromise": True,
                                                 "returnByValue": True}, session)
         info = json.loads(shown["result"]["value"])
