@@ -18,6 +18,14 @@ class WannError(Exception):
 
     A message names the library's parameters as `{name}`: Python shows `name`, the command
     line shows its flag (`cli_message`), so library code never names a flag itself.
+
+    Examples:
+        >>> import wann
+        >>> err = wann.WannError("{pop_size} must be at least 1")
+        >>> str(err)
+        'pop_size must be at least 1'
+        >>> err.cli_message()
+        '--pop-size must be at least 1'
     """
 
     def __init__(self, message: str) -> None:
@@ -41,7 +49,18 @@ class Terminated(KeyboardInterrupt):
 
 
 class InfrastructureError(RuntimeError):
-    """The machinery failed, not the input (every worker lost): the command line exits 3."""
+    """The machinery failed, not the input (every worker lost): the command line exits 3.
+
+    Examples:
+        >>> import wann
+        >>> issubclass(wann.InfrastructureError, wann.WannError)
+        False
+        >>> try:
+        ...     raise wann.InfrastructureError("every Dask worker is lost")
+        ... except RuntimeError as exc:
+        ...     print(f"exit 3: {exc}")
+        exit 3: every Dask worker is lost
+    """
 
 
 def as_interrupt(exc: BaseException) -> BaseException:

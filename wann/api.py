@@ -34,7 +34,16 @@ TaskLike = str | Task | ClassifyTask | Callable[[], gym.Env]
 
 @dataclass
 class RunResult:
-    """What a search found: the best-ever genome, the per-generation log, the last population."""
+    """What a search found: the best-ever genome, the per-generation log, the last population.
+
+    Examples:
+        >>> import wann
+        >>> result = wann.evolve("cartpole", {"pop_size": 8, "generations": 3, "n_reps": 1})
+        >>> result.column("best_fitness").shape
+        (3,)
+        >>> result.champion.n_in, result.champion.n_out
+        (4, 2)
+    """
 
     champion: Genome | None
     fitness: float
@@ -83,7 +92,15 @@ def evolve(
     """Run a WANN search to `config.generations`; with `out`, also write a run folder.
 
     A classification task ("digits", "mnist" with `data` or $WANN_DATA) is split and batched
-    as the settings say (minibatch, test_fraction, split_seed); the run records them."""
+    as the settings say (minibatch, test_fraction, split_seed); the run records them.
+
+    Examples:
+        >>> import wann
+        >>> settings = wann.preset("quick").replace(pop_size=8, generations=2, n_reps=1)
+        >>> result = wann.evolve("cartpole", settings, seed=1)
+        >>> len(result.history), len(result.population)
+        (2, 8)
+    """
     hp = as_settings(config)
     if isinstance(task, str):
         t, hp = task_for_run(hp.replace(task=task), data)
@@ -114,7 +131,16 @@ def evaluate(
     seed: int = 0,
 ) -> np.ndarray:
     """Returns [genome, weight, episode]: every genome with each shared weight on the same
-    episodes (`episodes` test-episode seeds drawn from `seed`, or the given episode seeds)."""
+    episodes (`episodes` test-episode seeds drawn from `seed`, or the given episode seeds).
+
+    Examples:
+        >>> import wann
+        >>> task = wann.get_task("cartpole")
+        >>> search = wann.Search(wann.preset("quick"), task.n_in, task.n_out, task.hidden_acts)
+        >>> returns = wann.evaluate(search.ask()[:4], task, weights=[-1.0, 1.0], episodes=3)
+        >>> returns.shape
+        (4, 2, 3)
+    """
     t = as_task(task)
     for g in genomes:
         check_task_fits(t, g.n_in, g.n_out, "a genome")
@@ -143,7 +169,16 @@ def score(
     """`wann eval` from Python: mean, std, min, max of the return per shared weight and over
     all of them, on `episodes` test episodes, and with the genome's own weights where it has
     tuned ones (baselines, tuned WANNs). A path is loaded with `load_genome`. On a
-    classification task: `wann eval`'s accuracies (`episodes`: random-weight draws)."""
+    classification task: `wann eval`'s accuracies (`episodes`: random-weight draws).
+
+    Examples:
+        >>> import wann
+        >>> task = wann.get_task("cartpole")
+        >>> genome = wann.Search(wann.preset("quick"), task.n_in, task.n_out, task.hidden_acts).ask()[0]
+        >>> scores = wann.score(genome, task, episodes=5)
+        >>> len(scores["shared_weights"]), "mean" in scores["all_shared_weights"]  # six weights
+        (6, True)
+    """
     from wann.io import load_genome
     from wann.scoring import own_weight_returns
 

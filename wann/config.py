@@ -21,7 +21,14 @@ STANDARD_WEIGHTS = (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)
 
 @dataclass(frozen=True)
 class Hyperparameters:
-    """Search settings. Probabilities of the four mutations must add up to 1."""
+    """Search settings. Probabilities of the four mutations must add up to 1.
+
+    Examples:
+        >>> import wann
+        >>> hp = wann.Hyperparameters(pop_size=64, generations=100)
+        >>> hp.replace(generations=10).generations, hp.pop_size
+        (10, 64)
+    """
 
     task: str = "swingup"
     pop_size: int = 128
@@ -270,6 +277,15 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 def preset(name: str) -> Hyperparameters:
+    """A named set of settings: `quick` (a bare `wann evolve`), `laptop_swing`, `swingup`,
+    `biped` and `default` (the reference's files), `digits`, `mnist256`, ...
+
+    Examples:
+        >>> import wann
+        >>> hp = wann.preset("laptop_swing")
+        >>> hp.pop_size, hp.generations, hp.weights
+        (64, 1024, (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0))
+    """
     if name not in PRESETS:
         raise WannError(f"unknown preset {name!r}: use one of {', '.join(sorted(PRESETS))}")
     return from_dict(PRESETS[name], source=f"preset {name}")

@@ -195,6 +195,19 @@ def genome_from_dict(d: dict[str, Any], source: str = "genome") -> Genome:
 
 
 def save_genome(g: Genome, path: str | Path, durable: bool = True) -> None:
+    """Write a genome as our JSON, atomically (write, then rename), which `load_genome` reads.
+
+    Examples:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import wann
+        >>> task = wann.get_task("cartpole")
+        >>> genome = wann.Search(wann.preset("quick"), task.n_in, task.n_out, task.hidden_acts).ask()[0]
+        >>> path = Path(tempfile.mkdtemp()) / "champion.json"
+        >>> wann.save_genome(genome, path)
+        >>> wann.load_genome(path).n_enabled == genome.n_enabled
+        True
+    """
     atomic_write(path, json.dumps(genome_to_dict(g), indent=1) + "\n", durable)
 
 
@@ -294,7 +307,20 @@ def load_genome(
     path: str | Path, task_name: str | None = None, n_in: int | None = None,
     n_out: int | None = None, tuned: str | Path | None = None,
 ) -> Genome:
-    """Load our genome JSON or a reference champion (*.out, with an optional *.wann.json)."""
+    """Load our genome JSON or a reference champion (*.out, with an optional *.wann.json).
+
+    Examples:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import wann
+        >>> task = wann.get_task("swingup")
+        >>> genome = wann.Search(wann.preset("quick"), task.n_in, task.n_out, task.hidden_acts).ask()[0]
+        >>> path = Path(tempfile.mkdtemp()) / "genome.json"
+        >>> wann.save_genome(genome, path)
+        >>> loaded = wann.load_genome(path)
+        >>> loaded.n_in, loaded.n_out, loaded.n_enabled == genome.n_enabled
+        (5, 1, True)
+    """
     p = Path(path)
     if not p.is_file():
         raise WannError(f"genome file {str(p)!r} does not exist")

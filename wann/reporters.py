@@ -31,7 +31,18 @@ log = logging.getLogger("wann")
 
 
 class Reporter:
-    """One side effect of a run; every hook does nothing unless overridden."""
+    """One side effect of a run; every hook does nothing unless overridden.
+
+    Examples:
+        >>> import wann
+        >>> class PrintBest(wann.Reporter):
+        ...     def generation(self, run, stats, row):
+        ...         print(f"generation {row['generation']}: {row['best_connections'] > 0}")
+        >>> result = wann.evolve("cartpole", {"pop_size": 8, "generations": 2, "n_reps": 1},
+        ...                      reporters=[PrintBest()])
+        generation 0: True
+        generation 1: True
+    """
 
     def start(self, run: Run) -> None:
         """Before the first generation of this session (a resumed run starts mid-way)."""

@@ -81,6 +81,19 @@ class Run:
     """One search in progress: its task, settings, evaluator, history and reporters.
 
     `out` is the run folder the default reporters write (None: no files).
+
+    Examples:
+        What `wann.evolve` does, step by step:
+
+        >>> import wann
+        >>> task = wann.get_task("cartpole")
+        >>> hp = wann.preset("quick").replace(pop_size=8, generations=2, n_reps=1)
+        >>> evaluator = wann.make_evaluator(task, "compiled")
+        >>> run = wann.Run.new(task, hp, evaluator, out=None, seed=0)
+        >>> run.run()
+        >>> evaluator.close()
+        >>> [row["generation"] for row in run.rows]
+        [0, 1]
     """
 
     task: Task

@@ -46,6 +46,16 @@ class SearchState:
     """Everything needed to continue a search exactly: plain data, encoded by `wann.checkpoint`.
 
     The field order is the checkpoint's key order (kept from before this was a dataclass).
+
+    Examples:
+        >>> import wann
+        >>> task = wann.get_task("cartpole")
+        >>> search = wann.Search(wann.preset("quick"), task.n_in, task.n_out, task.hidden_acts, seed=3)
+        >>> state = search.state()
+        >>> state.generation, state.seed
+        (0, 3)
+        >>> len(wann.Search.from_state(state).ask())
+        32
     """
 
     hp: Hyperparameters
@@ -68,7 +78,22 @@ class SearchState:
 
 
 class Search:
-    """NEAT-style topology search scored over shared weights."""
+    """NEAT-style topology search scored over shared weights.
+
+    Examples:
+        Your own loop: ask for genomes, evaluate them, tell the returns.
+
+        >>> import wann
+        >>> task = wann.get_task("cartpole")
+        >>> hp = wann.preset("quick").replace(pop_size=8, n_reps=1)
+        >>> search = wann.Search(hp, task.n_in, task.n_out, task.hidden_acts, task.output_act, seed=0)
+        >>> for _ in range(2):
+        ...     genomes = search.ask()
+        ...     returns = wann.evaluate(genomes, task, hp.weights, episodes=1)  # [genome, weight, episode]
+        ...     stats = search.tell(returns)
+        >>> search.generation
+        2
+    """
 
     def __init__(
         self,

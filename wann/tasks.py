@@ -26,7 +26,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Task:
-    """A resolved task; picklable, so workers can rebuild its environment."""
+    """A resolved task; picklable, so workers can rebuild its environment.
+
+    Examples:
+        >>> import wann
+        >>> task = wann.get_task("cartpole")
+        >>> env = task.make_env()
+        >>> observation, info = env.reset(seed=0)
+        >>> observation.shape, task.max_steps
+        ((4,), 500)
+        >>> env.close()
+    """
 
     name: str
     env_id: str
@@ -125,7 +135,14 @@ def get_task(
 ) -> Task | ClassifyTask:
     """A built-in task name (swingup, cartpole, ...), any gymnasium id, or a classification
     data set (digits, mnist; `data`: the MNIST folder, else $WANN_DATA or the download cache),
-    split and batched as `hp` says (default settings without it)."""
+    split and batched as `hp` says (default settings without it).
+
+    Examples:
+        >>> import wann
+        >>> task = wann.get_task("swingup")
+        >>> task.env_id, task.n_in, task.n_out, task.discrete
+        ('wann/CartPoleSwingUp-v0', 5, 1, False)
+    """
     from wann.classify import classify_task, is_classification
 
     if is_classification(name):
@@ -171,6 +188,13 @@ def task_from_factory(
     The factory is registered with gymnasium under `wann-user/<name>-v0` in this process
     (episodes end after `max_steps` unless the env ends them sooner), so the serial backend
     and forked workers can make it; spawned workers need the id registered at import.
+
+    Examples:
+        >>> import gymnasium as gym
+        >>> import wann
+        >>> task = wann.task_from_factory(lambda: gym.make("CartPole-v1"), name="mycartpole", max_steps=200)
+        >>> task.env_id, task.n_in, task.n_out, task.discrete
+        ('wann-user/mycartpole-v0', 4, 2, True)
     """
     if not callable(factory):
         raise WannError(f"a task must be a name, a gymnasium id or an env factory, got {factory!r}")

@@ -56,6 +56,18 @@ def make_evaluator(
     `scheduler` address (Dask) makes 'auto' mean 'dask'; `timeout` bounds one sub-batch on
     the pool and Dask backends (past it the worker counts as lost and the work is re-run).
     `fast_math` selects the compiled kernel built with fast math (compiled backend only).
+
+    Examples:
+        >>> import numpy as np
+        >>> import wann
+        >>> from wann.network import compile_population
+        >>> task = wann.get_task("cartpole")
+        >>> genomes = wann.Search(wann.preset("quick"), task.n_in, task.n_out, task.hidden_acts).ask()
+        >>> evaluator = wann.make_evaluator(task, "compiled", workers=1)
+        >>> returns, _ = evaluator.evaluate(compile_population(genomes), np.array([0.5, 1.0]), np.arange(3))
+        >>> evaluator.close()
+        >>> returns.shape
+        (32, 2, 3)
     """
     from envs.twins import twin_for
 
