@@ -68,7 +68,17 @@ class MethodOptions:
 class ComparePlan:
     """A comparison study. None means the task family's default; settings that belong to
     one family only (CMA-ES budgets and episodes for control tasks; epochs and data for
-    classification) are refused on the other."""
+    classification) are refused on the other.
+
+    Examples:
+        >>> import wann
+        >>> plan = wann.ComparePlan(task="digits", methods=("dense", "pruned"), seeds=(0, 1),
+        ...                         sparsities=(0.9,), dense_hidden=(8,), epochs=1, episodes=2)
+        >>> plan.seeds, plan.methods
+        ((0, 1), ('dense', 'pruned'))
+        >>> wann.ComparePlan(task="digits", generations=5).generations   # checked when run
+        5
+    """
 
     task: str | None = None  # None: the champion's own, else swingup
     champion: str | Genome | None = None  # a genome (file) (default: a fresh search per seed)
@@ -422,7 +432,23 @@ def _one_seed(r: Resolved, seed: int, folder: Path | None, ev: object, search_ev
 
 def run_study(plan: ComparePlan, out: str | Path | None = None,
               progress: Progress | None = None) -> StudyResult:
-    """Run (or read back, or resume) every seed of a comparison and aggregate them."""
+    """Run (or read back, or resume) every seed of a comparison and aggregate them: the
+    plan is checked whole first, and a setting that does not apply is one WannError.
+
+    Examples:
+        >>> import wann
+        >>> plan = wann.ComparePlan(task="digits", methods=("pruned",), sparsities=(0.9,),
+        ...                         dense_hidden=(8,), epochs=1, episodes=2, seeds=(0, 1),
+        ...                         search_generations=2)
+        >>> study = wann.run_study(plan)
+        >>> [row.name for row in study.table]
+        ['WANN (fresh search)', 'dense 64-8-10', 'pruned 90%']
+        >>> study.table[2].connections.mean, study.table[2].n_seeds
+        (59.0, 2)
+        >>> wann.run_study(wann.ComparePlan(task="digits", generations=5))
+        Traceback (most recent call last):
+        wann.WannError: generations does not apply to classification tasks such as 'digits'
+    """
     r = resolve(plan)
     progress = progress or Progress(quiet=True)
     seeds = list(plan.seeds)
@@ -494,8 +520,15 @@ def compare(task: str | None = None, methods: Sequence[str] | None = None,
     `AggregateRow` per row, with its intervals and connections). `settings` are ComparePlan's
     fields (champion, sparsities, quick, epochs, budget, ...); files only with `out`.
 
-        study = wann.compare("swingup", ["dense", "pruned"], seeds=[0, 1], quick=True)
-        study.table[0].cells["tuned_weights"].mean
+    Examples:
+        >>> import wann
+        >>> study = wann.compare("digits", ["lottery"], seeds=[3], sparsities=[0.5, 0.9],
+        ...                      dense_hidden=[8], epochs=1, episodes=2, search_generations=2)
+        >>> [(r.name, r.family) for r in study.per_seed[0]][1:]
+        [('dense 64-8-10', 'dense'), ('lottery ticket 50%', 'lottery'),
+         ('lottery ticket 90%', 'lottery')]
+        >>> 0.0 <= study.table[0].cells["ensemble"].mean <= 1.0
+        True
     """
     if isinstance(methods, str):
         methods = [methods]

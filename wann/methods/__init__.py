@@ -1,6 +1,14 @@
 """Comparison methods: one registry (`register`, `select`) of `Method` objects, each running on
 the task families it has an implementation for. Importing this package fills the registry
 with every built-in method (wann.methods.catalog); a new method is one `register` call.
+
+Examples:
+    >>> import wann
+    >>> [m.name for m in wann.methods.select(["lottery_reinit"], "classification")]
+    ['dense', 'lottery', 'lottery_reinit']
+    >>> wann.methods.select(["learned_supermask"], "control")
+    Traceback (most recent call last):
+    wann.WannError: method 'learned_supermask' does not run on control tasks
 """
 
 from wann.methods import catalog as _catalog  # noqa: F401 - fills the registry
