@@ -16,7 +16,7 @@ import numpy as np
 from wann import WannError
 from wann.classify import ClassifyTask
 from wann.classify.kernels import CHUNK, losses_parallel, losses_serial, reduce_chunks
-from wann.evaluation.faults import NoFaults
+from wann.evaluation.protocol import NoFaults
 from wann.network import NetBatch, kernel_args
 
 
