@@ -21,7 +21,7 @@ from wann.config import preset
 from wann.datasets.mnist import FILES
 from wann.evaluation import make_evaluator
 from wann.io import load_genome
-from wann.tasks import get_task
+from wann.families import get_task
 
 TINY = ["--generations", "3", "--pop-size", "16", "--seed", "1"]
 

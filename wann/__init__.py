@@ -58,7 +58,8 @@ _API = {
     "evolve": "wann.api", "evaluate": "wann.api", "score": "wann.api", "RunResult": "wann.api",
     "Search": "wann.search", "SearchState": "wann.search", "Hyperparameters": "wann.config",
     "preset": "wann.config", "load_genome": "wann.io", "save_genome": "wann.io",
-    "get_task": "wann.tasks", "task_from_factory": "wann.tasks", "Task": "wann.tasks",
+    "get_task": "wann.families", "family_of": "wann.families", "task_from_factory": "wann.tasks",
+    "Task": "wann.tasks",
     "Reporter": "wann.reporters",
     "Run": "wann.run", "make_evaluator": "wann.evaluation", "baselines": "wann.baselines",
 }
