@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from wann.progress import Progress
 
 
+def numbered(n_in: int, n_out: int) -> tuple[list[str], list[str]]:
+    """Generic input and output names: in 1.., out 1.."""
+    return [f"in {i + 1}" for i in range(n_in)], [f"out {i + 1}" for i in range(n_out)]
+
+
 @dataclass(frozen=True)
 class TuneOptions:
     """What `wann tune` asks of a family: the shared-weight sweep, then every weight trained.
@@ -90,6 +95,10 @@ class Family(Protocol):
     ) -> Any:
         """The task a name stands for; `data`: where its data lies, `hp`: a run's settings
         that shape the task (a split, a minibatch); defaults without them."""
+        ...
+
+    def io_names(self, name: str, n_in: int, n_out: int) -> tuple[list[str], list[str]]:
+        """Names of a network's inputs and outputs on task `name` (for figures)."""
         ...
 
     def default_preset(self, name: str) -> str:

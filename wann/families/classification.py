@@ -12,7 +12,7 @@ from wann.classify.finetune import TrainSettings, adam_settings
 from wann.config import Hyperparameters
 from wann.evaluation import make_evaluator
 from wann.evaluation.protocol import Evaluator
-from wann.families.base import TuneOptions
+from wann.families.base import TuneOptions, numbered
 from wann.genome import Genome
 from wann.io import atomic_write, save_genome
 from wann.progress import Progress
@@ -45,6 +45,12 @@ class Classification:
             return classify_task(name, data)
         return classify_task(name, data, minibatch=hp.minibatch, test_fraction=hp.test_fraction,
                              split_seed=hp.split_seed, digest=hp.data_digest)
+
+    def io_names(self, name: str, n_in: int, n_out: int) -> tuple[list[str], list[str]]:
+        """Pixels in, digits out (numbered names for a network of another shape)."""
+        if n_out != 10:
+            return numbered(n_in, n_out)
+        return [f"px {i + 1}" for i in range(n_in)], [f"digit {i}" for i in range(n_out)]
 
     def default_preset(self, name: str) -> str:
         return PRESETS[self.canonical(name)]

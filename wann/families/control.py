@@ -13,7 +13,7 @@ from wann.cmaes import CMASettings, history_csv
 from wann.config import Hyperparameters
 from wann.evaluation import make_evaluator
 from wann.evaluation.protocol import Evaluator
-from wann.families.base import TuneOptions
+from wann.families.base import TuneOptions, numbered
 from wann.genome import Genome
 from wann.io import atomic_write, save_genome
 from wann.progress import Progress
@@ -51,6 +51,16 @@ class Control:
         self, name: str, data: str | Path | None = None, hp: Hyperparameters | None = None
     ) -> Task:
         return control_task(name, data)
+
+    def io_names(self, name: str, n_in: int, n_out: int) -> tuple[list[str], list[str]]:
+        """A built-in task's names where they fit, numbered ones otherwise."""
+        spec = BUILTIN.get(name)
+        ins, outs = numbered(n_in, n_out)
+        if spec and len(spec.inputs) == n_in:
+            ins = list(spec.inputs)
+        if spec and len(spec.outputs) == n_out:
+            outs = list(spec.outputs)
+        return ins, outs
 
     def default_preset(self, name: str) -> str:
         return "quick"
