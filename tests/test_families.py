@@ -21,6 +21,7 @@ from wann.config import preset
 from wann.evaluation import make_evaluator
 from wann.evaluation.serial import SerialEvaluator
 from wann.families import CLASSIFICATION, CONTROL, family_of, resolve_task
+from wann.families.base import missing_members, numbered
 from wann.genome import Genome, from_dense
 from wann.io import save_genome
 from wann.layout import TIMING_COLUMNS
@@ -40,8 +41,18 @@ def test_names_resolve_to_their_family() -> None:
     assert family_of(digits) is CLASSIFICATION and family_of(swingup) is CONTROL
     assert resolve_task(swingup) is swingup and resolve_task(digits) is digits
     assert wann.get_task("digits").n_in == 64 and wann.family_of("swingup") is CONTROL
-    # names of every family still resolve through wann.tasks.get_task
+
+
+def test_wann_tasks_get_task_still_resolves_every_family() -> None:
     assert tasks.get_task("digits").family == "classification"
+    assert tasks.get_task("cartpole").family == "control"
+
+
+def test_both_families_implement_the_whole_protocol() -> None:
+    for family in (CONTROL, CLASSIFICATION):
+        assert isinstance(family, families.Family) and not missing_members(family)
+    with pytest.raises(WannError, match="is not a task family: it lacks .*owns"):
+        families.register_family(object())
 
 
 def test_the_resolver_takes_an_env_factory_and_refuses_what_is_no_task() -> None:
@@ -141,6 +152,9 @@ class Toy:
     def canonical(self, name: str) -> str:
         return name
 
+    def io_names(self, name: str, n_in: int, n_out: int) -> tuple[list[str], list[str]]:
+        return numbered(n_in, n_out)
+
     def resolve(self, name: str, data: object = None, hp: object = None) -> ToyTask:
         return ToyTask(tasks.control_task(name.removeprefix("toy-")))
 
@@ -163,6 +177,8 @@ class Toy:
 
     def check_tune(self, options: families.TuneOptions, seeds: object) -> None:
         raise WannError("the toy family is not tuned")
+
+    tune = print_tune = check_tune  # never reached: check_tune refuses first
 
 
 @pytest.fixture

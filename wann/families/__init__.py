@@ -18,7 +18,7 @@ import gymnasium as gym
 
 from wann import WannError, tasks
 from wann.config import Hyperparameters, preset
-from wann.families.base import Family, TuneOptions
+from wann.families.base import Family, TuneOptions, missing_members
 from wann.families.classification import CLASSIFICATION
 from wann.families.control import CONTROL
 
@@ -36,6 +36,10 @@ def families() -> tuple[Family, ...]:
 
 def register_family(family: Family) -> None:
     """Add a family (or replace the one of the same name); it is asked before control."""
+    missing = missing_members(family)
+    if missing:
+        raise WannError(f"{family!r} is not a task family: it lacks {', '.join(missing)} "
+                        "(wann.families.base.Family)")
     unregister_family(family.name)
     _FAMILIES.insert(len(_FAMILIES) - 1, family)
 

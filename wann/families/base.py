@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -65,6 +65,7 @@ class TuneOptions:
         return weight_grid(self.grid, *self.range)
 
 
+@runtime_checkable
 class Family(Protocol):
     """A task family; see the module docstring. Implementations: wann.families.control,
     wann.families.classification."""
@@ -146,3 +147,10 @@ class Family(Protocol):
     def print_tune(self, result: dict, out: Path) -> None:
         """`tune`'s result as `wann tune` prints it."""
         ...
+
+
+def missing_members(family: object) -> list[str]:
+    """The protocol's attributes and methods that `family` lacks."""
+    names = [n for n in dir(Family) if not n.startswith("_")]
+    names += list(getattr(Family, "__annotations__", {}))
+    return sorted({n for n in names if not hasattr(family, n)})
