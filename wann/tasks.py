@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-import envs  # noqa: F401 - registers CartPoleSwingUp
+import wann_envs  # noqa: F401 - registers CartPoleSwingUp
 from wann import WannError
 from wann.activations import CONTROL_POOL
 

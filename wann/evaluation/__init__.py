@@ -68,7 +68,7 @@ def rollout_evaluator(
     scheduler: str | None = None, timeout: float | None = None, fast_math: bool = False,
 ) -> Evaluator:
     """A control task's evaluator: gymnasium rollouts (or their compiled twins)."""
-    from envs.twins import twin_for
+    from wann_envs.twins import twin_for
 
     if backend == "auto" and scheduler is not None:
         backend = "dask"
