@@ -7,6 +7,6 @@ SWINGUP_ID = "wann/CartPoleSwingUp-v0"
 if SWINGUP_ID not in registry:
     register(
         id=SWINGUP_ID,
-        entry_point="envs.swingup:CartPoleSwingUpEnv",
+        entry_point="wann_envs.swingup:CartPoleSwingUpEnv",
         max_episode_steps=1000,
     )

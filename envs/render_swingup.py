@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from envs.twins.swingup import LENGTH, X_THRESHOLD
+from wann_envs.twins.swingup import LENGTH, X_THRESHOLD
 
 WIDTH, HEIGHT = 600, 240
 WORLD_HALF_WIDTH = 2.8  # metres shown either side of the centre

@@ -1,6 +1,6 @@
 """CartPoleSwingUp as a gymnasium environment, with the physics the WANN paper's experiments used.
 
-The dynamics live in the compiled twin (envs.twins.swingup) and this class calls them, so the
+The dynamics live in the compiled twin (wann_envs.twins.swingup) and this class calls them, so the
 gymnasium env and the compiled evaluation backend cannot drift apart.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from envs.twins import swingup as twin
+from wann_envs.twins import swingup as twin
 
 
 class CartPoleSwingUpEnv(gym.Env):
@@ -55,6 +55,6 @@ class CartPoleSwingUpEnv(gym.Env):
     def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array":
             return None
-        from envs.render_swingup import draw
+        from wann_envs.render_swingup import draw
 
         return draw(self.state)

@@ -20,8 +20,8 @@ from wann.cli import main
 from wann.config import preset
 from wann.datasets.mnist import FILES
 from wann.evaluation import make_evaluator
+from wann.families import get_task
 from wann.io import load_genome
-from wann.tasks import get_task
 
 TINY = ["--generations", "3", "--pop-size", "16", "--seed", "1"]
 

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from envs.twins.dispatch import TWIN_IDS
 from tests.conftest import random_genome
 from wann.evaluation import episode_seeds, make_evaluator
 from wann.evaluation.compiled import CompiledEvaluator
 from wann.network import compile_population
 from wann.tasks import get_task
+from wann_envs.twins.dispatch import TWIN_IDS
 
 TASKS = ["swingup", "cartpole", "acrobot", "pendulum", "mountaincar", "mountaincar-continuous"]
 

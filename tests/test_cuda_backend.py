@@ -97,7 +97,7 @@ def test_device_pow_is_libdevice_not_the_host_symbol() -> None:
     """The twins' libm pow compiles for the GPU to libdevice's pow (PTX only, no GPU needed)."""
     from numba import cuda
 
-    from envs.twins._libm import libm_pow
+    from wann_envs.twins._libm import libm_pow
 
     def square(out, x):  # pragma: no cover - compiled
         out[0] = libm_pow(x, 2.0)

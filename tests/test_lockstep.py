@@ -7,7 +7,6 @@ import numba
 import numpy as np
 import pytest
 
-from envs.twins import swingup
 from tests.conftest import log_rows, random_genome
 from wann import WannError, activations
 from wann.cli import main
@@ -16,6 +15,7 @@ from wann.evaluation.compiled import CompiledEvaluator
 from wann.io import load_genome
 from wann.network import compile_genome, compile_population
 from wann.tasks import get_task
+from wann_envs.twins import swingup
 
 TASKS = ["swingup", "cartpole", "acrobot", "pendulum", "mountaincar", "mountaincar-continuous"]
 
@@ -186,7 +186,7 @@ def test_shared_compiled_calls_declare_their_fast_math() -> None:
     """numba compiles a called (not inlined) function with the fast math of the first kernel that
     calls it, unless the function sets its own, and caches it so: exact results would depend on
     whether a fast-math kernel compiled the twins first."""
-    from envs.twins import dispatch
+    from wann_envs.twins import dispatch
     for module in (*dispatch.MODULES, dispatch, activations):
         for name, f in vars(module).items():
             if not isinstance(f, numba.core.registry.CPUDispatcher):

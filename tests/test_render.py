@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from envs.render_swingup import CART, HEIGHT, POLE, WIDTH, WORLD_HALF_WIDTH, draw
 from tests.conftest import need
 from wann import WannError
 from wann import render as rnd
@@ -21,6 +20,7 @@ from wann.io import save_genome
 from wann.network import compile_genome
 from wann.scoring import test_seeds
 from wann.tasks import get_task
+from wann_envs.render_swingup import CART, HEIGHT, POLE, WIDTH, WORLD_HALF_WIDTH, draw
 
 
 def pixels_of(img: np.ndarray, color: tuple[int, int, int]) -> np.ndarray:

@@ -18,7 +18,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from envs.twins import twin_for
+from wann_envs.twins import twin_for
 
 TOL = 1e-9
 Policy = Callable[[np.random.Generator, np.ndarray], float]
@@ -131,7 +131,7 @@ CASES = {
 
 
 def test_registry_covers_the_five_ids() -> None:
-    from envs.twins.dispatch import TWIN_IDS
+    from wann_envs.twins.dispatch import TWIN_IDS
 
     assert set(CASES) <= set(TWIN_IDS)
     for twin in map(twin_for, CASES):

@@ -12,24 +12,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 from wann import WannError
-from wann.classify import ClassifyTask, data_digest
 from wann.config import STANDARD_WEIGHTS, Hyperparameters, load_file, preset
-from wann.evaluation import make_evaluator
+from wann.families import default_settings, family_of, resolve_task, task_for_run
 from wann.genome import Genome
 from wann.layout import holds_run
 from wann.network import compile_population
 from wann.reporters import Reporter
 from wann.run import Run
-from wann.scoring import summary, test_seeds
-from wann.tasks import Task, check_task_fits, get_task, task_for_run, task_from_factory
+from wann.scoring import test_seeds
+from wann.tasks import Task, check_task_fits
 
-TaskLike = str | Task | ClassifyTask | Callable[[], gym.Env]
-
+#: A task name, a task object of any family (wann.tasks.Task, wann.classify.ClassifyTask, ...),
+#: or a callable returning a gymnasium.Env.
+TaskLike = str | Task | Any | Callable[[], gym.Env]
 
 
 @dataclass
@@ -49,32 +50,32 @@ class RunResult:
     fitness: float
     history: list[dict]  # one row per generation, columns wann.layout.LOG_COLUMNS
     population: list[Genome]
-    task: Task | ClassifyTask
+    task: Any  # the task object (wann.tasks.Task, wann.classify.ClassifyTask, ...)
 
     def column(self, name: str) -> np.ndarray:
         """One log column over the generations (e.g. "best_fitness")."""
         return np.array([row[name] for row in self.history])
 
 
-def as_task(task: TaskLike, data: str | Path | None = None) -> Task | ClassifyTask:
+def as_task(task: TaskLike, data: str | Path | None = None) -> Any:
     """A task from a name (a classification one reads `data` for MNIST), a gymnasium id, a
-    Task or ClassifyTask, or an env factory."""
-    if isinstance(task, Task | ClassifyTask):
-        return task
-    if isinstance(task, str):
-        return get_task(task, data)
-    return task_from_factory(task)
+    task object, or an env factory (wann.families.resolve_task)."""
+    return resolve_task(task, data)
 
 
-def as_settings(config: Hyperparameters | str | Path | dict | None) -> Hyperparameters:
+def as_settings(
+    config: Hyperparameters | str | Path | dict | None, task: TaskLike = "swingup"
+) -> Hyperparameters:
     """Settings from Hyperparameters, a TOML/reference JSON file, a dict of changes to the
-    quick preset, or None (the quick preset, as `wann evolve` without --preset or --config)."""
+    task family's settings for a bare run, or None (those settings, as `wann evolve
+    --task TASK` without --preset or --config: quick for control tasks, the data set's own
+    preset for digits and mnist)."""
     if config is None:
-        return preset("quick")
+        return default_settings(task)
     if isinstance(config, Hyperparameters):
         return config
     if isinstance(config, dict):
-        return preset("quick").replace(**config)
+        return default_settings(task).replace(**config)
     return load_file(config, base=preset("quick"))
 
 
@@ -101,16 +102,15 @@ def evolve(
         >>> len(result.history), len(result.population)
         (2, 8)
     """
-    hp = as_settings(config)
+    hp = as_settings(config, task)
     if isinstance(task, str):
         t, hp = task_for_run(hp.replace(task=task), data)
     else:
         t = as_task(task)
-        if isinstance(t, ClassifyTask):  # the run records the task's own data settings
-            hp = hp.replace(task=t.name, minibatch=t.minibatch, data_digest=data_digest(t))
+        hp = family_of(t).run_settings(t, hp)  # the run records the task's own settings
     if out is not None and holds_run(out):
         raise WannError(f"run folder {str(out)!r} already holds a run")
-    ev = make_evaluator(t, backend, workers)
+    ev = family_of(t).make_evaluator(t, backend, workers)
     try:
         run = Run.new(t, hp, ev, out, seed, list(reporters))
         run.run()
@@ -148,7 +148,7 @@ def evaluate(
              else np.asarray(episodes, dtype=np.int64))
     if seeds.size < 1:
         raise WannError("evaluate needs at least one episode")
-    ev = make_evaluator(t, backend, workers)
+    ev = family_of(t).make_evaluator(t, backend, workers)
     try:
         returns, _ = ev.evaluate(compile_population(list(genomes)),
                                  np.asarray(weights, dtype=np.float64), seeds)
@@ -180,7 +180,6 @@ def score(
         (6, True)
     """
     from wann.io import load_genome
-    from wann.scoring import own_weight_returns
 
     if isinstance(genome, str | Path):
         genome = load_genome(genome)
@@ -188,20 +187,5 @@ def score(
     if name is None:
         raise WannError("the genome names no task; pass one")
     t = as_task(name)
-    if isinstance(t, ClassifyTask):  # test-set accuracy, as `wann eval` prints it
-        from wann.classify.report import eval_result
-
-        check_task_fits(t, genome.n_in, genome.n_out, "a genome")
-        return eval_result(t, genome, weights, seed, episodes)
-    r = evaluate([genome], t, weights, episodes, backend=backend, seed=seed)[0]
-    result = {
-        "shared_weights": [{"weight": float(w), **summary(r[i])} for i, w in enumerate(weights)],
-        "all_shared_weights": summary(r),
-    }
-    if genome.meta.get("weights") == "tuned":
-        ev = make_evaluator(t, backend, 1)
-        try:
-            result["own_weights"] = summary(own_weight_returns(ev, genome, test_seeds(seed, episodes)))
-        finally:
-            ev.close()
-    return result
+    check_task_fits(t, genome.n_in, genome.n_out, "a genome")
+    return family_of(t).score(t, genome, weights, episodes, seed, backend=backend)

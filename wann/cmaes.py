@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from wann import WannError
-from wann.evaluation import Evaluator
+from wann.evaluation.protocol import Evaluator
 from wann.genome import Genome
 from wann.network import NetBatch, compile_genome, pack_batches
 from wann.progress import Progress

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from wann import checkpoint as ckp
 from wann import layout
 from wann.config import to_toml
-from wann.evaluation.faults import FaultEvent
+from wann.evaluation.protocol import FaultEvent
 from wann.io import atomic_write, genome_to_dict, save_genome
 from wann.progress import Progress
 from wann.search import GenerationStats

@@ -18,7 +18,7 @@ import numpy as np
 from wann import WannError, as_interrupt, streams
 from wann import checkpoint as ckp
 from wann.config import Hyperparameters
-from wann.evaluation import Evaluator, episode_seeds
+from wann.evaluation.protocol import Evaluator, episode_seeds
 from wann.network import compile_population
 from wann.reporters import Reporter, folder_reporters
 from wann.search import GenerationStats, Search

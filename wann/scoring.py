@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from wann import streams
-from wann.evaluation import Evaluator
+from wann.evaluation.protocol import Evaluator
 from wann.genome import Genome
 from wann.network import compile_genome, pack_batches
 

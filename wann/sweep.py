@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wann import WannError
-from wann.evaluation import Evaluator
+from wann.evaluation.protocol import Evaluator
 from wann.genome import Genome
 from wann.scoring import shared_weight_returns
 

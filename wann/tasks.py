@@ -10,23 +10,22 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
-import envs  # noqa: F401 - registers CartPoleSwingUp
+import wann_envs  # noqa: F401 - registers CartPoleSwingUp
 from wann import WannError
 from wann.activations import CONTROL_POOL
 
 if TYPE_CHECKING:
-    from wann.classify import ClassifyTask
     from wann.config import Hyperparameters
 
 
 @dataclass(frozen=True)
 class Task:
-    """A resolved task; picklable, so workers can rebuild its environment.
+    """A resolved control task; picklable, so workers can rebuild its environment.
 
     Examples:
         >>> import wann
@@ -38,6 +37,8 @@ class Task:
         >>> env.close()
     """
 
+    #: The task family (wann.families): how the verbs score, tune and plot it.
+    family: ClassVar[str] = "control"
     name: str
     env_id: str
     n_in: int
@@ -130,26 +131,32 @@ def import_env_module(env_id: str) -> None:
         ) from None
 
 
+#: Resolvers of the names that families above the core own (wann.families adds one when it
+#: is imported), so that `get_task` resolves every name; each returns None for a control name.
+_RESOLVERS: list[Callable[[str, str | Path | None, Any], Any]] = []
+
+
+def add_resolver(resolve: Callable[[str, str | Path | None, Any], Any]) -> None:
+    """Let `get_task` resolve the names of a family above the core."""
+    if resolve not in _RESOLVERS:
+        _RESOLVERS.append(resolve)
+
+
 def get_task(
     name: str, data: str | Path | None = None, hp: Hyperparameters | None = None
-) -> Task | ClassifyTask:
-    """A built-in task name (swingup, cartpole, ...), any gymnasium id, or a classification
-    data set (digits, mnist; `data`: the MNIST folder, else $WANN_DATA or the download cache),
-    split and batched as `hp` says (default settings without it).
+) -> Any:
+    """A task by name: control names here (`control_task`), the names of the other families
+    (digits, mnist) through the resolvers they add (wann.families.resolve_task is the one
+    resolver over every family)."""
+    for resolve in _RESOLVERS:
+        task = resolve(name, data, hp)
+        if task is not None:
+            return task
+    return control_task(name, data)
 
-    Examples:
-        >>> import wann
-        >>> task = wann.get_task("swingup")
-        >>> task.env_id, task.n_in, task.n_out, task.discrete
-        ('wann/CartPoleSwingUp-v0', 5, 1, False)
-    """
-    from wann.classify import classify_task, is_classification
 
-    if is_classification(name):
-        if hp is None:
-            return classify_task(name, data)
-        return classify_task(name, data, minibatch=hp.minibatch, test_fraction=hp.test_fraction,
-                             split_seed=hp.split_seed, digest=hp.data_digest)
+def control_task(name: str, data: str | Path | None = None) -> Task:
+    """A built-in task name (swingup, cartpole, ...), any gymnasium id, or module:EnvId."""
     if data is not None:
         raise WannError(f"{{data}} is for classification tasks (digits, mnist), not {name!r}")
     spec = BUILTIN.get(name)
@@ -163,20 +170,6 @@ def get_task(
                 "or module:EnvId for an environment your own module registers"
             )
     return _inspect(name, env_id, spec)
-
-
-def task_for_run(
-    hp: Hyperparameters, data: str | Path | None = None
-) -> tuple[Task | ClassifyTask, Hyperparameters]:
-    """The task a run's settings name, and the settings as the run records them: for a
-    classification task, with the minibatch resolved and the data's digest (an existing
-    digest must match: a resumed run sees the same data)."""
-    from wann.classify import ClassifyTask, data_digest
-
-    task = get_task(hp.task, data, hp)
-    if isinstance(task, ClassifyTask):
-        hp = hp.replace(minibatch=task.minibatch, data_digest=data_digest(task))
-    return task, hp
 
 
 def task_from_factory(

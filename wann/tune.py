@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from wann.cmaes import CMAResult, CMASettings, cma_es
-from wann.evaluation import Evaluator
+from wann.evaluation.protocol import Evaluator
 from wann.genome import Genome
 from wann.progress import Progress
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from envs.twins import acrobot, cartpole, mountaincar, mountaincar_continuous, pendulum, swingup
+from wann_envs.twins import acrobot, cartpole, mountaincar, mountaincar_continuous, pendulum, swingup
 
 # Order defines the ids; append only.
 TWIN_IDS: tuple[str, ...] = (

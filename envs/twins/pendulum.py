@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numba
 import numpy as np
 
-from envs.twins._libm import libm_pow as _libm_pow
+from wann_envs.twins._libm import libm_pow as _libm_pow
 
 if TYPE_CHECKING:
     import gymnasium as gym

@@ -1,4 +1,4 @@
-"""Compiled twin of CartPoleSwingUp: the same physics as envs.swingup, over a state array."""
+"""Compiled twin of CartPoleSwingUp: the same physics as wann_envs.swingup, over a state array."""
 
 from __future__ import annotations
 

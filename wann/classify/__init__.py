@@ -11,12 +11,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from wann import WannError, streams
 from wann.activations import CLASSIFICATION_POOL, LINEAR
 from wann.datasets import Dataset, load_dataset
+
+if TYPE_CHECKING:
+    from wann.classify.evaluator import ClassifyEvaluator
 
 # Reference: 1,000 training images per fitness evaluation.
 DEFAULT_MINIBATCH = 1000
@@ -26,6 +30,8 @@ DEFAULT_MINIBATCH = 1000
 class ClassifyTask:
     """A classification task; picklable (plain arrays), so workers can receive it."""
 
+    #: The task family (wann.families.classification).
+    family: ClassVar[str] = "classification"
     name: str
     n_in: int
     x_train: np.ndarray = field(repr=False)
@@ -71,6 +77,17 @@ class ClassifyTask:
         episode seed: every net and weight of a generation gets the same ones."""
         rng = streams.generator(seed, streams.MINIBATCH)
         return np.sort(rng.choice(self.n_train, size=self.minibatch, replace=False)).astype(np.int64)
+
+    def make_evaluator(
+        self, backend: str = "auto", workers: int | None = 1, *, scheduler: str | None = None,
+        timeout: float | None = None, fast_math: bool = False,
+    ) -> ClassifyEvaluator:
+        """This task's evaluator (wann.evaluation.make_evaluator calls it): compiled or
+        serial only, one compiled call scoring a whole generation."""
+        from wann.classify.evaluator import make_classify_evaluator
+
+        return make_classify_evaluator(self, backend, workers, scheduler=scheduler,
+                                       timeout=timeout, fast_math=fast_math)
 
     def config(self) -> dict:
         """Plain values that fix the task (for a run's config): data split and minibatch."""

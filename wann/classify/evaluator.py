@@ -16,7 +16,7 @@ import numpy as np
 from wann import WannError
 from wann.classify import ClassifyTask
 from wann.classify.kernels import CHUNK, losses_parallel, losses_serial, reduce_chunks
-from wann.evaluation.faults import NoFaults
+from wann.evaluation.protocol import NoFaults
 from wann.network import NetBatch, kernel_args
 
 
@@ -71,15 +71,22 @@ class ClassifyEvaluator(NoFaults):
 
 
 def make_classify_evaluator(
-    task: ClassifyTask, backend: str = "auto", workers: int | None = 1
+    task: ClassifyTask, backend: str = "auto", workers: int | None = 1, *,
+    scheduler: str | None = None, timeout: float | None = None, fast_math: bool = False,
 ) -> ClassifyEvaluator:
-    """'auto' and 'compiled': threaded over `workers` cores; 'serial': one thread."""
+    """'auto' and 'compiled': threaded over `workers` cores; 'serial': one thread. The pool,
+    Dask and CUDA backends (and their options) are for control tasks."""
     if workers is not None and workers < 1:
-        raise WannError(f"--workers must be at least 1, got {workers}")
+        raise WannError(f"{{workers}} must be at least 1, got {workers}")
+    used = "{scheduler}" if scheduler is not None else "{timeout}" if timeout is not None else None
+    if backend not in ("auto", "compiled", "serial") or used:
+        raise WannError(
+            f"classification task {task.name!r} runs on the compiled or serial {{backend}} "
+            "only (one compiled call scores a whole generation), not " + (used or backend)
+        )
+    if fast_math:
+        raise WannError(f"fast math is for the control tasks' kernel, not classification "
+                        f"task {task.name!r}")
     if backend in ("auto", "compiled"):
         return ClassifyEvaluator(task, threads=workers or 1)
-    if backend == "serial":
-        return ClassifyEvaluator(task, serial=True)
-    raise WannError(
-        f"backend {backend!r} does not run classification tasks: use compiled or serial"
-    )
+    return ClassifyEvaluator(task, serial=True)

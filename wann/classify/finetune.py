@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wann import streams
+from wann import WannError, streams
 from wann.activations import (
     ABS,
     COS,
@@ -144,3 +144,13 @@ def train_weights(
             b = s.beta2 * b + (1.0 - s.beta2) * g * g
             w = w - s.lr * (a / (1.0 - s.beta1**t)) / (np.sqrt(b / (1.0 - s.beta2**t)) + s.eps)
     return net.genome_with(w)
+
+
+def adam_settings(epochs: int, batch_size: int, lr: float) -> TrainSettings:
+    """Adam's settings for tuning a genome's weights, checked (one clear error each)."""
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if value < 1:
+            raise WannError(f"{{{name}}} must be at least 1, got {value}")
+    if not lr > 0:
+        raise WannError(f"{{lr}} must be positive, got {lr}")
+    return TrainSettings(epochs=epochs, batch_size=batch_size, lr=lr)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from wann import WannError, layout
-from wann.classify import ALIASES, ClassifyTask, is_classification
 from wann.config import Hyperparameters, load_file
+from wann.families import family_of
 from wann.genome import Genome
 from wann.io import load_genome
-from wann.tasks import Task, check_task_fits, get_task
+from wann.tasks import check_task_fits
 
 
 def check_genome_path(path: str) -> None:
@@ -37,11 +38,12 @@ def run_settings(genome_path: str | Path) -> Hyperparameters | None:
 
 def task_and_genome(
     path: str, task_name: str | None, tuned: str | None = None, data: str | None = None,
-) -> tuple[Task | ClassifyTask, Genome]:
+) -> tuple[Any, Genome]:
     """The task (given, or named in the genome file) and the genome, checked to fit it.
 
-    A classification task takes its split and minibatch from the config.toml beside the
-    genome when that run used the same task (so a champion is scored on its run's test set)."""
+    The task takes its run settings (a classification task: its split and minibatch) from
+    the config.toml beside the genome when that run used the same task (so a champion is
+    scored on its run's test set)."""
     check_genome_path(path)
     if task_name is None:
         if path.endswith(".out"):
@@ -49,9 +51,11 @@ def task_and_genome(
         task_name = load_genome(path).meta.get("task")
         if task_name is None:
             raise WannError("the genome names no task; pass --task")
-    hp = run_settings(path) if is_classification(task_name) else None
-    same = hp is not None and ALIASES.get(hp.task) == ALIASES.get(task_name)
-    task = get_task(task_name, data, hp if same else None)
+    family = family_of(task_name)
+    hp = run_settings(path)
+    same = (hp is not None and family_of(hp.task) is family
+            and family.canonical(hp.task) == family.canonical(task_name))
+    task = family.resolve(task_name, data, hp if same else None)
     genome = load_genome(path, task.name, task.n_in, task.n_out, tuned)
     check_task_fits(task, genome.n_in, genome.n_out, f"genome {path}")
     return task, genome

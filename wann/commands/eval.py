@@ -8,20 +8,11 @@ import math
 
 import numpy as np
 
-from wann import WannError, streams
-from wann.classify import ClassifyTask
+from wann import WannError
 from wann.commands import argtypes, task_and_genome
 from wann.config import STANDARD_WEIGHTS
-from wann.evaluation import BACKENDS, make_evaluator
-from wann.genome import Genome
-from wann.scoring import (
-    own_weight_returns,
-    random_shared_returns,
-    random_weight_returns,
-    shared_weight_returns,
-    summary,
-    test_seeds,
-)
+from wann.evaluation import BACKENDS
+from wann.families import family_of
 
 NAME = "eval"
 ORDER = 1
@@ -71,56 +62,13 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         raise WannError(f"--weights must be finite numbers, got {bad[0]}")
     task, genome = task_and_genome(args.genome, args.task, args.tuned, args.data)
+    family = family_of(task)
     weights = np.array(args.weights or STANDARD_WEIGHTS, dtype=np.float64)
-    if isinstance(task, ClassifyTask):
-        return classify_eval(args, task, genome, weights)
-    seeds = test_seeds(args.seed, args.episodes)
-    ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
-    try:
-        shared = shared_weight_returns(ev, genome, weights, seeds)
-        result: dict = {
-            "genome": args.genome, "task": task.name, "episodes": args.episodes,
-            "seed": args.seed, "connections": genome.n_enabled,
-            "shared_weights": [{"weight": float(w), **summary(shared[i])}
-                               for i, w in enumerate(weights)],
-            "all_shared_weights": summary(shared),
-        }
-        if genome.meta.get("weights") == "tuned":
-            result["own_weights"] = summary(own_weight_returns(ev, genome, seeds))
-        if args.random:
-            rng = streams.generator(args.seed, streams.RANDOM_WEIGHTS)
-            result["random_weights"] = summary(random_weight_returns(ev, genome, seeds, rng))
-            result["random_shared_weight"] = summary(
-                random_shared_returns(ev, genome, seeds, rng)
-            )
-    finally:
-        ev.close()
-    if args.json:
-        print(json.dumps(result, indent=1))
-        return 0
-    print(f"{args.genome} on {task.name}: {genome.n_enabled} connections, "
-          f"{args.episodes} episodes (seed {args.seed})")
-    print(f"{'weight':>22}  {'mean':>9}  {'std':>8}")
-    for row in result["shared_weights"]:
-        print(f"{row['weight']:>22g}  {row['mean']:9.2f}  {row['std']:8.2f}")
-    for key, label in (("all_shared_weights", "all shared weights"), ("own_weights", "own weights"),
-                       ("random_weights", "random weights"),
-                       ("random_shared_weight", "random shared weight")):
-        if key in result:
-            print(f"{label:>22}  {result[key]['mean']:9.2f}  {result[key]['std']:8.2f}")
-    return 0
-
-
-def classify_eval(
-    args: argparse.Namespace, task: ClassifyTask, genome: Genome, weights: np.ndarray
-) -> int:
-    """Test-set accuracy of a classification genome (wann.classify.report)."""
-    from wann.classify.report import eval_result, print_eval
-
-    make_evaluator(task, args.backend, args.workers).close()  # the backend is checked as usual
-    result = {"genome": args.genome, **eval_result(task, genome, weights, args.seed, args.episodes)}
+    result = {"genome": args.genome, **family.score(
+        task, genome, weights, args.episodes, args.seed, backend=args.backend,
+        workers=args.workers, fast_math=args.fast_math, random=args.random)}
     if args.json:
         print(json.dumps(result, indent=1))
     else:
-        print_eval(result, args.genome)
+        family.print_score(result)
     return 0

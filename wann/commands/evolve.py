@@ -11,14 +11,14 @@ from wann import checkpoint as ckp
 from wann.aggregate import AGGREGATE_MD, evolve_aggregate
 from wann.commands import argtypes
 from wann.config import Hyperparameters, load_file, preset
-from wann.evaluation import BACKENDS, make_evaluator
+from wann.evaluation import BACKENDS
+from wann.families import default_settings, family_of, task_for_run
 from wann.layout import holds_run
 from wann.outdir import RunLock, check_writable
 from wann.reporters import ProgressReporter, Reporter, TensorBoard
 from wann.resources import check_fits_in_memory
 from wann.run import Run
 from wann.seeds import add_seeds_flag, seed_dir
-from wann.tasks import task_for_run
 
 NAME = "evolve"
 ORDER = 0
@@ -30,10 +30,12 @@ EXAMPLES = """examples:
   wann evolve --task swingup --generations 200 --checkpoint-every 4 --out results/runs/s1
   wann evolve --resume results/runs/s1                   # after Ctrl-C, a crash or a kill
   wann evolve --resume results/runs/s1 --generations 400   # extend a finished run
-  wann evolve --preset digits --workers 2 --out results/digits   # classification (8x8 digits)
+  wann evolve --task digits --workers 2 --out results/digits   # classification (8x8 digits)
   wann evolve --preset mnist256 --data ~/mnist             # the paper's 16x16 MNIST (IDX files)
   wann evolve --preset laptop_swing --seeds 0-2 --out results/runs/laptop3   # seed-0/ .. seed-2/
 
+Without --preset or --config a run starts from its task family's settings: the quick preset
+for control tasks, the data set's own preset for classification (digits; mnist256 for mnist).
 A checkpoint (RUN/checkpoint.ckpt) is written every --checkpoint-every generations (default 8,
 0 = never), at the end and on Ctrl-C or an error. A resumed run gives the same log and
 champion, bit for bit, as the run made in one go.
@@ -87,9 +89,11 @@ FIXED_ON_RESUME = ("task", "preset", "config", "pop_size", "reps", "seed", "seed
 
 
 def resolve_settings(args: argparse.Namespace) -> Hyperparameters:
+    """The preset or config file, else the task family's settings for a bare run (control:
+    quick; digits: digits; mnist: mnist256), with the flags' changes."""
     hp = preset(args.preset) if args.preset else Hyperparameters()
     if args.preset is None and args.config is None:
-        hp = preset("quick")
+        hp = default_settings(args.task) if args.task else preset("quick")
     if args.config:
         hp = load_file(args.config, base=hp)
     changes: dict = {}
@@ -151,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(folder, "run folder")
     if args.tensorboard:
         check_writable(args.tensorboard, "TensorBoard folder")
-    evaluator = make_evaluator(
+    evaluator = family_of(task).make_evaluator(
         task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout,
         fast_math=hp.fast_math,
     )
@@ -213,7 +217,7 @@ def resume(args: argparse.Namespace) -> int:
             "generations the checkpoint already holds"
         )
     task, _ = task_for_run(ckpt.hp, args.data)  # the data's digest is checked here
-    evaluator = make_evaluator(
+    evaluator = family_of(task).make_evaluator(
         task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout,
         fast_math=ckpt.hp.fast_math,
     )

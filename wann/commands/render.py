@@ -11,7 +11,8 @@ import numpy as np
 from wann import WannError
 from wann.commands import argtypes, task_and_genome
 from wann.config import STANDARD_WEIGHTS
-from wann.evaluation import BACKENDS, make_evaluator
+from wann.evaluation import BACKENDS
+from wann.families import family_of
 from wann.render import check_output, record, save
 from wann.scoring import shared_weight_returns, test_seeds
 
@@ -56,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def pick_weight(task, genome, seed: int, backend: str) -> float:  # noqa: ANN001
     """The standard weight with the best mean return over a few test episodes."""
     weights = np.array(STANDARD_WEIGHTS)
-    ev = make_evaluator(task, backend, 1)
+    ev = family_of(task).make_evaluator(task, backend, 1)
     try:
         r = shared_weight_returns(ev, genome, weights, test_seeds(seed, PICK_EPISODES))
     finally:
@@ -73,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
         raise WannError(f"--every must be at least 1, got {args.every}")
     output = check_output(args.output or Path(args.genome).with_suffix(".gif"))
     task, genome = task_and_genome(args.genome, args.task, args.tuned)
+    family = family_of(task)
+    if not family.can_render:
+        raise WannError(f"task {task.name!r} ({family.name}) has no environment to record; "
+                        "wann render records episodes of control tasks")
     tuned = genome.meta.get("weights") == "tuned"
     weight = args.weight
     how = "given"

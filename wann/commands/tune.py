@@ -6,23 +6,15 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
-from wann import WannError, layout, streams
+from wann import WannError
 from wann.aggregate import AGGREGATE_MD, tune_aggregate
-from wann.classify import ClassifyTask
-from wann.cmaes import CMASettings, history_csv
 from wann.commands import argtypes, task_and_genome
-from wann.evaluation import BACKENDS, make_evaluator
-from wann.genome import Genome
-from wann.io import atomic_write, save_genome
+from wann.evaluation import BACKENDS
+from wann.families import TuneOptions, family_of
+from wann.io import atomic_write
 from wann.outdir import check_writable
 from wann.progress import Progress
-from wann.scoring import own_weight_returns, shared_weight_returns, summary, test_seeds
 from wann.seeds import add_seeds_flag, seed_dir
-from wann.streams import stream_seeds
-from wann.sweep import sweep_shared_weight, weight_grid
-from wann.tune import tune_weights_restarts
 
 NAME = "tune"
 ORDER = 2
@@ -93,11 +85,13 @@ def _at_least(value: int, flag: str, low: int = 1) -> None:
         raise WannError(f"{flag} must be at least {low}, got {value}")
 
 
-def settings_from(args: argparse.Namespace) -> CMASettings:
-    for flag in ("generations", "rollouts"):
-        _at_least(getattr(args, flag), f"--{flag}")
-    _at_least(args.popsize, "--popsize", 2)
-    return CMASettings(args.generations, args.popsize, args.rollouts, args.sigma[0])
+def options_from(args: argparse.Namespace) -> TuneOptions:
+    return TuneOptions(
+        grid=args.grid, range=tuple(args.range), train_episodes=args.train_episodes,
+        episodes=args.episodes, sweep_only=args.sweep_only, generations=args.generations,
+        popsize=args.popsize, rollouts=args.rollouts, sigmas=tuple(args.sigma), by=args.by,
+        epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, source=args.genome,
+    )
 
 
 def resolve(args: argparse.Namespace):  # noqa: ANN201 - (task, genome)
@@ -112,28 +106,26 @@ def run(args: argparse.Namespace) -> int:
     _at_least(args.train_episodes, "--train-episodes")
     _at_least(args.episodes, "--episodes")
     task, genome = resolve(args)
-    settings = None if args.sweep_only or isinstance(task, ClassifyTask) else settings_from(args)
+    family = family_of(task)
+    options = options_from(args)
+    if args.seeds is not None and args.seed is not None:
+        raise WannError("give --seed or --seeds, not both")
+    family.check_tune(options, args.seeds)
     src = Path(args.genome)
     out = Path(args.out) if args.out else (
         Path("results") / f"tune-{src.stem}" if src.suffix == ".out" else src.parent
     )
-    if args.seeds is not None and args.seed is not None:
-        raise WannError("give --seed or --seeds, not both")
-    if isinstance(task, ClassifyTask):
-        if args.seeds is not None:
-            raise WannError("--seeds tunes control tasks over several seeds; a classification "
-                            "genome is tuned once (--seed)")
-        check_writable(out)
-        return classify_tune(args, task, genome, weight_grid(args.grid, *args.range), out)
     seeds = args.seeds if args.seeds is not None else [args.seed or 0]
     folders = [seed_dir(out, s) for s in seeds] if args.seeds is not None else [out]
     for folder in folders:
         check_writable(folder)
     progress = Progress()
-    ev = make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
+    ev = family.make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
     try:
-        results = [tune_one(args, ev, task, genome, settings, folder, seed, progress)
-                   for seed, folder in zip(seeds, folders)]
+        results = []
+        for seed, folder in zip(seeds, folders):
+            results.append(family.tune(task, genome, options, folder, seed, ev, progress))
+            atomic_write(folder / "tune.json", json.dumps(results[-1], indent=1) + "\n")
     finally:
         ev.close()
         progress.close()
@@ -147,98 +139,8 @@ def run(args: argparse.Namespace) -> int:
                   f"IQM {a.iqm:.2f}")
         print(f"wrote {out / AGGREGATE_MD}")
         return 0
-    result = results[0]
     if args.json:
-        print(json.dumps(result, indent=1))
-        return 0
-    ts = result["tuned_shared_weight"]
-    print(f"{args.genome} on {task.name}: {genome.n_enabled} connections, "
-          f"{args.episodes} test episodes (seed {result['seed']})")
-    print(f"tuned shared weight {result['best_shared_weight']:+.3g}: "
-          f"{ts['mean']:.2f} ± {ts['std']:.2f}")
-    if "tuned_weights" in result:
-        tw = result["tuned_weights"]
-        print(f"tuned weights:        {tw['mean']:.2f} ± {tw['std']:.2f}")
-    print(f"wrote {out / 'sweep.csv'}" + ("" if settings is None else
-                                          f", {out / 'tuned.json'}"))
+        print(json.dumps(results[0], indent=1))
+    else:
+        family.print_tune(results[0], out)
     return 0
-
-
-def classify_tune(
-    args: argparse.Namespace, task: ClassifyTask, genome: Genome, grid: np.ndarray, out: Path
-) -> int:
-    """The sweep by training accuracy or cross-entropy, then Adam on every connection."""
-    from wann.baselines.mlp import TrainSettings
-    from wann.classify.report import sweep_csv, tune_result
-
-    settings = None
-    if not args.sweep_only:
-        _at_least(args.epochs, "--epochs")
-        _at_least(args.batch_size, "--batch-size")
-        if not args.lr > 0:
-            raise WannError(f"--lr must be positive, got {args.lr}")
-        settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
-    make_evaluator(task, args.backend, args.workers).close()  # the backend is checked as usual
-    result, sweep, tuned = tune_result(task, genome, grid, args.by, settings, args.seed or 0)
-    result["genome"] = args.genome
-    atomic_write(out / layout.ACCURACY_SWEEP, sweep_csv(sweep))
-    if tuned is not None:
-        tuned.meta.update({"task": task.name, "source": args.genome})
-        save_genome(tuned, out / "tuned.json")
-    atomic_write(out / "tune.json", json.dumps(result, indent=1) + "\n")
-    if args.json:
-        print(json.dumps(result, indent=1))
-        return 0
-    ts = result["tuned_shared_weight"]
-    print(f"{args.genome} on {task.name}: {genome.n_enabled} connections, test accuracy on "
-          f"{result['n_test']} images")
-    print(f"tuned shared weight {result['best_shared_weight']:+.3g} (by {result['chosen_by']}): "
-          f"{100 * ts['accuracy']:.2f}% (cross-entropy {ts['cross_entropy']:.4f})")
-    if tuned is not None:
-        tw = result["tuned_weights"]
-        print(f"tuned weights (Adam, {args.epochs} epochs): {100 * tw['accuracy']:.2f}% "
-              f"(cross-entropy {tw['cross_entropy']:.4f})")
-    print(f"wrote {out / layout.ACCURACY_SWEEP}" + ("" if tuned is None else f", {out / 'tuned.json'}"))
-    return 0
-
-
-def tune_one(args: argparse.Namespace, ev, task, genome, settings: CMASettings | None,  # noqa: ANN001
-             out: Path, seed: int, progress: Progress) -> dict:
-    """One seed's sweep and tuning into `out`; returns what tune.json holds."""
-    grid = weight_grid(args.grid, *args.range)
-    progress.line(f"sweeping {grid.size} shared weights on {args.train_episodes} "
-                  f"training episodes")
-    sweep = sweep_shared_weight(
-        ev, genome, stream_seeds(seed, streams.SWEEP, args.train_episodes), grid
-    )
-    test = test_seeds(seed, args.episodes)
-    best = shared_weight_returns(ev, genome, [sweep.best_weight], test)[0]
-    result: dict = {
-        "genome": args.genome, "task": task.name, "seed": seed,
-        "connections": genome.n_enabled, "test_episodes": args.episodes,
-        "best_shared_weight": sweep.best_weight,
-        "sweep_train_mean": float(sweep.mean[sweep.best_index]),
-        "tuned_shared_weight": summary(best),
-    }
-    atomic_write(out / layout.SWEEP, sweep.to_csv())
-    if settings is not None:
-        sds = ", ".join(f"{s:g}" for s in args.sigma)
-        progress.line(f"CMA-ES on {genome.n_enabled} weights: {settings.generations} "
-                      f"generations of {settings.popsize} x {settings.rollouts} rollouts "
-                      f"from sd {sds}")
-        res, tried = tune_weights_restarts(ev, genome, sweep.best_weight, settings, args.sigma,
-                                           seed, progress)
-        res.genome.meta.update({"task": task.name, "source": args.genome})
-        result["tuned_weights"] = summary(own_weight_returns(ev, res.genome, test))
-        result["cma"] = {"generations": settings.generations, "popsize": settings.popsize,
-                         "rollouts": settings.rollouts,
-                         "sigma0": res.genome.meta.get("sigma0", settings.sigma0),
-                         "env_steps": res.rollouts * task.max_steps,
-                         "chosen_generation": res.check_generation}
-        if len(tried) > 1:
-            result["cma"]["sigma0_tried"] = tried
-        res.genome.meta["test_mean"] = result["tuned_weights"]["mean"]
-        save_genome(res.genome, out / "tuned.json")
-        atomic_write(out / "tune_log.csv", history_csv(res.history))
-    atomic_write(out / "tune.json", json.dumps(result, indent=1) + "\n")
-    return result

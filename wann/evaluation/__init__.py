@@ -7,48 +7,42 @@ which worker ran it, so the same seed gives the same numbers on every backend.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
-
-import numpy as np
+from typing import Any
 
 from wann import WannError
-from wann.evaluation.faults import FaultEvent
-from wann.network import NetBatch
+from wann.evaluation.protocol import Evaluator, FaultEvent, episode_seeds
 from wann.tasks import Task
 
-if TYPE_CHECKING:
-    from wann.classify import ClassifyTask
+__all__ = ["BACKENDS", "MAX_TIMEOUT_S", "Evaluator", "FaultEvent", "check_options",
+           "episode_seeds", "make_evaluator"]
 
 BACKENDS = ("auto", "compiled", "serial", "pool", "dask", "cuda")
 #: The longest sub-batch timeout, about 11.6 days: longer waits overflow the OS's timers.
 MAX_TIMEOUT_S = 1e6
 
 
-class Evaluator(Protocol):
-    def evaluate(
-        self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def drain_events(self) -> list[FaultEvent]:
-        """Worker faults met since the last call (lost or timed-out workers); results never
-        depend on them. In-process backends return [] (wann.evaluation.faults.NoFaults)."""
-        ...
-
-    def close(self) -> None: ...
-
-
-def episode_seeds(run_seed: int, generation: int, n_reps: int) -> np.ndarray:
-    """Common random numbers: the n_reps episode seeds every individual sees in a generation."""
-    ss = np.random.SeedSequence([int(run_seed), int(generation)])
-    return ss.generate_state(n_reps, dtype=np.uint32).astype(np.int64)
+def check_options(
+    backend: str, workers: int | None, scheduler: str | None, timeout: float | None
+) -> None:
+    """The checks every family's evaluators share: a known backend, workers, a timeout."""
+    if backend not in BACKENDS:
+        raise WannError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    if workers is not None and workers < 1:
+        raise WannError(f"{{workers}} must be at least 1, got {workers}")
+    if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_S:
+        raise WannError(
+            f"{{timeout}} must be a positive number of seconds up to {MAX_TIMEOUT_S:g}, "
+            f"got {timeout:g}"
+        )
+    if scheduler is not None and backend not in ("auto", "dask"):
+        raise WannError(f"{{scheduler}} needs {{backend}} dask (got {{backend}} {backend})")
 
 
 def make_evaluator(
-    task: Task | ClassifyTask, backend: str = "auto", workers: int | None = 1, *,
+    task: Task | Any, backend: str = "auto", workers: int | None = 1, *,
     scheduler: str | None = None, timeout: float | None = None, fast_math: bool = False,
 ) -> Evaluator:
-    """The compiled backend where the task has a twin (for 'auto'), else serial or a pool;
-    for a classification task, the classification evaluator (compiled or serial only).
+    """The compiled backend where the task has a twin (for 'auto'), else serial or a pool.
 
     'cuda' runs a generation in one GPU kernel launch (numba-cuda, tasks with a twin only).
 
@@ -56,6 +50,10 @@ def make_evaluator(
     `scheduler` address (Dask) makes 'auto' mean 'dask'; `timeout` bounds one sub-batch on
     the pool and Dask backends (past it the worker counts as lost and the work is re-run).
     `fast_math` selects the compiled kernel built with fast math (compiled backend only).
+
+    A task of a family other than control (its `family` attribute, see wann.families) brings
+    its own evaluators: its `make_evaluator(backend, workers, ...)` makes one, after the
+    checks every family shares.
 
     Examples:
         >>> import numpy as np
@@ -69,36 +67,21 @@ def make_evaluator(
         >>> returns.shape
         (32, 2, 3)
     """
-    from envs.twins import twin_for
+    check_options(backend, workers, scheduler, timeout)
+    if getattr(task, "family", "control") != "control":
+        return task.make_evaluator(backend, workers, scheduler=scheduler, timeout=timeout,
+                                   fast_math=fast_math)
+    return rollout_evaluator(task, backend, workers, scheduler=scheduler, timeout=timeout,
+                             fast_math=fast_math)
 
-    if backend not in BACKENDS:
-        raise WannError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
-    if workers is not None and workers < 1:
-        raise WannError(f"{{workers}} must be at least 1, got {workers}")
-    if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_S:
-        raise WannError(
-            f"{{timeout}} must be a positive number of seconds up to {MAX_TIMEOUT_S:g}, "
-            f"got {timeout:g}"
-        )
-    if scheduler is not None and backend not in ("auto", "dask"):
-        raise WannError(f"{{scheduler}} needs {{backend}} dask (got {{backend}} {backend})")
-    from wann.classify import ClassifyTask
 
-    if isinstance(task, ClassifyTask):
-        used = ("{scheduler}" if scheduler is not None else "{timeout}" if timeout is not None
-                else None)
-        if backend not in ("auto", "compiled", "serial") or used:
-            raise WannError(
-                f"classification task {task.name!r} runs on the compiled or serial {{backend}} "
-                "only (one compiled call scores a whole generation), not "
-                + (used or backend)
-            )
-        if fast_math:
-            raise WannError(f"fast math is for the control tasks' kernel, not classification "
-                            f"task {task.name!r}")
-        from wann.classify.evaluator import make_classify_evaluator
+def rollout_evaluator(
+    task: Task, backend: str = "auto", workers: int | None = 1, *,
+    scheduler: str | None = None, timeout: float | None = None, fast_math: bool = False,
+) -> Evaluator:
+    """A control task's evaluator: gymnasium rollouts (or their compiled twins)."""
+    from wann_envs.twins import twin_for
 
-        return make_classify_evaluator(task, backend, workers)
     if backend == "auto" and scheduler is not None:
         backend = "dask"
     if fast_math and backend not in ("auto", "compiled"):

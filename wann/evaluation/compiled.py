@@ -22,13 +22,13 @@ import numba
 import numpy as np
 from numba import prange
 
-from envs.twins import twin_for
-from envs.twins.dispatch import TWIN_IDS, observe_twin, step_twin
 from wann import WannError
 from wann.evaluation import lanes
 from wann.evaluation.faults import NoFaults
 from wann.network import NetBatch, choose_action, forward, kernel_args
 from wann.tasks import Task
+from wann_envs.twins import twin_for
+from wann_envs.twins.dispatch import TWIN_IDS, observe_twin, step_twin
 
 
 @numba.njit(parallel=True, cache=True)

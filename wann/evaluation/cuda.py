@@ -46,7 +46,7 @@ def require_cuda(task: Task) -> None:
 
     Called before anything is written, so `--backend cuda` fails with one clear line.
     """
-    from envs.twins import twin_for
+    from wann_envs.twins import twin_for
 
     if twin_for(task.env_id) is None:
         raise WannError(
@@ -90,8 +90,8 @@ class CudaEvaluator(NoFaults):
     def __init__(
         self, task: Task, align: int = 0, block: int = 128, local: bool = True
     ) -> None:
-        from envs.twins import twin_for
-        from envs.twins.dispatch import TWIN_IDS
+        from wann_envs.twins import twin_for
+        from wann_envs.twins.dispatch import TWIN_IDS
 
         require_cuda(task)
         from wann.evaluation import cuda_kernels

@@ -30,9 +30,9 @@ import math
 
 from numba import cuda, float64
 
-from envs.twins import swingup
-from envs.twins.dispatch import MODULES
 from wann.network import choose_action, forward
+from wann_envs.twins import swingup
+from wann_envs.twins.dispatch import MODULES
 
 # The forward pass as a device function made from the CPU function's own source. (The kernel
 # could call the @njit function directly on a GPU, but numba's CUDA simulator, which CI runs,
@@ -45,7 +45,7 @@ choose_action_device = cuda.jit(device=True)(choose_action.py_func)
 def generation_kernel(  # noqa: ANN201 - a CUDA kernel
     tid: int, n_in: int, n_out: int, discrete: bool, local_nodes: int = 0, unit: bool = False,
 ):
-    """The kernel for twin `tid` (an index into envs.twins.dispatch.TWIN_IDS) and these sizes.
+    """The kernel for twin `tid` (an index into wann_envs.twins.dispatch.TWIN_IDS) and these sizes.
 
     Node values go to the global scratch array, or with `local_nodes` > 0 to a per-thread
     local array of that many nodes (which must hold the largest net). With `unit`, every edge

@@ -10,39 +10,19 @@ Every evaluator hands its new events to the loop through `drain_events()`.
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from wann.evaluation.protocol import FaultEvent, NoFaults
+
+__all__ = ["FaultEvent", "KeepsEvents", "NoFaults", "bare_net", "record", "warm_up"]
 
 log = logging.getLogger("wann")
 
 #: How many times one sub-batch may lose its worker before the run stops: a sub-batch that
 #: kills every worker it touches (a crashing environment) would otherwise loop forever.
 MAX_ATTEMPTS = 4
-
-
-@dataclass(frozen=True)
-class FaultEvent:
-    """One fault: a worker lost (`lost`), a sub-batch past its timeout (`timeout`)."""
-
-    kind: str
-    worker: str
-    chunks: tuple[int, ...] = ()
-    detail: str = ""
-    time: float = field(default_factory=time.time)
-
-    def describe(self) -> str:
-        rerun = (
-            f"; re-running sub-batch{'es' if len(self.chunks) > 1 else ''} "
-            f"{', '.join(map(str, self.chunks))} elsewhere"
-            if self.chunks
-            else ""
-        )
-        what = "timed out" if self.kind == "timeout" else "lost"
-        extra = f" ({self.detail})" if self.detail else ""
-        return f"worker {self.worker} {what}{extra}{rerun}"
 
 
 def record(events: list[FaultEvent], event: FaultEvent) -> None:
@@ -85,10 +65,3 @@ class KeepsEvents:
         new = self.events[self._drained :]
         self._drained = len(self.events)
         return new
-
-
-class NoFaults:
-    """The evaluator protocol's `drain_events` for in-process backends: they lose no workers."""
-
-    def drain_events(self) -> list[FaultEvent]:
-        return []

@@ -8,7 +8,7 @@ moves into the finished lane's slot, so loops always run over lanes 0..n_live.
 
 Each lane does exactly the arithmetic of one rollout of the scalar forward pass and the twin's
 `step`/`observe` (the exact kernel is bit-identical to them); the swing-up twin runs as
-structure of arrays through `envs.twins.swingup.advance`, with cos(theta) of the reward reused
+structure of arrays through `wann_envs.twins.swingup.advance`, with cos(theta) of the reward reused
 as the next observation's (the same libm call on the same value). The fast kernel is the same
 code built with fast math (reassociation, contraction, reciprocals; NaN and infinity keep their
 meaning, so failing nets fail) and libmvec's vector sin/cos/exp/tanh (`wann.vecmath`).
@@ -34,9 +34,9 @@ from llvmlite import ir
 from numba import prange, types
 from numba.extending import intrinsic
 
-from envs.twins import swingup
-from envs.twins.dispatch import TWIN_IDS, observe_twin, step_twin
 from wann import activations, vecmath
+from wann_envs.twins import swingup
+from wann_envs.twins.dispatch import TWIN_IDS, observe_twin, step_twin
 
 SWINGUP_TID = TWIN_IDS.index("wann/CartPoleSwingUp-v0")  # runs as structure of arrays
 

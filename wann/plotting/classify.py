@@ -22,12 +22,12 @@ GRID = np.linspace(-2.0, 2.0, 81)
 def run_task(run: RunData, data: str | Path | None = None) -> ClassifyTask:
     """The run's classification task, split as its config.toml says (the data digest checked)."""
     from wann.config import from_dict
-    from wann.tasks import get_task
+    from wann.families import resolve_task
 
     if run.task is None:
         raise WannError(f"{str(run.path)!r} names no task (no config.toml)")
     hp = from_dict(run.settings, source=str(run.path / "config.toml")) if run.settings else None
-    return get_task(run.task, data, hp)
+    return resolve_task(run.task, data, hp)
 
 
 def confusion_figure(confusion: np.ndarray, accuracy: float, title: str) -> Figure:

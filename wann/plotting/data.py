@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 
 from wann import WannError, layout
-from wann.config import CLASSIFICATION_TASKS
 from wann.genome import Genome
 from wann.io import load_genome
 from wann.layout import LOG_COLUMNS, OPTIONAL_LOG_COLUMNS, POPULATION_COLUMNS, TEXT_COLUMNS
@@ -65,15 +64,11 @@ def solved_threshold(task: str | None) -> float | None:
 
 
 def io_names(task: str | None, n_in: int, n_out: int) -> tuple[list[str], list[str]]:
-    """Input and output names of a task (generic ones where the task names none)."""
-    spec = BUILTIN.get(task or "")
-    if task in CLASSIFICATION_TASKS and n_out == 10:  # a data set: pixels in, digits out
-        return [f"px {i + 1}" for i in range(n_in)], [f"digit {i}" for i in range(n_out)]
-    ins = list(spec.inputs) if spec and len(spec.inputs) == n_in else [
-        f"in {i + 1}" for i in range(n_in)]
-    outs = list(spec.outputs) if spec and len(spec.outputs) == n_out else [
-        f"out {i + 1}" for i in range(n_out)]
-    return ins, outs
+    """Input and output names of a task, as its family names them (generic ones where the
+    task names none)."""
+    from wann.families import CONTROL, family_of
+
+    return (family_of(task) if task else CONTROL).io_names(task or "", n_in, n_out)
 
 
 def read_table(path: Path, columns: tuple[str, ...], text: tuple[str, ...] = (),

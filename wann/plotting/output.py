@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -21,6 +22,19 @@ from wann.plotting.figures import (
 from wann.plotting.network import network_figure
 
 FIGURES_DIR = "figures"
+
+
+def _classification_figures(run: RunData, data: str | Path | None) -> dict[str, Figure]:
+    from wann.plotting.classify import classify_figures
+
+    return classify_figures(run, data)
+
+
+#: The figures a task family adds to one run's (run, data folder) -> {stem: figure}, by the
+#: family's name; a family registered elsewhere may add its own here.
+FAMILY_FIGURES: dict[str, Callable[[RunData, str | Path | None], dict[str, Figure]]] = {
+    "classification": _classification_figures,
+}
 
 
 def check_out_dir(out: Path) -> Path:
@@ -63,18 +77,18 @@ def compute_sweep(
 
     Same grid, episodes and seeds as `wann tune --sweep-only`, so either makes the same file.
     """
-    from wann.evaluation import make_evaluator
+    from wann.families import family_of, resolve_task
     from wann.streams import SWEEP, stream_seeds
     from wann.sweep import sweep_shared_weight, weight_grid
-    from wann.tasks import check_task_fits, get_task
+    from wann.tasks import check_task_fits
 
     if run.champion is None:
         raise WannError(f"{str(run.path)!r} holds no champion.json to sweep")
     if run.task is None:
         raise WannError(f"{str(run.path)!r} names no task (no config.toml)")
-    task = get_task(run.task)
+    task = resolve_task(run.task)
     check_task_fits(task, run.champion.n_in, run.champion.n_out, "the champion")
-    ev = make_evaluator(task, backend, workers)
+    ev = family_of(task).make_evaluator(task, backend, workers)
     try:
         sweep = sweep_shared_weight(
             ev, run.champion, stream_seeds(seed, SWEEP, episodes), weight_grid(grid)
@@ -93,15 +107,17 @@ def plot_run(
 ) -> tuple[list[Path], list[str]]:
     """Every figure of one run; returns (paths written, notes on figures left out).
 
-    A classification run adds the champion's confusion matrix (its ensemble over the shared
-    weights) and its accuracy against the shared weight; `data`: the MNIST folder."""
-    from wann.classify import is_classification
+    A family adds its own figures (FAMILY_FIGURES): a classification run the champion's
+    confusion matrix (its ensemble over the shared weights) and its accuracy against the
+    shared weight; `data`: the MNIST folder."""
+    from wann.families import CONTROL, family_of
 
     run = load_run(run_dir)
     out_dir = check_out_dir(Path(out) if out else run.path / FIGURES_DIR)
     notes: list[str] = []
-    if sweep and is_classification(run.task):
-        notes.append("--sweep: a classification run's accuracy.png is its sweep (drawn anyway)")
+    family = family_of(run.task) if run.task else CONTROL
+    if sweep and not family.episode_sweep:
+        notes.append(f"--sweep: a {family.name} run's accuracy.png is its sweep (drawn anyway)")
         sweep = False
     if sweep:
         if not os.access(run.path, os.W_OK):
@@ -123,14 +139,13 @@ def plot_run(
                                "network", svg)
     else:
         notes.append("no champion.json: network figure skipped")
-    if is_classification(run.task):
-        from wann.plotting.classify import classify_figures
-
-        for stem, fig in classify_figures(run, data).items():
+    figures = FAMILY_FIGURES.get(family.name)
+    if figures is not None:
+        for stem, fig in figures(run, data).items():
             written += save_figure(fig, out_dir, stem, svg)
     if run.sweep is not None:
         written += save_figure(sweep_figure(run), out_dir, "sweep", svg)
-    elif not is_classification(run.task):
+    elif family.episode_sweep:
         notes.append("no sweep.csv (run wann tune, or wann plot --sweep): sweep figure skipped")
     return written, notes
 
