@@ -6,8 +6,8 @@ import numpy as np
 
 from wann.baselines.mlp import init_mlp, mlp_layers
 from wann.classify import get_classify_task
-from wann.comparison.classification import shared_probs
 from wann.classify.scoring import accuracy, per_weight
+from wann.comparison.classification import shared_probs
 
 
 def test_mlp_shared_weight_equals_its_genome():

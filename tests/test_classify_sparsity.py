@@ -20,8 +20,8 @@ from wann.baselines.mlp_literature import (
 )
 from wann.baselines.sparse_mlp import ClassifierNet, DenseMLP
 from wann.classify import get_classify_task
-from wann.methods.classification import noise_curves, pixel_noise
 from wann.cli import main
+from wann.methods.classification import noise_curves, pixel_noise
 
 
 def small_net(layers: list[int], seed: int = 0) -> MLP:

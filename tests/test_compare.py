@@ -11,11 +11,11 @@ from wann.cli import main
 from wann.cmaes import CMASettings
 from wann.comparison.control import COLUMNS, PAPER, QUICK, STYLE, Budget, dag_capacity, score_net
 from wann.comparison.table import csv_table
-from wann.progress import Progress
-from wann.study import ComparePlan, compare, fresh_search, resolve
 from wann.config import preset
 from wann.genome import from_dense
 from wann.io import load_genome, save_genome
+from wann.progress import Progress
+from wann.study import ComparePlan, compare, fresh_search, resolve
 
 TINY_CMA = CMASettings(generations=1, popsize=4, rollouts=1, check_every=1, check_episodes=1)
 TINY = Budget(TINY_CMA, TINY_CMA, TINY_CMA, TINY_CMA, grid=5, sweep_episodes=1,

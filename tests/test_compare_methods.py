@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from wann import WannError
-from wann.methods import method_names, select
 from wann.cli import main
 from wann.genome import from_dense
 from wann.io import save_genome
+from wann.methods import method_names, select
 
 LAYERS = [5, 4, 1]
 

@@ -43,9 +43,11 @@ def test_names_resolve_to_their_family() -> None:
     assert wann.get_task("digits").n_in == 64 and wann.family_of("swingup") is CONTROL
 
 
-def test_wann_tasks_get_task_still_resolves_every_family() -> None:
-    assert tasks.get_task("digits").family == "classification"
+def test_the_core_resolves_control_names_only() -> None:
+    """wann.tasks is below the families: a data set's name is the families' resolver's."""
     assert tasks.get_task("cartpole").family == "control"
+    with pytest.raises(WannError, match="unknown task 'digits'"):
+        tasks.get_task("digits")
 
 
 def test_both_families_implement_the_whole_protocol() -> None:

@@ -31,10 +31,10 @@ PLACES = {
     "wann.classify": "families",
     "wann.render": "families",
     "wann.baselines": "methods",
-    "wann.compare": "methods",
+    "wann.methods": "methods",
+    "wann.comparison": "methods",
     "wann.curves": "methods",
-    "wann.classify.compare": "methods",
-    "wann.classify.sparsity": "methods",
+    "wann.study": "study",
     "wann.aggregate": "study",
     "wann.api": "study",
     "wann.plotting": "plotting",
@@ -44,14 +44,10 @@ PLACES = {
 
 # Upward imports still present, each (importer, imported): keep this list short and shrinking.
 ALLOWED = {
-    # the comparison of classification runs re-uses the command line's genome loading
-    ("wann.classify.compare", "wann.commands"),
     # the classification family trains by the MLP baselines' Adam and softmax
     ("wann.classify.finetune", "wann.baselines.mlp"),
     ("wann.classify.report", "wann.baselines.mlp"),
     ("wann.classify.scoring", "wann.baselines.mlp"),
-    # the seeds flag reads the largest seed from the command line's argument types
-    ("wann.seeds", "wann.commands.argtypes"),
 }
 
 

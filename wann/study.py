@@ -208,8 +208,11 @@ def _check_numbers(plan: ComparePlan) -> None:
 
 def champion_task(plan: ComparePlan) -> tuple[object, Genome | None]:
     """The task (given, the champion's own, else swingup) and the champion, checked to fit."""
-    from wann.classify import ALIASES, is_classification
-    from wann.tasks import check_task_fits, get_task
+    from wann.families import family_of, resolve_task
+    from wann.tasks import check_task_fits
+
+    def classifying(n: str) -> bool:
+        return family_of(n).name == "classification"
 
     name = plan.task
     settings = None
@@ -223,17 +226,18 @@ def champion_task(plan: ComparePlan) -> tuple[object, Genome | None]:
         if name is None and not plan.champion.endswith(".out"):
             name = load_genome(plan.champion).meta.get("task")
         cfg = path.parent / layout.CONFIG
-        if name is not None and is_classification(name) and cfg.is_file():
+        if name is not None and classifying(name) and cfg.is_file():
             try:
                 hp = load_file(cfg)
-                if ALIASES.get(hp.task) == ALIASES.get(name):
+                fam = family_of(name)
+                if classifying(hp.task) and fam.canonical(hp.task) == fam.canonical(name):
                     settings = hp  # scored on its run's own split and minibatch
             except WannError:
                 settings = None
     name = name or "swingup"
-    if plan.data is not None and not is_classification(name):
+    if plan.data is not None and not classifying(name):
         raise WannError(f"{{data}} is for classification tasks (digits, mnist), not {name!r}")
-    task = get_task(name, plan.data, settings)
+    task = resolve_task(name, plan.data, settings)
     genome = given
     if plan.champion is not None and given is None:
         genome = load_genome(plan.champion, task.name, task.n_in, task.n_out, plan.tuned)
@@ -245,17 +249,13 @@ def champion_task(plan: ComparePlan) -> tuple[object, Genome | None]:
     return task, genome
 
 
-def family_of(task: object) -> str:
-    from wann.classify import ClassifyTask
-
-    return "classification" if isinstance(task, ClassifyTask) else "control"
-
-
 def resolve(plan: ComparePlan) -> Resolved:
     """Check the whole plan against its task before any work; the resolved study."""
     _check_numbers(plan)
     task, champion = champion_task(plan)
-    fam = family_of(task)
+    fam = task.family
+    if fam not in FAMILIES:
+        raise WannError(f"task {task.name!r} is of the {fam} family, which has no comparison")
     refused = CLASSIFICATION_ONLY if fam == "control" else CONTROL_ONLY
     for name in refused:
         if getattr(plan, name) not in (None, False):
@@ -284,16 +284,15 @@ def resolve(plan: ComparePlan) -> Resolved:
 
 def search_settings(r: Resolved) -> Hyperparameters:
     """The settings of a comparison's fresh WANN search."""
-    from wann.classify import ALIASES, data_digest
+    from wann.families import family_of
 
     p = r.plan
+    family = family_of(r.task)
     if r.family.name == "control":
-        b = r.budget
-        hp = preset(b.search_preset).replace(task=r.task.name)
+        hp = preset(r.budget.search_preset).replace(task=r.task.name)
     else:
-        name = p.search_preset or ("digits" if ALIASES[r.task.name] == "digits" else "mnist256")
-        hp = preset(name).replace(task=r.task.name, minibatch=r.task.minibatch,
-                                  data_digest=data_digest(r.task))
+        hp = preset(p.search_preset or family.default_preset(r.task.name))
+        hp = family.run_settings(r.task, hp.replace(task=r.task.name))
         if p.search_preset is None:
             hp = hp.replace(generations=32 if p.quick else 128)
     if p.search_generations is not None:

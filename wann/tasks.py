@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -131,27 +131,11 @@ def import_env_module(env_id: str) -> None:
         ) from None
 
 
-#: Resolvers of the names that families above the core own (wann.families adds one when it
-#: is imported), so that `get_task` resolves every name; each returns None for a control name.
-_RESOLVERS: list[Callable[[str, str | Path | None, Any], Any]] = []
-
-
-def add_resolver(resolve: Callable[[str, str | Path | None, Any], Any]) -> None:
-    """Let `get_task` resolve the names of a family above the core."""
-    if resolve not in _RESOLVERS:
-        _RESOLVERS.append(resolve)
-
-
 def get_task(
     name: str, data: str | Path | None = None, hp: Hyperparameters | None = None
-) -> Any:
-    """A task by name: control names here (`control_task`), the names of the other families
-    (digits, mnist) through the resolvers they add (wann.families.resolve_task is the one
-    resolver over every family)."""
-    for resolve in _RESOLVERS:
-        task = resolve(name, data, hp)
-        if task is not None:
-            return task
+) -> Task:
+    """A control task by name (`control_task`); wann.get_task, wann.families.resolve_task,
+    resolves the names of every family."""
     return control_task(name, data)
 
 

@@ -102,11 +102,3 @@ def task_for_run(hp: Hyperparameters, data: str | Path | None = None) -> tuple[A
     task = family.resolve(hp.task, data, hp)
     return task, family.run_settings(task, hp)
 
-
-def _other_family(name: str, data: str | Path | None, hp: Hyperparameters | None) -> Any:
-    """A task of a family above the core, for wann.tasks.get_task (None: a control name)."""
-    family = family_of(name)
-    return None if family is CONTROL else family.resolve(name, data, hp)
-
-
-tasks.add_resolver(_other_family)
