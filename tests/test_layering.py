@@ -35,6 +35,7 @@ PLACES = {
     "wann.comparison": "methods",
     "wann.curves": "methods",
     "wann.study": "study",
+    "wann.seedjobs": "study",
     "wann.aggregate": "study",
     "wann.api": "study",
     "wann.plotting": "plotting",

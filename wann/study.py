@@ -16,12 +16,9 @@ not run again, so seeds can be made apart (machines, batch jobs) and a stopped s
 from __future__ import annotations
 
 import json
-import os
-import signal
-import sys
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from wann import WannError, layout
@@ -40,6 +37,7 @@ from wann.io import load_genome
 from wann.methods import Method, select
 from wann.outdir import RunLock, check_writable
 from wann.progress import Progress
+from wann.seedjobs import run_seeds
 from wann.seeds import seed_dir
 
 FAMILIES = {"control": ctl_cmp.ControlComparison(),
@@ -468,30 +466,30 @@ def run_study(plan: ComparePlan, out: str | Path | None = None,
         todo = [(s, f) for s, f in zip(seeds, folders) if done[s] is None]
         reused = [s for s in seeds if done[s] is not None]
         reports: dict[int, dict] = {}
-        if plan.seed_jobs > 1 and len(todo) > 1 and base is not None:
-            made = _evaluators(r, todo)
-            for e in {id(e): e for e in made if e is not None}.values():
-                e.close()  # made and closed only to refuse a missing GPU up front
-            run_seed_jobs(plan, todo, progress)
-            for s, f in todo:
-                done[s] = finished_rows(f, s, settings)
-                if done[s] is None:
-                    raise WannError(f"seed {s} left no comparison in {str(f)!r}")
-            todo = []
+        side_by_side = plan.seed_jobs > 1 and len(todo) > 1 and base is not None
         ev, search_ev = _evaluators(r, todo)
+        if side_by_side:
+            for e in {id(e): e for e in (ev, search_ev) if e is not None}.values():
+                e.close()  # made and closed only to refuse a missing GPU up front
+            ev = search_ev = None
         try:
-            for seed, folder in todo:
-                if len(seeds) > 1:
-                    progress.line(f"seed {seed}: {folder}")
-                held = RunLock(folder).acquire() if folder is not None and folder != base else None
-                try:
-                    done[seed], reports[seed] = _one_seed(r, seed, folder, ev, search_ev, progress)
-                finally:
-                    if held is not None:
-                        held.release()
+            made = run_seeds(
+                [(s, f if f != base else None) for s, f in todo],
+                lambda seed, held: _one_seed(r, seed, folders[seeds.index(seed)], ev,
+                                             search_ev, progress),
+                progress, plan.seed_jobs, partial(_compare_child, plan), plan.workers,
+                "compare.log")
         finally:
             for e in {id(e): e for e in (ev, search_ev) if e is not None}.values():
                 e.close()
+        for seed, _ in todo:
+            if made[seed] is not None:
+                done[seed], reports[seed] = made[seed]
+            else:
+                done[seed] = finished_rows(folders[seeds.index(seed)], seed, settings)
+                if done[seed] is None:
+                    raise WannError(f"seed {seed} left no comparison in "
+                                    f"{str(folders[seeds.index(seed)])!r}")
         if reused:
             progress.line(f"seeds {', '.join(map(str, reused))}: read from their folders")
         per_seed = [done[s] for s in seeds]
@@ -542,109 +540,8 @@ def compare(task: str | None = None, methods: Sequence[str] | None = None,
     return run_study(plan, out, progress)
 
 
-# ---------------------------------------------------------------------------- seed jobs
-STOP_WAIT_S = 5.0  # after Ctrl-C or SIGTERM, how long the seeds get to stop cleanly
-
-
-def run_seed_jobs(plan: ComparePlan, todo: list[tuple[int, Path]], progress: Progress) -> None:
-    """Make the seeds in `todo`, plan.seed_jobs at a time, each in a process of its own with
-    workers/seed_jobs threads, running `run_study` for its one seed into its folder (the same
-    folder as a separate run), its messages in its folder's compare.log.
-
-    A seed process dies with its parent (even a SIGKILLed one); Ctrl-C or SIGTERM of the
-    parent is passed on once, and every seed stops within seconds, its finished trainings kept
-    for a resume; a failed seed is one error line naming its log."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
-    per = max(1, (plan.workers or 1) // plan.seed_jobs)
-    waiting, running, failed = list(todo), [], []
-    interruptible = signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    try:
-        while waiting or running:
-            while waiting and len(running) < plan.seed_jobs:
-                seed, folder = waiting.pop(0)
-                child = replace(plan, seeds=(seed,), several=False, seed_jobs=1, workers=per)
-                folder.mkdir(parents=True, exist_ok=True)
-                proc = ctx.Process(target=_seed_job, args=(
-                    child, str(folder), str(folder / "compare.log"), interruptible, os.getpid()))
-                proc.start()
-                progress.line(f"seed {seed}: started ({per} worker{'s' * (per > 1)}), "
-                              f"logging to {folder / 'compare.log'}")
-                running.append((seed, folder, proc))
-            for job in list(running):
-                job[2].join(timeout=0.2)
-                if job[2].exitcode is not None:
-                    running.remove(job)
-                    seed, folder, proc = job
-                    if proc.exitcode == 130:
-                        raise KeyboardInterrupt
-                    if proc.exitcode != 0:
-                        failed.append((seed, folder, proc.exitcode))
-                    else:
-                        progress.line(f"seed {seed}: done")
-    except BaseException:
-        for _, _, proc in running:
-            if proc.is_alive():
-                os.kill(proc.pid, signal.SIGINT)
-        deadline = time.monotonic() + STOP_WAIT_S
-        for _, _, proc in running:
-            proc.join(timeout=max(0.0, deadline - time.monotonic()))
-        raise
-    finally:
-        for _, _, proc in running:
-            if proc.is_alive():
-                proc.kill()
-            proc.join()
-    if failed:
-        seed, folder, code = failed[0]
-        raise WannError(f"seed {seed} failed (exit {code}): {_last_line(folder / 'compare.log')}")
-
-
-def _die_with_parent(parent: int) -> None:
-    """Ask the kernel to send SIGTERM when the parent dies (Linux), and check it still lives."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux: polled below
-        pass
-    if os.getppid() != parent:
-        os._exit(143)
-
-
-def _seed_job(plan: ComparePlan, folder: str, log: str, interruptible: bool,
-              parent: int) -> None:  # pragma: no cover - a child process
-    """One seed of run_seed_jobs. SIGTERM (its parent's death included) and Ctrl-C passed on
-    by the parent stop it as Ctrl-C stops a run: checkpoint and journal kept."""
-    from wann import Terminated
-
-    _die_with_parent(parent)
-    os.setpgrp()  # a terminal's Ctrl-C goes to the parent, which passes it on once
-
-    def stop(signum: int, frame: object) -> None:
-        raise Terminated()
-
-    signal.signal(signal.SIGTERM, stop)
-    if interruptible:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    code = 0
-    with open(log, "a", buffering=1) as f:
-        sys.stdout = sys.stderr = f
-        try:
-            run_study(plan, folder, Progress())
-        except WannError as exc:
-            print(f"wann: error: {exc.cli_message()}")
-            code = 2
-        except KeyboardInterrupt:
-            print("wann: interrupted")
-            code = 130
-    sys.exit(code)
-
-
-def _last_line(path: Path) -> str:
-    try:
-        lines = [x for x in path.read_text().replace("\r", "\n").splitlines() if x.strip()]
-    except OSError:
-        return "(no log)"
-    return lines[-1] if lines else "(empty log)"
+def _compare_child(plan: ComparePlan, seed: int, folder: Path, workers: int) -> None:
+    """One seed of a study, in a process of its own (wann.seedjobs): the same folder as a
+    separate `run_study` of that seed."""
+    run_study(replace(plan, seeds=(seed,), several=False, seed_jobs=1, workers=workers),
+              folder, Progress())

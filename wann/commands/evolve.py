@@ -15,9 +15,11 @@ from wann.evaluation import BACKENDS
 from wann.families import default_settings, family_of, task_for_run
 from wann.layout import holds_run
 from wann.outdir import RunLock, check_writable
+from wann.progress import Progress
 from wann.reporters import ProgressReporter, Reporter, TensorBoard
 from wann.resources import check_fits_in_memory
 from wann.run import Run
+from wann.seedjobs import run_seeds
 from wann.seeds import add_seeds_flag, seed_dir
 
 NAME = "evolve"
@@ -159,14 +161,15 @@ def run(args: argparse.Namespace) -> int:
         task, args.backend, args.workers, scheduler=args.scheduler, timeout=args.timeout,
         fast_math=hp.fast_math,
     )
+    def one(seed: int, folder: Path) -> None:
+        check_fresh(folder)  # again, now that no other run can start writing it
+        r = Run.new(task, hp, evaluator, folder, seed, live_reporters(args))
+        r.run()
+        print(f"seed {seed}: best fitness {r.search.best_ever_fitness:.2f}; "
+              f"champion: {folder / 'champion.json'}")
+
     try:
-        for seed, folder in zip(seeds, folders):
-            with RunLock(folder):
-                check_fresh(folder)  # again, now that no other run can start writing it
-                r = Run.new(task, hp, evaluator, folder, seed, live_reporters(args))
-                r.run()
-            print(f"seed {seed}: best fitness {r.search.best_ever_fitness:.2f}; "
-                  f"champion: {folder / 'champion.json'}")
+        run_seeds(list(zip(seeds, folders)), one, Progress(quiet=True))
     finally:
         evaluator.close()
     if args.seeds is not None:

@@ -14,6 +14,7 @@ from wann.families import TuneOptions, family_of
 from wann.io import atomic_write
 from wann.outdir import check_writable
 from wann.progress import Progress
+from wann.seedjobs import run_seeds
 from wann.seeds import add_seeds_flag, seed_dir
 
 NAME = "tune"
@@ -121,11 +122,14 @@ def run(args: argparse.Namespace) -> int:
         check_writable(folder)
     progress = Progress()
     ev = family.make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
+    def one(seed: int, folder: Path) -> dict:
+        result = family.tune(task, genome, options, folder, seed, ev, progress)
+        atomic_write(folder / "tune.json", json.dumps(result, indent=1) + "\n")
+        return result
+
     try:
-        results = []
-        for seed, folder in zip(seeds, folders):
-            results.append(family.tune(task, genome, options, folder, seed, ev, progress))
-            atomic_write(folder / "tune.json", json.dumps(results[-1], indent=1) + "\n")
+        done = run_seeds(list(zip(seeds, folders)), one, Progress(quiet=True))
+        results = [done[s] for s in seeds]
     finally:
         ev.close()
         progress.close()
