@@ -29,11 +29,12 @@ STOP_WAIT_S = 5.0  # after Ctrl-C or SIGTERM, how long the seeds get to stop cle
 def run_seeds(todo: Sequence[tuple[int, Path | None]], job: Callable[[int, Path | None], R],
               progress: Progress, jobs: int = 1,
               child: Callable[[int, Path, int], None] | None = None, workers: int | None = None,
-              log: str = "seed.log") -> dict[int, R | None]:
+              log: str = "seed.log", lock: bool = True) -> dict[int, R | None]:
     """Run `job(seed, folder)` for each seed, one after another, each folder locked while it
     runs; or, with `jobs` > 1 and a picklable `child(seed, folder, workers)`, `jobs` seeds at a
     time in processes of their own with `workers`/`jobs` workers each, their messages in the
-    folder's `log` (their results are then read back from their folders by the caller: None)."""
+    folder's `log` (their results are then read back from their folders by the caller: None).
+    `lock` False: the job checks and locks its folder itself, or needs no lock."""
     if jobs > 1 and child is not None and len(todo) > 1:
         _in_processes(todo, child, jobs, max(1, (workers or 1) // jobs), log, progress)
         return {seed: None for seed, _ in todo}
@@ -41,12 +42,12 @@ def run_seeds(todo: Sequence[tuple[int, Path | None]], job: Callable[[int, Path 
     for seed, folder in todo:
         if len(todo) > 1:
             progress.line(f"seed {seed}: {folder}")
-        lock = RunLock(folder).acquire() if folder is not None else None
+        held = RunLock(folder).acquire() if folder is not None and lock else None
         try:
             done[seed] = job(seed, folder)
         finally:
-            if lock is not None:
-                lock.release()
+            if held is not None:
+                held.release()
     return done
 
 

@@ -128,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
         return result
 
     try:
-        done = run_seeds(list(zip(seeds, folders)), one, Progress(quiet=True))
+        # no lock: tune writes beside a run's own files, and checks its input as it starts
+        done = run_seeds(list(zip(seeds, folders)), one, Progress(quiet=True), lock=False)
         results = [done[s] for s in seeds]
     finally:
         ev.close()

@@ -52,7 +52,16 @@ def unregister_family(name: str) -> None:
 
 
 def family_of(task: Any) -> Family:
-    """The family of a task object (its `family` name) or of a task name."""
+    """The family of a task object (its `family` name) or of a task name: the object every
+    verb (evolve, eval, tune, plot, render, compare) is written against.
+
+    Examples:
+        >>> import wann
+        >>> wann.family_of("digits").name, wann.family_of("swingup").name
+        ('classification', 'control')
+        >>> wann.family_of(wann.get_task("cartpole")).default_preset("cartpole")
+        'quick'
+    """
     if isinstance(task, str):
         return next(f for f in _FAMILIES if f.owns(task))
     name = getattr(task, "family", None)
@@ -80,7 +89,18 @@ def resolve_task(
 
 
 def get_task(name: str, data: str | Path | None = None, hp: Hyperparameters | None = None) -> Any:
-    """A task by name, of any family (the resolver behind `wann.get_task`)."""
+    """A task by name, of any family (the resolver behind `wann.get_task`): a built-in name,
+    a gymnasium id, `module:EnvId`, or a data set (digits; mnist with `data`).
+
+    Examples:
+        >>> import wann
+        >>> task = wann.get_task("swingup")
+        >>> task.env_id, task.n_in, task.n_out, task.discrete
+        ('wann/CartPoleSwingUp-v0', 5, 1, False)
+        >>> digits = wann.get_task("digits")
+        >>> digits.family, digits.n_in, digits.n_out
+        ('classification', 64, 10)
+    """
     return resolve_task(name, data, hp)
 
 
