@@ -110,3 +110,56 @@ def test_compare_runs_every_new_method(tmp_path, capsys) -> None:
     for name in ("noise.md", "noise.png", "layer_reinit.md", "layer_reinit.png", "kwta.csv",
                  "kwta.md", "table.md"):
         assert (out / name).stat().st_size > 60, name
+
+
+def test_rows_of_close_sparsities_keep_their_own_names(tmp_path, capsys) -> None:
+    """0.995 and 0.998 are two rows (never both '100%'): two genome files, and the seed
+    aggregate keeps both rows, each once."""
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    out = tmp_path / "cmp"
+    assert main(["compare", "--champion", str(tmp_path / "g.json"), "--hidden", "2",
+                 "--dense-hidden", "64", "64", "--sparsities", "0.995", "0.998",
+                 "--methods", "pruned", "--generations", "1", "--finetune-generations", "1",
+                 "--rollouts", "1", "--grid", "3", "--sweep-episodes", "1", "--episodes", "1",
+                 "--quick", "--seeds", "0,1", "--out", str(out)]) == 0
+    capsys.readouterr()
+    with open(out / "compare.csv") as f:
+        names = [r["model"] for r in csv.DictReader(f)]
+    assert names == ["WANN", "dense (5-64-64-1)", "pruned 99.5%", "pruned 99.8%"], names
+    assert {p.name for p in (out / "seed-0" / "genomes").glob("pruned-*.json")} == {
+        "pruned-99-5.json", "pruned-99-8.json"}
+
+
+@pytest.mark.parametrize("extra, needle", [
+    (["--generations", "3"], "--generations does not apply to classification tasks"),
+    (["--rollouts", "2"], "--rollouts does not apply to classification tasks"),
+    (["--hidden", "8"], "--hidden does not apply to classification tasks"),
+    (["--noise-episodes", "3"], "--noise-episodes does not apply to classification tasks"),
+    (["--fast-math"], "--fast-math does not apply to classification tasks"),
+    (["--methods", "fixed_topology"], "method 'fixed_topology' does not run on classification"),
+])
+def test_settings_that_do_not_apply_to_classification_are_refused(tmp_path, capsys, extra,
+                                                                  needle) -> None:
+    assert main(["compare", "--task", "digits", "--out", str(tmp_path / "o"), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], err
+    assert not (tmp_path / "o").exists()
+
+
+def test_classification_compare_over_seeds_has_an_aggregate(tmp_path, capsys) -> None:
+    """--seeds on digits: seed folders, each the same as its own run, and the aggregate."""
+    g = from_dense([64, 10])
+    g.meta["task"] = "digits"
+    save_genome(g, tmp_path / "g.json")
+    common = ["compare", "--champion", str(tmp_path / "g.json"), "--methods", "pruned",
+              "--dense-hidden", "8", "--sparsities", "0.5", "--epochs", "1", "--episodes", "2",
+              "--grid", "5", "--lottery-rate", "0.5"]
+    assert main([*common, "--seeds", "0,1", "--out", str(tmp_path / "two")]) == 0
+    assert main([*common, "--seed", "1", "--out", str(tmp_path / "one")]) == 0
+    capsys.readouterr()
+    assert ((tmp_path / "two" / "seed-1" / "table.md").read_text()
+            == (tmp_path / "one" / "table.md").read_text())
+    table = (tmp_path / "two" / "table.md").read_text()
+    assert "2 seeds" in table and "| pruned 50% |" in table
