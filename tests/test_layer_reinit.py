@@ -8,13 +8,13 @@ from wann.baselines.layer_reinit import (
     layer_reinit,
     reinit_candidates,
     reinit_csv,
-    reinit_figure,
     reinit_markdown,
     reset_layer,
     rows_from_csv,
 )
 from wann.baselines.layered import layer_names, layer_slices
 from wann.baselines.objectives import ReturnObjective
+from wann.plotting.comparison import reinit_figure
 from wann.scoring import own_weight_returns, test_seeds
 
 

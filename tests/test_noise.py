@@ -128,7 +128,8 @@ def test_kwta_net_trains_a_sparse_mask_and_is_deterministic(task) -> None:
 
 
 def test_noise_figure_redraws_from_the_csv(task, tmp_path) -> None:
-    from wann.baselines.noise import curves_from_csv, family, noise_figure
+    from wann.baselines.noise import curves_from_csv
+    from wann.plotting.comparison import family, noise_figure
 
     curves = noise_curves(task, nets(task, 2), [0.0, 0.3], SEEDS[:1])
     back = curves_from_csv(noise_csv(curves))

@@ -21,9 +21,9 @@ from wann.cli import main
 from wann.cmaes import CMASettings
 from wann.comparison.control import Budget, score_net, summary_ratios
 from wann.comparison.table import Row
-from wann.curves import curve_points, curves_figure
 from wann.genome import BIAS, INPUT, OUTPUT, from_dense
 from wann.io import save_genome
+from wann.plotting.curves import curve_points, curves_figure
 
 START = [5, 64, 64, 1]
 GRID = [0.0, 0.3, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999]

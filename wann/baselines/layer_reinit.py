@@ -14,7 +14,6 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -111,33 +110,6 @@ def reinit_markdown(rows: Sequence[LayerReinit], net: str, task: str, episodes: 
                      f"| {r.reinit_drop:.0f} | {r.rerandom.mean():.0f} ± "
                      f"{r.rerandom.std():.0f} | {r.rerandom_drop:.0f} |")
     return "\n".join(lines) + "\n"
-
-
-def reinit_figure(rows: Sequence[LayerReinit], path: Path, title: str,
-                  ylabel: str = "drop in mean return (trained − reset)") -> None:
-    """Bars: layers on the x axis, the drop in score on the y axis, both resets side by side."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    x = np.arange(len(rows))
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(rows) + 3), 4.2), dpi=120)
-    drops = [d for r in rows for d in (r.reinit_drop, r.rerandom_drop)]
-    ax.bar(x - 0.2, [r.reinit_drop for r in rows], 0.4, label="re-initialized (initial values)")
-    ax.bar(x + 0.2, [r.rerandom_drop for r in rows], 0.4, label="re-randomized")
-    ax.set_xticks(x)
-    ax.set_xticklabels([r.name for r in rows])
-    ax.set_xlabel("weight layer reset")
-    ax.set_ylabel(ylabel)
-    ax.axhline(0.0, color="black", linewidth=0.5)
-    top, low = max([0.0, *drops]), min([0.0, *drops])
-    ax.set_ylim(low - 0.05 * (top - low or 1.0), top + 0.3 * (top - low or 1.0))  # legend room
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, loc="upper center", ncols=2)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
 def rows_from_csv(text: str) -> list[LayerReinit]:

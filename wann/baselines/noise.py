@@ -15,7 +15,6 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -111,43 +110,6 @@ def noise_markdown(curves: Sequence[NoiseCurve], task: str, seed: int) -> str:
         cells = [f"{r.mean():.0f} ± {r.std():.0f}" for r in c.returns]
         lines.append("| " + " | ".join([c.model, *cells]) + " |")
     return "\n".join(lines) + "\n"
-
-
-def family(name: str) -> str:
-    """A row's family: its name without the trailing sparsity ('lottery ticket 50%' -> ...)."""
-    return name.rstrip("0123456789% ") or name
-
-
-def noise_figure(curves: Sequence[NoiseCurve], path: Path, title: str,
-                 xlabel: str = "observation noise sd", ylabel: str = "mean return",
-                 highlight: Sequence[str] = ("WANN",)) -> None:
-    """Mean return against noise level, one line per network: one colour per family, one
-    line style per member (sparsity) of the family."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(11.0, 5.5), dpi=120)
-    cmap = plt.get_cmap("tab20")  # dark shades for the first 10 families, then light ones
-    families: dict[str, int] = {}
-    seen: dict[str, int] = {}
-    styles = ("-", "--", "-.", ":")
-    for c in curves:
-        f = family(c.model)
-        i = families.setdefault(f, len(families))
-        colour = cmap((2 * i + (i // 10) % 2) % 20)
-        k = seen[f] = seen.get(f, -1) + 1
-        ax.plot(c.levels, c.mean, styles[k % len(styles)], marker="o", markersize=3,
-                color=colour, label=c.model, linewidth=2.5 if c.model in highlight else 1.0)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=6, ncols=1 + len(curves) // 20, loc="center left",
-              bbox_to_anchor=(1.01, 0.5))
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
 def curves_from_csv(text: str) -> list[NoiseCurve]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wann.comparison.table import Row, Style
-from wann.curves import curve_points, write_curves
 from wann.io import atomic_write
+from wann.plotting.curves import curve_points, write_curves
 from wann.stats import FOOTNOTE, Aggregate, aggregate
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from wann.cmaes import journal
 from wann.comparison.table import Row, write_table
-from wann.curves import curve_points, write_curves
 from wann.genome import Genome
 from wann.methods import Method
+from wann.plotting.curves import curve_points, write_curves
 from wann.progress import Progress
 
 JOURNAL = ".cma-journal"  # finished CMA-ES trainings of a comparison under way

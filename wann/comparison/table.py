@@ -16,9 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from wann.io import atomic_write
+from wann.plotting.comparison import bar_chart
 
 
 @dataclass
@@ -123,45 +122,6 @@ def row_from_record(r: dict) -> Row:
     return Row(r["model"], int(r["connections"]), float(r["sparsity"]), cost, r["scores"],
                r.get("note", ""), r.get("family", ""), bool(r.get("connected", True)),
                float(r.get("best_shared_weight", float("nan"))))
-
-
-def bar_chart(style: Style, task: str, rows: Sequence[Row], path: Path, ylabel: str) -> None:
-    """Grouped bars: one group per row, one bar per column, std as error bars."""
-    from matplotlib.figure import Figure
-
-    n, k = len(rows), len(style.columns)
-    x = np.arange(n)
-    width = 0.8 / k
-    fig = Figure(figsize=(max(8.0, 0.55 * n + 2), 5.0), dpi=120, layout="tight")
-    ax = fig.add_subplot()
-    sc = style.scale
-    for j, (key, label) in enumerate(style.columns):
-        ax.bar(x + (j - (k - 1) / 2) * width, [sc * r.scores[key]["mean"] for r in rows], width,
-               yerr=[sc * r.scores[key]["std"] for r in rows], label=label, capsize=1.5,
-               error_kw={"elinewidth": 0.6})
-    ax.set_xticks(x)
-    ax.set_xticklabels([r.name for r in rows], rotation=55, ha="right", fontsize=8)
-    ax.set_ylabel(ylabel)
-    ax.set_title(f"{task}: WANN against dense, pruned and random networks")
-    if style.baseline is not None:
-        ax.axhline(style.baseline, color="black" if style.baseline == 0 else "0.6",
-                   linewidth=0.5 if style.baseline == 0 else 0.8,
-                   ls="-" if style.baseline == 0 else "--")
-    family = [r.name.rstrip("0123456789.% ") for r in rows]
-    for i in range(1, n):
-        if family[i] != family[i - 1]:
-            ax.axvline(i - 0.5, color="0.8", linewidth=0.8, zorder=0)
-    ax.set_xlim(-0.6, n - 0.4)
-    vals = [(sc * r.scores[key]["mean"], sc * r.scores[key]["std"])
-            for r in rows for key, _ in style.columns]
-    top = max(m + s for m, s in vals)
-    low = min(m - s for m, s in vals)
-    span = max(top, 0.0) - min(low, 0.0) or 1.0
-    ax.set_ylim(min(low, 0.0) - 0.04 * span, max(top, 0.0) + 0.2 * span)  # room for the legend
-    ax.legend(fontsize=8, ncols=k, loc="upper right")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    atomic_write(path, buf.getvalue())
 
 
 def write_table(out: Path, style: Style, task: str, rows: Sequence[Row], seed: int,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from wann import streams
-from wann.baselines.layer_reinit import LayerReinit, reinit_figure
+from wann.baselines.layer_reinit import LayerReinit
 from wann.baselines.mlp import TrainLog, TrainSettings
 from wann.baselines.mlp import train as adam
 from wann.baselines.mlp_literature import (
@@ -27,7 +27,7 @@ from wann.baselines.mlp_literature import (
     structured_scratch,
     ticket_reinit,
 )
-from wann.baselines.noise import NoiseCurve, check_levels, noise_figure
+from wann.baselines.noise import NoiseCurve, check_levels
 from wann.baselines.sparse_mlp import (
     MASK_LR,
     ClassifierNet,
@@ -46,6 +46,7 @@ from wann.baselines.sparse_mlp import (
 from wann.classify.scoring import batch_probs
 from wann.methods.registry import Context, Report
 from wann.network import compile_genome
+from wann.plotting.comparison import noise_figure, reinit_figure
 from wann.streams import sub_seed
 
 

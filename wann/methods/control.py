@@ -16,10 +16,10 @@ from wann import streams
 from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun, train_dense
 from wann.baselines.kwta import default_k, kwta_net
-from wann.baselines.layer_reinit import layer_reinit, reinit_csv, reinit_figure, reinit_markdown
+from wann.baselines.layer_reinit import layer_reinit, reinit_csv, reinit_markdown
 from wann.baselines.layered import flatten, matrices
 from wann.baselines.lottery import lottery_tickets
-from wann.baselines.noise import noise_csv, noise_curves, noise_figure, noise_markdown
+from wann.baselines.noise import noise_csv, noise_curves, noise_markdown
 from wann.baselines.obd import obd_prune
 from wann.baselines.objectives import ReturnObjective
 from wann.baselines.prune import apply_mask, layer_counts, n_keep, pct, prune_and_finetune
@@ -29,6 +29,7 @@ from wann.baselines.structured import structured_finetune, structured_scratch
 from wann.baselines.ticket_reinit import reinit_ticket
 from wann.cmaes import CMASettings, cma_es
 from wann.methods.registry import Context, Report
+from wann.plotting.comparison import noise_figure, reinit_figure
 from wann.scoring import test_seeds
 from wann.streams import sub_seed
 
