@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import random_genome
-from wann import WannError
+from wann import WannError, resources
 from wann.cli import main
 from wann.config import preset
+from wann.evaluation import make_evaluator
 from wann.io import save_genome
-from wann.resources import check_fits_in_memory, estimate_bytes
+from wann.resources import (
+    MAX_WORKERS_PER_CPU,
+    check_fits_in_memory,
+    check_local_workers,
+    estimate_bytes,
+    usable_cpus,
+)
+from wann.tasks import get_task
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +65,30 @@ def test_a_bad_timeout_is_refused_before_a_run_folder_exists(timeout, tmp_path, 
     assert rc == 2
     one_error_line(capsys, "--timeout")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("backend", ["pool", "dask"])
+def test_more_worker_processes_than_the_machine_can_run_are_refused(backend, tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    workers = MAX_WORKERS_PER_CPU * usable_cpus() + 1
+    rc = main(["evolve", "--task", "cartpole", "--backend", backend, "--workers", str(workers),
+               "--generations", "1", "--out", str(out)])
+    assert rc == 2
+    one_error_line(capsys, f"--workers {workers} is more than the {backend} backend can use",
+                   f"at most {workers - 1}")
+    assert not out.exists()
+
+
+def test_the_worker_bound_follows_the_usable_cores(monkeypatch) -> None:
+    """Checked before a process starts, from the cores this process may use."""
+    monkeypatch.setattr(resources, "usable_cpus", lambda: 1)
+    task = get_task("cartpole")
+    for backend in ("pool", "dask"):
+        with pytest.raises(WannError, match=r"1 CPU core\(s\), so at most 4 \(4 per core\)"):
+            make_evaluator(task, backend, 5)
+    check_local_workers(8, "pool", cpus=2)  # exactly four per core: accepted
+    with pytest.raises(WannError, match="workers 9 is more"):
+        check_local_workers(9, "pool", cpus=2)
 
 
 def test_a_population_that_cannot_fit_in_memory_is_refused(tmp_path, capsys) -> None:
