@@ -91,6 +91,15 @@ def test_the_worker_bound_follows_the_usable_cores(monkeypatch) -> None:
         check_local_workers(9, "pool", cpus=2)
 
 
+@pytest.mark.parametrize("task", ["swingup", "digits"])
+def test_a_repeated_sparsity_is_refused_before_any_training(task, tmp_path, capsys) -> None:
+    out = tmp_path / "cmp"
+    assert main(["compare", "--task", task, "--quick", "--sparsities", "0.9", "0.5", "0.50",
+                 "--out", str(out)]) == 2
+    one_error_line(capsys, "--sparsities lists 0.5 more than once")
+    assert not out.exists()
+
+
 def test_a_population_that_cannot_fit_in_memory_is_refused(tmp_path, capsys) -> None:
     out = tmp_path / "run"
     assert main(["evolve", "--pop-size", "100000000", "--out", str(out)]) == 2
