@@ -102,6 +102,18 @@ def resolve(args: argparse.Namespace):  # noqa: ANN201 - (task, genome)
     return task, genome
 
 
+def check_no_tuned_left_behind(folder: Path, sweep_only: bool) -> None:
+    """A sweep alone rewrites tune.json; a tuned.json of an earlier full tune in the same
+    folder would stay, described by nothing. Refused rather than deleted: that tuning cost
+    minutes to hours, and the user decides which to keep."""
+    if sweep_only and (folder / "tuned.json").exists():
+        raise WannError(
+            f"{str(folder)!r} holds tuned.json from an earlier tune, which --sweep-only would "
+            "leave undescribed (tune.json is rewritten); give another --out, or move tuned.json "
+            "away first"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     _at_least(args.grid, "--grid")
     _at_least(args.train_episodes, "--train-episodes")
@@ -119,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
     seeds = args.seeds if args.seeds is not None else [args.seed or 0]
     folders = [seed_dir(out, s) for s in seeds] if args.seeds is not None else [out]
     for folder in folders:
+        check_no_tuned_left_behind(folder, args.sweep_only)
         check_writable(folder)
     progress = Progress()
     ev = family.make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)
