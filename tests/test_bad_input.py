@@ -57,6 +57,28 @@ def test_a_bad_seed_is_refused_by_every_command(command, seed, genome_file, tmp_
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", ["evolve", "eval", "tune", "render", "compare"])
+@pytest.mark.parametrize("task", ["", "  "])
+def test_an_empty_task_is_refused_by_every_command(command, task, genome_file, tmp_path, capsys) -> None:
+    """Not the default task in its place: an empty --task is a mistake (an unset variable)."""
+    out = tmp_path / "out"
+    args = {
+        "evolve": ["evolve", "--out", str(out)],
+        "eval": ["eval", str(genome_file)],
+        "tune": ["tune", str(genome_file), "--out", str(out)],
+        "render": ["render", str(genome_file), "-o", str(out / "x.gif")],
+        "compare": ["compare", "--quick", "--out", str(out)],
+    }[command]
+    assert main([*args, "--task", task]) == 2
+    one_error_line(capsys, f"--task: must name a task, got {task!r}")
+    assert not out.exists()
+
+
+def test_the_library_refuses_an_empty_task_too() -> None:
+    with pytest.raises(WannError, match="task must name a task, got ''"):
+        get_task("")
+
+
 @pytest.mark.parametrize("timeout", ["inf", "1e10", "nan", "0", "-3"])
 def test_a_bad_timeout_is_refused_before_a_run_folder_exists(timeout, tmp_path, capsys) -> None:
     out = tmp_path / "run"

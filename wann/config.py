@@ -166,6 +166,12 @@ def validate(hp: Hyperparameters) -> Hyperparameters:
         raise WannError(f"config key 'split_seed' must be 0 or positive, got {hp.split_seed}")
     if not hp.weights or any(not math.isfinite(w) for w in hp.weights):
         raise WannError("config key 'weights' must be a non-empty list of finite numbers")
+    repeated = sorted({w for w in hp.weights if hp.weights.count(w) > 1})
+    if repeated:
+        raise WannError(
+            f"config key 'weights' repeats {', '.join(f'{w:g}' for w in repeated)}: a repeated "
+            "shared weight would count twice in every mean; give each weight once"
+        )
     if hp.tourn_size > hp.pop_size:
         raise WannError(
             f"the population ({hp.pop_size}, config key 'pop_size') is smaller than one "

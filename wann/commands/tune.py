@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("genome", help="genome JSON, or a reference champion matrix (*.out)")
-    p.add_argument("--task", help="task name or gymnasium id (default: the genome's own)")
+    p.add_argument("--task", type=argtypes.task_name,
+                   help="task name or gymnasium id (default: the genome's own)")
     p.add_argument("--out", help="output folder (default: the genome's folder; for a *.out, "
                    "results/tune-<name>)")
     p.add_argument("--grid", type=int, default=81, help="sweep points over the range (81)")
