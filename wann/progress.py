@@ -2,8 +2,8 @@
 
 On a terminal: a tqdm bar with an ETA of our own (tqdm's would count the start-up).
 Otherwise (CI logs, files): plain lines, at most one per `plain_every` steps and always the
-last; tqdm's non-terminal output is redrawn with carriage
-returns, which turns a log into one long line, so the plain lines are written here.
+last; tqdm's non-terminal output is redrawn with carriage returns, which turns a log into
+one long line, so the plain lines are written here.
 """
 
 from __future__ import annotations
