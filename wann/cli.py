@@ -40,9 +40,13 @@ def _one_line_warning(message: Warning | str, category: type[Warning], filename:
 class _OneLineFormatter(logging.Formatter):
     """'wann: message' for progress notes (INFO), 'wann: WARNING: message' above."""
 
+    def __init__(self) -> None:
+        super().__init__("wann: %(levelname)s: %(message)s")
+
     def format(self, record: logging.LogRecord) -> str:
-        msg = record.getMessage()
-        return f"wann: {msg}" if record.levelno == logging.INFO else f"wann: {record.levelname}: {msg}"
+        if record.levelno == logging.INFO and not record.exc_info:
+            return f"wann: {record.getMessage()}"
+        return super().format(record)
 
 
 class _Parser(argparse.ArgumentParser):
