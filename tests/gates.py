@@ -12,6 +12,7 @@ import dataclasses
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import gymnasium as gym
@@ -97,3 +98,13 @@ class SignalHeldWorker(threading.Thread):
             self.pid = pid
         finally:
             self.gate.open()
+
+
+def healthy_timeout(evaluate: Callable[[], object], floor_s: float = 3.0, factor: float = 10.0) -> float:
+    """A sub-batch timeout that only a stopped worker passes, on this machine as loaded as it
+    is now: `factor` times one whole healthy evaluation run now (each sub-batch is a part of
+    it), and at least `floor_s`. A fixed timeout would also catch healthy sub-batches of a
+    machine whose cores are busy with other work."""
+    t0 = time.perf_counter()
+    evaluate()
+    return max(floor_s, factor * (time.perf_counter() - t0))

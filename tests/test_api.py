@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import wann
-from tests.conftest import log_rows
+from tests.conftest import log_rows, need
 from wann.cli import main
-from wann.layout import TIMING_COLUMNS
+from wann.layout import TEXT_COLUMNS, TIMING_COLUMNS
 
 DATA = Path(__file__).parent / "data" / "pre_change" / "plain"
 SETTINGS = {"pop_size": 16, "generations": 6, "n_reps": 2, "checkpoint_every": 4}
@@ -63,15 +63,41 @@ def test_evaluate_and_score_match_wann_eval(capsys: pytest.CaptureFixture) -> No
     assert s["all_shared_weights"] == cli["all_shared_weights"]
 
 
+def tensorboard_scalars(folder: Path) -> dict[tuple[str, int], float]:
+    """Every scalar in a folder's TensorBoard event files, {(tag, step): value}, read as
+    TensorBoard reads them: TFRecords (length, CRC, an Event protobuf, CRC)."""
+    import struct
+
+    event_pb2 = need("tensorboardX.proto.event_pb2", "tensorboard")
+    scalars = {}
+    for path in sorted(folder.glob("events.out.tfevents.*")):
+        data, at = path.read_bytes(), 0
+        while at < len(data):
+            (length,) = struct.unpack_from("<Q", data, at)
+            event = event_pb2.Event.FromString(data[at + 12 : at + 12 + length])
+            at += 12 + length + 4
+            for value in event.summary.value:
+                scalars[value.tag, event.step] = value.simple_value
+    return scalars
+
+
 def test_tensorboard_reporter_writes_scalars(tmp_path: Path) -> None:
-    pytest.importorskip("tensorboardX")
+    """TensorBoard's scalars, read back, are the numeric columns of log.csv, per generation."""
+    need("tensorboardX", "tensorboard")
     out, tb = tmp_path / "run", tmp_path / "tb"
     assert main(["evolve", "--task", "swingup", "--pop-size", "8", "--generations", "2",
                  "--out", str(out), "--tensorboard", str(tb)]) == 0
-    files = list(tb.glob("events.out.tfevents.*"))
-    assert files and files[0].stat().st_size > 0
     with open(out / "log.csv") as f:
-        assert len(list(csv.DictReader(f))) == 2
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2
+    expected = {(f"wann/{k}", int(r["generation"])): float(v) for r in rows for k, v in r.items()
+                if k not in TEXT_COLUMNS and k != "generation"}
+    assert {"wann/best_fitness", "wann/median_fitness", "wann/best_connections"} <= {
+        tag for tag, _ in expected}
+    got = tensorboard_scalars(tb)
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():  # TensorBoard keeps float32
+        assert got[key] == pytest.approx(value, rel=1e-6, abs=1e-6), key
 
 
 def test_reporters_see_every_hook_and_the_error_that_stopped_the_run() -> None:

@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import random_genome
-from wann import WannError
+from wann import WannError, resources
 from wann.cli import main
 from wann.config import preset
+from wann.evaluation import make_evaluator
 from wann.io import save_genome
-from wann.resources import check_fits_in_memory, estimate_bytes
+from wann.resources import (
+    MAX_WORKERS_PER_CPU,
+    check_fits_in_memory,
+    check_local_workers,
+    estimate_bytes,
+    usable_cpus,
+)
+from wann.tasks import get_task
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +57,28 @@ def test_a_bad_seed_is_refused_by_every_command(command, seed, genome_file, tmp_
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", ["evolve", "eval", "tune", "render", "compare"])
+@pytest.mark.parametrize("task", ["", "  "])
+def test_an_empty_task_is_refused_by_every_command(command, task, genome_file, tmp_path, capsys) -> None:
+    """Not the default task in its place: an empty --task is a mistake (an unset variable)."""
+    out = tmp_path / "out"
+    args = {
+        "evolve": ["evolve", "--out", str(out)],
+        "eval": ["eval", str(genome_file)],
+        "tune": ["tune", str(genome_file), "--out", str(out)],
+        "render": ["render", str(genome_file), "-o", str(out / "x.gif")],
+        "compare": ["compare", "--quick", "--out", str(out)],
+    }[command]
+    assert main([*args, "--task", task]) == 2
+    one_error_line(capsys, f"--task: must name a task, got {task!r}")
+    assert not out.exists()
+
+
+def test_the_library_refuses_an_empty_task_too() -> None:
+    with pytest.raises(WannError, match="task must name a task, got ''"):
+        get_task("")
+
+
 @pytest.mark.parametrize("timeout", ["inf", "1e10", "nan", "0", "-3"])
 def test_a_bad_timeout_is_refused_before_a_run_folder_exists(timeout, tmp_path, capsys) -> None:
     out = tmp_path / "run"
@@ -56,6 +86,39 @@ def test_a_bad_timeout_is_refused_before_a_run_folder_exists(timeout, tmp_path, 
                "--generations", "1", "--out", str(out)])
     assert rc == 2
     one_error_line(capsys, "--timeout")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("backend", ["pool", "dask"])
+def test_more_worker_processes_than_the_machine_can_run_are_refused(backend, tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    workers = MAX_WORKERS_PER_CPU * usable_cpus() + 1
+    rc = main(["evolve", "--task", "cartpole", "--backend", backend, "--workers", str(workers),
+               "--generations", "1", "--out", str(out)])
+    assert rc == 2
+    one_error_line(capsys, f"--workers {workers} is more than the {backend} backend can use",
+                   f"at most {workers - 1}")
+    assert not out.exists()
+
+
+def test_the_worker_bound_follows_the_usable_cores(monkeypatch) -> None:
+    """Checked before a process starts, from the cores this process may use."""
+    monkeypatch.setattr(resources, "usable_cpus", lambda: 1)
+    task = get_task("cartpole")
+    for backend in ("pool", "dask"):
+        with pytest.raises(WannError, match=r"1 CPU core\(s\), so at most 4 \(4 per core\)"):
+            make_evaluator(task, backend, 5)
+    check_local_workers(8, "pool", cpus=2)  # exactly four per core: accepted
+    with pytest.raises(WannError, match="workers 9 is more"):
+        check_local_workers(9, "pool", cpus=2)
+
+
+@pytest.mark.parametrize("task", ["swingup", "digits"])
+def test_a_repeated_sparsity_is_refused_before_any_training(task, tmp_path, capsys) -> None:
+    out = tmp_path / "cmp"
+    assert main(["compare", "--task", task, "--quick", "--sparsities", "0.9", "0.5", "0.50",
+                 "--out", str(out)]) == 2
+    one_error_line(capsys, "--sparsities lists 0.5 more than once")
     assert not out.exists()
 
 

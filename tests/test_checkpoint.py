@@ -326,3 +326,26 @@ def test_resume_needs_a_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "holds no checkpoint" in capsys.readouterr().err
     assert main(["evolve", "--resume", str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_an_edited_config_toml_is_named_on_resume_and_the_run_stays_exact(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    base = ["evolve", "--pop-size", "8", "--seed", "4"]
+    assert main([*base, "--generations", "3", "--out", str(tmp_path / "once")]) == 0
+    out = tmp_path / "run"
+    assert main([*base, "--generations", "2", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["evolve", "--resume", str(out), "--generations", "2"]) == 0  # untouched: quiet
+    assert "warning" not in capsys.readouterr().err
+    config = out / "config.toml"
+    written = config.read_text()
+    config.write_text(written.replace("pop_size = 8", "pop_size = 16")
+                      .replace("prob_moo = 0.8", "prob_moo = 0.5"))
+    assert main(["evolve", "--resume", str(out), "--generations", "3"]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warned) == 1, warned
+    assert "pop_size (file 16, run 8); prob_moo (file 0.5, run 0.8)" in warned[0]
+    assert "keeps its checkpoint's settings" in warned[0]
+    assert config.read_text() == written.replace("generations = 2", "generations = 3")
+    assert log_rows(out) == log_rows(tmp_path / "once")

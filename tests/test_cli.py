@@ -100,3 +100,17 @@ def test_environment_not_installed(monkeypatch, capsys) -> None:
     assert main(["evolve", "--task", "biped", "--generations", "1"]) == 2
     err = capsys.readouterr().err
     assert "pip install 'wann[box2d]'" in err and err.count("\n") == 1
+
+
+def test_progress_notes_print_as_wann_lines_and_warnings_keep_their_level() -> None:
+    import logging
+
+    from wann.cli import _OneLineFormatter
+
+    fmt = _OneLineFormatter()
+
+    def record(level: int) -> logging.LogRecord:
+        return logging.LogRecord("wann", level, __file__, 1, "compiling the %s", ("kernel",), None)
+
+    assert fmt.format(record(logging.INFO)) == "wann: compiling the kernel"
+    assert fmt.format(record(logging.WARNING)) == "wann: WARNING: compiling the kernel"

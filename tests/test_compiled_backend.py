@@ -38,3 +38,43 @@ def test_no_twin_means_no_compiled_backend() -> None:
     task = get_task("lunarlander")
     with pytest.raises(WannError, match="no compiled twin"):
         make_evaluator(task, "compiled")
+
+
+def test_a_cold_compile_is_announced_once_and_a_cached_kernel_not(tmp_path, monkeypatch,
+                                                                   caplog) -> None:
+    """The fast-math kernel compiles for about a minute on a cold cache: one line says so
+    before; a kernel compiled in this process, or cached on disk, is not announced."""
+    import importlib
+    import logging
+    import sys
+
+    from wann.evaluation.compiled import announce_compile
+
+    (tmp_path / "wann_cold_kernel.py").write_text(
+        "import numba\n\n@numba.njit(cache=True)\ndef twice(x):\n    return 2 * x\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "wann_cold_kernel", raising=False)
+    mod = importlib.import_module("wann_cold_kernel")
+    with caplog.at_level(logging.INFO, logger="wann"):
+        announce_compile(mod.twice, "test kernel", "a moment")
+        assert mod.twice(2) == 4
+        announce_compile(mod.twice, "test kernel", "a moment")  # compiled here now
+        del sys.modules["wann_cold_kernel"]
+        fresh = importlib.import_module("wann_cold_kernel")  # a new process would see this
+        assert not fresh.twice.signatures
+        announce_compile(fresh.twice, "test kernel", "a moment")  # on disk now
+    assert [r.getMessage() for r in caplog.records] == [
+        "compiling the test kernel (a moment on a cold cache; later runs load it)"]
+
+
+def test_the_evaluator_announces_the_kernel_it_runs(monkeypatch) -> None:
+    from wann.evaluation import compiled, lanes
+
+    seen = []
+    monkeypatch.setattr(compiled, "announce_compile",
+                        lambda kernel, what, duration: seen.append((kernel, what, duration)))
+    task = get_task("swingup")
+    ev = CompiledEvaluator(task)
+    ev.evaluate(compile_population([random_genome(0)]), np.array([1.0]), np.array([1]))
+    assert seen == [(lanes.exact_kernel, "exact kernel", "about 15 s")]

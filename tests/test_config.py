@@ -39,6 +39,7 @@ def test_toml_round_trip(tmp_path) -> None:
     ("prob_moo = 1.5\n", "'prob_moo' must lie in [0, 1]"),
     ("hidden_activations = [1, 12]\n", "activation ids 1..11"),
     ("this is = = not toml\n", "malformed"),
+    ("weights = [1.0, -2.0, 1.0]\n", "'weights' repeats 1: a repeated shared weight"),
 ])
 def test_bad_config_names_the_key(tmp_path, text, needle) -> None:
     p = tmp_path / "c.toml"

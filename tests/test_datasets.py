@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import struct
 
 import numpy as np
 import pytest
@@ -61,6 +62,33 @@ def test_idx_errors(tmp_path):
     (tmp_path / "bad.gz").write_bytes(b"not gzip")
     with pytest.raises(WannError, match="gzip"):
         read_idx(tmp_path / "bad.gz")
+
+
+def test_idx_header_that_disagrees_with_its_data_is_refused(tmp_path):
+    p = tmp_path / "x-idx3-ubyte"
+    data = bytes(range(24))
+    # A negative item count: numpy would read "as many as there are" and reshape around it.
+    p.write_bytes(b"\x00\x00\x08\x03" + struct.pack(">3i", -1, 3, 4) + data)
+    with pytest.raises(WannError, match=r"negative size in its header: shape \(-1, 3, 4\)"):
+        read_idx(p)
+    # Fewer items in the header than in the file: the rest would be dropped silently.
+    p.write_bytes(b"\x00\x00\x08\x03" + struct.pack(">3i", 1, 3, 4) + data)
+    with pytest.raises(WannError, match="holds 24 data bytes, more than the 12"):
+        read_idx(p)
+    p.write_bytes(b"\x00\x00\x08\x03" + struct.pack(">3i", 2, 3, 4) + data)
+    assert read_idx(p).shape == (2, 3, 4)
+
+
+def test_mnist_images_of_another_size_are_refused_not_resized(tmp_path):
+    folder = tmp_path / "small"
+    fake_mnist(folder)
+    write_idx(folder / FILES[2], np.zeros((20, 20, 20), np.uint8))  # 20x20 test images
+    with pytest.raises(WannError, match="MNIST test images are 20x20; MNIST's are 28x28"):
+        load_mnist(folder)
+    write_idx(folder / FILES[2], np.zeros((0, 28, 28), np.uint8))
+    write_idx(folder / FILES[3], np.zeros(0, np.uint8))
+    with pytest.raises(WannError, match="MNIST test files hold no images"):
+        load_mnist(folder)
 
 
 def fake_mnist(folder, n_train=40, n_test=20, gz=False, seed=0):

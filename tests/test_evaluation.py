@@ -1,14 +1,17 @@
 """Evaluators: NaN handling, common random numbers, and agreement across backends."""
 
+import json
 import logging
 
 import numpy as np
 import pytest
 
 from tests.conftest import random_genome
+from wann.cli import main
 from wann.config import preset
 from wann.evaluation import episode_seeds, make_evaluator
 from wann.genome import HIDDEN, Genome
+from wann.io import save_genome
 from wann.network import compile_population
 from wann.run import Run
 from wann.tasks import get_task
@@ -47,6 +50,20 @@ def test_nan_rollouts_are_logged_and_never_reach_the_ranking(tmp_path, caplog) -
     assert row["nonfinite_rollouts"] > 0
     assert "NaN or inf" in caplog.text
     assert np.isfinite(row["mean_fitness"])
+
+
+def test_wann_eval_says_when_a_score_is_the_overflow_convention(tmp_path, capsys, caplog) -> None:
+    """A genome that overflows at w = 2 scores -1000 there: a convention, named on screen."""
+    g = overflow_genome()
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    with caplog.at_level(logging.WARNING, logger="wann"):
+        assert main(["eval", str(tmp_path / "g.json"), "--weights", "2", "0.5", "--episodes",
+                     "3", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert ("3 of 6 rollouts (shared weights) gave NaN or inf outputs and were scored -1000, "
+            "the task's worst return") in caplog.text
+    assert json.loads(out)["shared_weights"][0]["mean"] == -1000.0
 
 
 def test_common_random_numbers() -> None:

@@ -1,10 +1,13 @@
 """Optimal Brain Damage: saliencies from a finite-difference Hessian and from OBD's
 backpropagation of second derivatives, on small hand-built networks."""
 
+import io
+
 import numpy as np
 import pytest
 
 from wann import WannError
+from wann.baselines import obd as obd_module
 from wann.baselines.common import Net
 from wann.baselines.dense import DenseRun, connection_layers, dense_genome, init_weights
 from wann.baselines.layered import matrices
@@ -17,9 +20,10 @@ from wann.baselines.obd import (
     saliency,
     salient_mask,
 )
-from wann.baselines.objectives import LossObjective
+from wann.baselines.objectives import LossObjective, ReturnObjective
 from wann.baselines.prune import n_keep
 from wann.cmaes import CMAResult, CMASettings
+from wann.progress import Progress
 
 TINY = CMASettings(generations=2, popsize=4, rollouts=1, check_every=2, check_episodes=1)
 
@@ -110,3 +114,27 @@ def test_obd_prunes_iteratively_to_every_sparsity(task, ev) -> None:
                       obd=OBDSettings(episodes=2))
     for a, b in zip(nets, again):
         np.testing.assert_array_equal(a.genome.conn_weight, b.genome.conn_weight)
+
+
+def test_the_hessian_shows_progress_and_scores_every_network_as_in_one_call(
+    task, ev, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the large dense start the estimate runs for minutes: with a progress display it goes
+    to the evaluator in chunks, one progress step each, and gives the same bits."""
+    monkeypatch.setattr(obd_module, "FD_MIN_CALL", 4)
+    layers = [5, 4, 1]
+    rng = np.random.default_rng(5)
+    weights = init_weights(layers, rng) + rng.normal(size=29)
+    g = dense_genome(task, layers, weights)
+    seeds = np.array([3, 4])
+    whole = fd_hessian_diagonal(ReturnObjective(ev, g, seeds), weights, 0.1)
+    out = io.StringIO()
+    chunked = ReturnObjective(ev, g, seeds)
+    h = fd_hessian_diagonal(chunked, weights, 0.1, Progress(out), "OBD 50% Hessian")
+    np.testing.assert_array_equal(h, whole)
+    assert chunked.rollouts == (2 * 29 + 1) * 2
+    lines = out.getvalue().splitlines()
+    # 59 networks in chunks of 4: a line every 4 chunks (16 networks), and the last.
+    assert [ln.split(" networks")[0] for ln in lines] == [
+        "OBD 50% Hessian 16/59", "OBD 50% Hessian 32/59", "OBD 50% Hessian 48/59",
+        "OBD 50% Hessian 59/59"]

@@ -14,7 +14,7 @@ import pytest
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 
 from tests.conftest import log_rows, need, random_genome
-from tests.gates import Gate, SignalHeldWorker
+from tests.gates import Gate, SignalHeldWorker, healthy_timeout
 from wann import InfrastructureError, WannError
 from wann.evaluation import make_evaluator
 from wann.evaluation.pool import PoolEvaluator
@@ -103,17 +103,20 @@ def test_a_worker_that_dies_between_generations_is_replaced(pool, gated_work) ->
     assert [(e.kind, e.worker, e.chunks) for e in lost] == [("lost", f"pid {victim}", ())]
 
 
-def test_a_sub_batch_past_the_timeout_counts_as_a_lost_worker(pool, gated_work, armed) -> None:
+def test_a_sub_batch_past_the_timeout_counts_as_a_lost_worker(pool, gated_work, gate) -> None:
     task, batch, weights, seeds, (expected, _) = gated_work
-    # A sub-batch here takes milliseconds; 3 s only ever passes for the stopped worker.
-    pool.timeout = 3.0
+    gate.reset()  # not armed: a healthy evaluation sets a timeout only the stopped worker passes
+    timeout = healthy_timeout(lambda: pool.evaluate(batch, weights, seeds))
+    gate.arm()
+    pool.timeout = timeout
     try:
-        frozen = SignalHeldWorker(armed, signal.SIGSTOP)  # a hung worker: alive, never answers
+        frozen = SignalHeldWorker(gate, signal.SIGSTOP)  # a hung worker: alive, never answers
         frozen.start()
         returns, _ = pool.evaluate(batch, weights, seeds)
         frozen.join()
     finally:
         pool.timeout = None
+        gate.open()
     np.testing.assert_array_equal(returns, expected)
     assert [e for e in pool.events if (e.kind, e.worker) == ("timeout", f"pid {frozen.pid}")]
     assert frozen.pid not in pool.pids()

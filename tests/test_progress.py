@@ -76,6 +76,27 @@ def test_the_eta_follows_the_recent_rate(monkeypatch: pytest.MonkeyPatch) -> Non
     assert out.getvalue().splitlines()[-1].endswith("ETA 0:50")  # 5 steps left x 10 s
 
 
+@pytest.mark.parametrize("tty", [False, True])
+def test_the_first_steps_start_up_is_not_in_the_eta(tty, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first generation that compiles for 60 s, then 2 s a generation: after the second,
+    the ETA is 8 steps x 2 s, not (62 s / 2) x 8."""
+    if tty:
+        pytest.importorskip("tqdm")
+    clock = [0.0]
+    monkeypatch.setattr("wann.progress.time.perf_counter", lambda: clock[0])
+    out = FakeTty() if tty else io.StringIO()
+    p = Progress(out)
+    p.start(10, "gen")
+    clock[0] += 60.0
+    p.update(1, "x")
+    first = out.getvalue()
+    clock[0] += 2.0
+    p.update(2, "x")
+    p.close()
+    assert first.rstrip().endswith("ETA --:--")
+    assert out.getvalue().rstrip().endswith("ETA 0:16")
+
+
 def test_a_run_numbers_generations_as_its_log_does(tmp_path) -> None:
     from tests.conftest import log_rows
     from wann.config import preset

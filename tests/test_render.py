@@ -44,12 +44,29 @@ def test_draw_places_cart_and_pole() -> None:
 
 
 def test_env_renders_its_state_headless() -> None:
+    """The env's own frame, read back as geometry: the cart where the state's x puts it, the
+    pole along the state's angle; not the frame of the state at reset."""
     env = get_task("swingup").make_env(render_mode="rgb_array")
     env.reset(seed=3)
-    env.step(np.array([0.5]))
+    start = env.unwrapped.state.copy()
+    for _ in range(40):  # pushed right: the cart moves and the pole swings up to horizontal
+        env.step(np.array([1.0]))
     frame = env.render()
-    np.testing.assert_array_equal(frame, draw(env.unwrapped.state))
+    x, theta = float(env.unwrapped.state[0]), float(env.unwrapped.state[2])
     env.close()
+    assert frame.shape == (HEIGHT, WIDTH, 3) and frame.dtype == np.uint8
+    scale = WIDTH / (2 * WORLD_HALF_WIDTH)
+    assert abs(x - start[0]) * scale > 20  # far enough that the reset frame would fail below
+    cart = pixels_of(frame, CART)
+    centre = (cart[:, 1].min() + cart[:, 1].max() + 1) / 2  # the pole may hide some of it
+    assert abs(centre - (x + WORLD_HALF_WIDTH) * scale) < 2.0
+    pole = pixels_of(frame, POLE).astype(float)
+    d = pole - pole.mean(axis=0)
+    axis = np.linalg.eigh(d.T @ d)[1][:, -1]  # (row, col) of the pole's long axis
+    along = np.array([-math.cos(theta), math.sin(theta)])  # theta = 0 up (rows grow down)
+    assert abs(axis @ along) > 0.999  # the same line, to 2.5 degrees
+    # ... and pointing away from the cart along theta, not the opposite way.
+    assert (pole.mean(axis=0) - [cart[:, 0].mean(), centre]) @ along > 0.2 * scale
 
 
 def genome(weights_scale: float):  # noqa: ANN201

@@ -169,6 +169,31 @@ def test_sweep_only_writes_beside_the_genome(tmp_path, capsys) -> None:
     capsys.readouterr()
 
 
+def test_sweep_only_never_leaves_a_tuned_genome_it_does_not_describe(tmp_path, capsys) -> None:
+    g = from_dense([5, 2, 1])
+    g.meta["task"] = "swingup"
+    save_genome(g, tmp_path / "g.json")
+    out = tmp_path / "tune"
+    small = ["--grid", "3", "--train-episodes", "1", "--episodes", "2"]
+    assert main(["tune", str(tmp_path / "g.json"), "--out", str(out), *small, "--generations", "1",
+                 "--popsize", "4", "--rollouts", "1"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {"tuned.json", "tune.json", "sweep.csv", "tune_log.csv"} <= set(before)
+    capsys.readouterr()
+    assert main(["tune", str(tmp_path / "g.json"), "--out", str(out), "--sweep-only", *small]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds tuned.json from an earlier tune" in err[0], err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing lost or changed
+    # The same holds for a classification genome; elsewhere a sweep alone is fine.
+    d = from_dense([64, 10])
+    d.meta["task"] = "digits"
+    save_genome(d, tmp_path / "d.json")
+    assert main(["tune", str(tmp_path / "d.json"), "--out", str(out), "--sweep-only"]) == 2
+    assert "holds tuned.json" in capsys.readouterr().err
+    assert main(["tune", str(tmp_path / "g.json"), "--out", str(tmp_path / "t2"), "--sweep-only",
+                 *small]) == 0
+
+
 @pytest.mark.parametrize(
     "extra, needle",
     [

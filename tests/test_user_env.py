@@ -96,6 +96,21 @@ def test_a_bad_task_name_is_one_clear_error(task, message, tmp_path, capsys) -> 
     assert not out.exists()
 
 
+def test_a_module_that_exits_on_import_is_one_clear_error(tmp_path, monkeypatch, capsys) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "wann_user_quits.py").write_text("import sys\nsys.exit(3)\n")
+    monkeypatch.syspath_prepend(str(src))
+    monkeypatch.delitem(sys.modules, "wann_user_quits", raising=False)
+    out = tmp_path / "run"
+    assert main(["evolve", "--task", "wann_user_quits:Quit-v0", "--generations", "1",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == ("wann: error: task 'wann_user_quits:Quit-v0': importing module "
+                   "'wann_user_quits' called sys.exit(3)\n"), err
+    assert not out.exists()
+
+
 def test_a_module_that_does_not_register_the_id(user_module, tmp_path, capsys) -> None:
     assert main(["evolve", "--task", "wann_user_walk:Other-v0", "--generations", "1",
                  "--out", str(tmp_path / "r")]) == 2

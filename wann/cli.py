@@ -37,6 +37,18 @@ def _one_line_warning(message: Warning | str, category: type[Warning], filename:
     print(f"wann: warning: {message}", file=sys.stderr)
 
 
+class _OneLineFormatter(logging.Formatter):
+    """'wann: message' for progress notes (INFO), 'wann: WARNING: message' above."""
+
+    def __init__(self) -> None:
+        super().__init__("wann: %(levelname)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno == logging.INFO and not record.exc_info:
+            return f"wann: {record.getMessage()}"
+        return super().format(record)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports errors as 'wann: error: ...' on one line, exit 2."""
 
@@ -89,7 +101,11 @@ def run_parsed(args: argparse.Namespace) -> int:
 def _guarded(body: Callable[[], int]) -> int:
     """Logging, warnings and SIGTERM set up; every failure one line and its exit code."""
     # wann's own messages at INFO; libraries' (numba-cuda, matplotlib) only from WARNING up
-    logging.basicConfig(format="wann: %(levelname)s: %(message)s", level=logging.WARNING)
+    if not logging.getLogger().handlers:  # as logging.basicConfig: never over the caller's
+        handler = logging.StreamHandler()
+        handler.setFormatter(_OneLineFormatter())
+        logging.getLogger().addHandler(handler)
+        logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("wann").setLevel(logging.INFO)
     os.environ.setdefault("MPLBACKEND", "Agg")
     warnings.filterwarnings("ignore", module="gymnasium")

@@ -166,6 +166,12 @@ def validate(hp: Hyperparameters) -> Hyperparameters:
         raise WannError(f"config key 'split_seed' must be 0 or positive, got {hp.split_seed}")
     if not hp.weights or any(not math.isfinite(w) for w in hp.weights):
         raise WannError("config key 'weights' must be a non-empty list of finite numbers")
+    repeated = sorted({w for w in hp.weights if hp.weights.count(w) > 1})
+    if repeated:
+        raise WannError(
+            f"config key 'weights' repeats {', '.join(f'{w:g}' for w in repeated)}: a repeated "
+            "shared weight would count twice in every mean; give each weight once"
+        )
     if hp.tourn_size > hp.pop_size:
         raise WannError(
             f"the population ({hp.pop_size}, config key 'pop_size') is smaller than one "
@@ -313,3 +319,27 @@ def to_toml(hp: Hyperparameters) -> str:
         else:
             lines.append(f"{key} = {value!r}")
     return "\n".join(lines) + "\n"
+
+
+def edited_settings(path: str | Path, hp: Hyperparameters,
+                    ignore: tuple[str, ...] = ("generations",)) -> list[str]:
+    """How the settings file at `path` (a run folder's config.toml) differs from the settings
+    `hp` the run holds: one "key (file X, run Y)" per differing key, or why the file cannot be
+    read; [] when it matches or is absent. `ignore`: keys a resume may change by itself (its
+    length, set by --generations)."""
+    p = Path(path)
+    if not p.is_file():
+        return []
+    try:
+        written = load_file(p)
+    except WannError as exc:
+        return [f"the file is not readable as settings ({exc})"]
+    mine, theirs = asdict(hp), asdict(written)
+    return [f"{k} (file {_shown(theirs[k])}, run {_shown(mine[k])})" for k in mine
+            if k not in ignore and theirs[k] != mine[k]]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + "]"
+    return json.dumps(value) if isinstance(value, str) else f"{value!r}"

@@ -1,8 +1,9 @@
 """Progress of a long command, one mechanism for every command (evolve, tune, compare).
 
-On a terminal: a tqdm bar with ETA. Otherwise (CI logs, files): plain lines, at most one per
-`plain_every` steps and always the last; tqdm's non-terminal output is redrawn with carriage
-returns, which turns a log into one long line, so the plain lines are written here.
+On a terminal: a tqdm bar with an ETA of our own (tqdm's would count the start-up).
+Otherwise (CI logs, files): plain lines, at most one per `plain_every` steps and always the
+last; tqdm's non-terminal output is redrawn with carriage returns, which turns a log into
+one long line, so the plain lines are written here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from collections import deque
 from typing import Any, TextIO
 
 #: The ETA uses the rate of the last RECENT steps: a search slows as its networks grow, and
-#: the rate since the start would promise too early an end.
+#: the rate since the start would promise too early an end. The first step after `start` is
+#: never part of it: it pays the start-up (compiling the kernels, about 15 s on a cold cache,
+#: a minute with --fast-math; starting workers), which the steps after it do not.
 RECENT = 10
 
 
@@ -52,19 +55,21 @@ class Progress:
         self.total, self.label, self.initial = max(int(total), 1), label, int(initial)
         self.plain_every = max(int(plain_every), 1)
         self.t0 = time.perf_counter()
-        self._recent: deque[tuple[float, int]] = deque([(self.t0, self.initial)], maxlen=RECENT + 1)
+        self._recent: deque[tuple[float, int]] = deque(maxlen=RECENT + 1)
         if self.tty and not self.quiet:
             from tqdm import tqdm
 
             self._bar = tqdm(
                 total=self.total, initial=self.initial, desc=label, file=self.stream,
-                bar_format="{desc} {n_fmt}/{total_fmt} [{bar:20}]{postfix} ETA {remaining}",
+                bar_format="{desc} {n_fmt}/{total_fmt} [{bar:20}]{postfix}",
                 ascii=" #", leave=True, dynamic_ncols=False, mininterval=0.0,
             )
 
     def eta(self, done: int) -> float | None:
-        """Seconds left at the rate of the last RECENT steps (since `start` before that), or
-        None before the first step."""
+        """Seconds left at the rate of the last RECENT steps (since the end of the first step
+        before that), or None until a step past the first is done."""
+        if not self._recent:
+            return None
         now = time.perf_counter()
         t_then, done_then = self._recent[0]
         if done - done_then <= 0:
@@ -77,17 +82,17 @@ class Progress:
         first of its total: 'gen 0 (1/8)')."""
         if self.quiet:
             return
+        eta = self.eta(done)
+        self._recent.append((time.perf_counter(), done))
+        eta_text = "ETA --:--" if eta is None else f"ETA {_fmt_time(eta)}"
         if self._bar is not None:
             if step is not None:
                 self._bar.set_description_str(f"{self.label} {step}".strip(), refresh=False)
-            self._bar.set_postfix_str(text, refresh=False)
+            self._bar.set_postfix_str(f"{text} {eta_text}".strip(), refresh=False)
             self._bar.update(done - self._bar.n)
             return
-        eta = self.eta(done)
-        self._recent.append((time.perf_counter(), done))
         if done % self.plain_every and done < self.total:
             return
-        eta_text = "ETA --:--" if eta is None else f"ETA {_fmt_time(eta)}"
         head = f"{self.label} " if self.label else ""
         count = f"{done:>{len(str(self.total))}}/{self.total}"
         if step is not None:

@@ -51,3 +51,33 @@ def check_fits_in_memory(
             f"({_size(need / hp.pop_size)} an individual), more than this machine's "
             f"{_size(available)}; use a smaller population size"
         )
+
+
+#: Worker processes this machine may start per CPU core (pool, a local Dask cluster). A worker
+#: runs one rollout at a time on one core (compiled code holds the GIL), so past the cores the
+#: extra processes only wait, and each still costs its start-up (about a second) and its memory
+#: (about 200 MB for a Dask worker holding its environment). Four per core leaves room for
+#: environments that wait on something else (rendering, a simulator over a socket); thousands
+#: exhaust the process table and the OS's semaphores.
+MAX_WORKERS_PER_CPU = 4
+
+
+def usable_cpus() -> int:
+    """The CPU cores this process may run on (its affinity mask, as a container or `taskset`
+    sets it), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def check_local_workers(workers: int | None, backend: str, cpus: int | None = None) -> None:
+    """Refuse more worker processes than MAX_WORKERS_PER_CPU per usable core, before any starts."""
+    cpus = usable_cpus() if cpus is None else cpus
+    limit = MAX_WORKERS_PER_CPU * cpus
+    if workers is not None and workers > limit:
+        raise WannError(
+            f"{{workers}} {workers} is more than the {backend} backend can use here: each worker "
+            f"is a process of its own, and this machine has {cpus} CPU core(s), so at most "
+            f"{limit} ({MAX_WORKERS_PER_CPU} per core)"
+        )

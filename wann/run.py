@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from wann import WannError, as_interrupt, streams
+from wann import WannError, as_interrupt, layout, streams
 from wann import checkpoint as ckp
-from wann.config import Hyperparameters
+from wann.config import Hyperparameters, edited_settings
 from wann.evaluation.protocol import Evaluator, episode_seeds
 from wann.network import compile_population
 from wann.reporters import Reporter, folder_reporters
@@ -139,6 +140,14 @@ class Run:
             hp = hp.replace(generations=generations)
         search = Search.from_state(replace(ckpt.search, hp=hp))
         out = None if out is None else Path(out)
+        edits = [] if out is None else edited_settings(out / layout.CONFIG, ckpt.hp)
+        if edits:
+            warnings.warn(
+                f"{out / layout.CONFIG} differs from the checkpoint's settings in "
+                f"{'; '.join(edits)}: the run keeps its checkpoint's settings (an exact resume) "
+                "and rewrites the file to them; to run with the edit, start a new run with "
+                "--config", stacklevel=2,
+            )
         return cls(task, hp, evaluator, out, ckpt.seed, search, _with_folder(reporters, out, hp),
                    rows=list(ckpt.rows), resumed_from=ckpt.generation)
 

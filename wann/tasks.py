@@ -124,6 +124,10 @@ def import_env_module(env_id: str) -> None:
         raise WannError(f"task {env_id!r}: the module before ':' is empty (use module:EnvId)")
     try:
         importlib.import_module(module)
+    except SystemExit as exc:  # sys.exit() at import: the user's module, not our exit code
+        raise WannError(
+            f"task {env_id!r}: importing module {module!r} called sys.exit({exc.code!r})"
+        ) from None
     except Exception as exc:  # any error while importing the user's module is bad input
         raise WannError(
             f"task {env_id!r}: cannot import module {module!r} "
@@ -141,6 +145,8 @@ def get_task(
 
 def control_task(name: str, data: str | Path | None = None) -> Task:
     """A built-in task name (swingup, cartpole, ...), any gymnasium id, or module:EnvId."""
+    if not isinstance(name, str) or not name.strip():
+        raise WannError(f"{{task}} must name a task, got {name!r}")
     if data is not None:
         raise WannError(f"{{data}} is for classification tasks (digits, mnist), not {name!r}")
     spec = BUILTIN.get(name)

@@ -70,3 +70,11 @@ def positive_floats(text: str) -> tuple[float, ...]:
     if len(set(values)) != len(values):
         raise argparse.ArgumentTypeError(f"a value is repeated in {text!r}")
     return tuple(values)
+
+
+def task_name(text: str) -> str:
+    """A task: a name, a gymnasium id or module:EnvId; never empty (an empty --task would
+    otherwise fall back to the default task without a word)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must name a task, got {text!r}")
+    return text

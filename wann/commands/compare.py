@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--task", help="task (default: the champion's own, else swingup)")
+    p.add_argument("--task", type=argtypes.task_name, help="task (default: the champion's own, else swingup)")
     p.add_argument("--champion", help="WANN genome JSON or reference *.out (default: a fresh "
                    "search); its weights are tuned by CMA-ES unless it carries tuned ones "
                    "(wann tune's tuned.json, or --tuned)")

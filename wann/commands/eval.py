@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("genome", help="genome JSON, or a reference champion matrix (*.out)")
-    p.add_argument("--task", help="task name or gymnasium id (default: the genome's own)")
+    p.add_argument("--task", type=argtypes.task_name,
+                   help="task name or gymnasium id (default: the genome's own)")
     p.add_argument("--weights", type=float, nargs="+", help="shared weights (default the six)")
     p.add_argument("--episodes", type=int, default=100, help="test episodes per weight")
     p.add_argument("--seed", type=argtypes.seed, default=0, help="seed of the test episodes")

@@ -50,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Evolve topologies scored over shared weights; writes a run folder.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--task", help="built-in task (swingup, cartpole, ...), gymnasium id, or a "
+    p.add_argument("--task", type=argtypes.task_name,
+                   help="built-in task (swingup, cartpole, ...), gymnasium id, or a "
                    "classification data set (digits, mnist)")
     p.add_argument("--preset", help="named settings: laptop_swing, swingup, biped, digits, "
                    "mnist256, quick, default")

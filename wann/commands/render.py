@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("genome", help="genome JSON, or a reference champion matrix (*.out)")
-    p.add_argument("--task", help="task name or gymnasium id (default: the genome's own)")
+    p.add_argument("--task", type=argtypes.task_name,
+                   help="task name or gymnasium id (default: the genome's own)")
     p.add_argument("--weight", type=float,
                    help="shared weight (default: the best of the six standard weights on "
                         f"{PICK_EPISODES} test episodes; a tuned genome uses its own weights)")

@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("genome", help="genome JSON, or a reference champion matrix (*.out)")
-    p.add_argument("--task", help="task name or gymnasium id (default: the genome's own)")
+    p.add_argument("--task", type=argtypes.task_name,
+                   help="task name or gymnasium id (default: the genome's own)")
     p.add_argument("--out", help="output folder (default: the genome's folder; for a *.out, "
                    "results/tune-<name>)")
     p.add_argument("--grid", type=int, default=81, help="sweep points over the range (81)")
@@ -102,6 +103,18 @@ def resolve(args: argparse.Namespace):  # noqa: ANN201 - (task, genome)
     return task, genome
 
 
+def check_no_tuned_left_behind(folder: Path, sweep_only: bool) -> None:
+    """A sweep alone rewrites tune.json; a tuned.json of an earlier full tune in the same
+    folder would stay, described by nothing. Refused rather than deleted: that tuning cost
+    minutes to hours, and the user decides which to keep."""
+    if sweep_only and (folder / "tuned.json").exists():
+        raise WannError(
+            f"{str(folder)!r} holds tuned.json from an earlier tune, which --sweep-only would "
+            "leave undescribed (tune.json is rewritten); give another --out, or move tuned.json "
+            "away first"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     _at_least(args.grid, "--grid")
     _at_least(args.train_episodes, "--train-episodes")
@@ -119,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
     seeds = args.seeds if args.seeds is not None else [args.seed or 0]
     folders = [seed_dir(out, s) for s in seeds] if args.seeds is not None else [out]
     for folder in folders:
+        check_no_tuned_left_behind(folder, args.sweep_only)
         check_writable(folder)
     progress = Progress()
     ev = family.make_evaluator(task, args.backend, args.workers, fast_math=args.fast_math)

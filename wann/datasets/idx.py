@@ -35,11 +35,18 @@ def read_idx(path: str | Path) -> np.ndarray:
     if ndim == 0 or len(raw) < head:
         raise WannError(f"IDX file {str(p)!r} is truncated in its header")
     shape = struct.unpack(f">{ndim}i", raw[4:head])
+    if min(shape) < 0:
+        raise WannError(f"IDX file {str(p)!r} has a negative size in its header: shape {tuple(shape)}")
     need = int(np.prod(shape, dtype=np.int64))
     if len(raw) - head < need:
         raise WannError(
             f"IDX file {str(p)!r} is truncated: {len(raw) - head} data bytes, {need} expected "
             f"for shape {tuple(shape)}"
+        )
+    if len(raw) - head > need:  # the header's item count disagrees with the data
+        raise WannError(
+            f"IDX file {str(p)!r} holds {len(raw) - head} data bytes, more than the {need} of "
+            f"the shape {tuple(shape)} in its header"
         )
     return np.frombuffer(raw, dtype=np.uint8, count=need, offset=head).reshape(shape).copy()
 

@@ -43,6 +43,7 @@ MIRRORS = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
 SIZE = 16
+RAW_SIZE = 28  # MNIST's own image size
 
 
 def mirrors_from_env() -> tuple[str, ...]:
@@ -218,6 +219,14 @@ def _check(images: np.ndarray, labels: np.ndarray, what: str) -> None:
         raise WannError(
             f"MNIST {what} files have the wrong shape: images {images.shape}, labels {labels.shape}"
         )
+    if images.shape[1:] != (RAW_SIZE, RAW_SIZE):
+        h, w = images.shape[1:]
+        raise WannError(
+            f"MNIST {what} images are {h}x{w}; MNIST's are {RAW_SIZE}x{RAW_SIZE}, which the "
+            f"reference's preprocessing (resize to {SIZE}x{SIZE}, deskew) is defined for"
+        )
+    if images.shape[0] == 0:
+        raise WannError(f"MNIST {what} files hold no images")
     if images.shape[0] != labels.shape[0]:
         raise WannError(f"MNIST {what} files disagree: {images.shape[0]} images, {labels.shape[0]} labels")
     if labels.size and labels.max() > 9:

@@ -11,6 +11,7 @@ from typing import Any
 
 from wann import WannError
 from wann.evaluation.protocol import Evaluator, FaultEvent, episode_seeds
+from wann.resources import check_local_workers
 from wann.tasks import Task
 
 __all__ = ["BACKENDS", "MAX_TIMEOUT_S", "Evaluator", "FaultEvent", "check_options",
@@ -87,6 +88,8 @@ def rollout_evaluator(
     if fast_math and backend not in ("auto", "compiled"):
         raise WannError(f"--fast-math needs the compiled backend (got --backend {backend})")
     if backend == "dask":
+        if scheduler is None:  # a local cluster: processes on this machine
+            check_local_workers(workers, "dask")
         try:
             from wann.evaluation.dask_backend import DaskEvaluator
         except ImportError as exc:
@@ -113,6 +116,8 @@ def rollout_evaluator(
         return CompiledEvaluator(task, threads=workers, fast=fast_math)
     if backend == "pool":
         from wann.evaluation.pool import PoolEvaluator
+
+        check_local_workers(workers, "pool")
 
         return PoolEvaluator(task, workers, timeout=timeout)
     from wann.evaluation.serial import SerialEvaluator

@@ -14,8 +14,10 @@ lockstep kernel is tested and benchmarked against (`mode="scalar"`).
 
 from __future__ import annotations
 
+import logging
 import math
 from types import ModuleType
+from typing import Any
 
 import gymnasium as gym
 import numba
@@ -29,6 +31,27 @@ from wann.network import NetBatch, choose_action, forward, kernel_args
 from wann.tasks import Task
 from wann_envs.twins import twin_for
 from wann_envs.twins.dispatch import TWIN_IDS, observe_twin, step_twin
+
+log = logging.getLogger("wann")
+
+#: What a cold compile of each kernel costs on a laptop core (README, "Measured").
+COMPILE_TIME = {"exact": "about 15 s", "fast": "about a minute", "scalar": "about 15 s"}
+
+
+def on_disk(kernel: Any) -> bool:
+    """Whether numba's cache beside the code holds compiled code for `kernel` that is still
+    valid for its source (numba's own index check; False where that cannot be read)."""
+    try:
+        return bool(kernel._cache._cache_file._load_index())
+    except Exception:  # noqa: BLE001 - numba's cache internals: assume cold
+        return False
+
+
+def announce_compile(kernel: Any, what: str, duration: str) -> None:
+    """One line before a compile that takes long enough to look like a hang: the kernel has
+    not been compiled in this process and is not in the on-disk cache."""
+    if not kernel.signatures and not on_disk(kernel):
+        log.info("compiling the %s (%s on a cold cache; later runs load it)", what, duration)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -156,11 +179,14 @@ class CompiledEvaluator(NoFaults):
             weights, states, t.max_steps, t.discrete, np.asarray(t.low, np.float64),
             np.asarray(t.high, np.float64), float(t.worst_return), returns, bad, steps,
         )
+        kernel = {"scalar": generation_kernel, "fast": lanes.fast_kernel,
+                  "exact": lanes.exact_kernel}[self.mode]
+        announce_compile(kernel, "fast-math kernel" if self.mode == "fast" else
+                         f"{self.mode} kernel", COMPILE_TIME[self.mode])
         try:
             if self.mode == "scalar":
-                generation_kernel(*args, coprime_stride(returns.size))
+                kernel(*args, coprime_stride(returns.size))
             else:
-                kernel = lanes.fast_kernel if self.mode == "fast" else lanes.exact_kernel
                 kernel(*args, net_order(batch), np.zeros(1, np.int64), self.threads)
         finally:
             numba.set_num_threads(previous)
