@@ -165,7 +165,7 @@ def compile_arrays(
     return OK, 0, act, in_start, in_end, edge_src, edge_w, out_pos
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def compile_many(
     node_off, node_id, node_kind, node_act, conn_off, conn_src, conn_dst, conn_enabled,
     conn_weight, n_in, n_out, use_weights,

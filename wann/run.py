@@ -107,7 +107,8 @@ class Run:
         acts = hp.hidden_activations or task.hidden_acts
         search = Search(hp, task.n_in, task.n_out, acts, task.output_act, seed)
         out = None if out is None else Path(out)
-        return cls(task, hp, evaluator, out, seed, search, _with_folder(reporters, out, hp))
+        return cls(task, hp, evaluator, out, seed, search,
+                   _with_folder(reporters, out, hp, evaluator))
 
     @classmethod
     def resume(
@@ -126,7 +127,8 @@ class Run:
             hp = hp.replace(generations=generations)
         search = Search.from_state(replace(ckpt.search, hp=hp))
         out = None if out is None else Path(out)
-        return cls(task, hp, evaluator, out, ckpt.seed, search, _with_folder(reporters, out, hp),
+        return cls(task, hp, evaluator, out, ckpt.seed, search,
+                   _with_folder(reporters, out, hp, evaluator),
                    rows=list(ckpt.rows), resumed_from=ckpt.generation)
 
     def step(self) -> dict:
@@ -137,6 +139,7 @@ class Run:
         `tell`, so they see the search exactly as that generation left it); `eval_seconds`
         then counts the launch and the wait, not the reporters.
         """
+        self._notify("settle")
         t0 = time.perf_counter()
         genomes = self.search.ask()
         seeds = episode_seeds(self.seed, self.search.generation, self.hp.n_reps)
@@ -184,8 +187,11 @@ class Run:
     def _notify(self, hook: str, *args: object) -> None:
         """Call one hook of every reporter; a failed write becomes one clear OutputError."""
         for r in self.reporters:
+            fn = getattr(r, hook, None)
+            if fn is None:  # a reporter that is not a Reporter subclass may lack a hook
+                continue
             try:
-                getattr(r, hook)(self, *args)
+                fn(self, *args)
             except OSError as exc:
                 where = f"the run folder {str(self.out)!r}" if self.out is not None else "output"
                 raise OutputError(
@@ -241,7 +247,13 @@ class Run:
 
 
 def _with_folder(
-    reporters: list[Reporter] | None, out: Path | None, hp: Hyperparameters
+    reporters: list[Reporter] | None, out: Path | None, hp: Hyperparameters,
+    evaluator: Evaluator,
 ) -> list[Reporter]:
-    return list(reporters or []) + ([] if out is None else folder_reporters(out, hp.checkpoint_every))
+    """The caller's reporters, then the run folder's; those write in the background when the
+    evaluator works asynchronously (`submit`), since the loop then waits on the device."""
+    if out is None:
+        return list(reporters or [])
+    background = getattr(evaluator, "submit", None) is not None
+    return list(reporters or []) + folder_reporters(out, hp.checkpoint_every, background)
 
