@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import random_genome
+from wann import netcompile
 from wann.genome import OUTPUT, Genome, topological_order
 from wann.network import NetBatch, compile_genome, compile_population, pack_batches
 
@@ -88,8 +89,17 @@ def test_bad_genomes_raise_as_before() -> None:
             compile_genome(cyc)
 
 
+@pytest.fixture(params=["serial", "parallel"])
+def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Populations compiled one genome after another, or on all threads (as from
+    netcompile.PARALLEL_FROM genomes on)."""
+    if request.param == "parallel":
+        monkeypatch.setattr(netcompile, "PARALLEL_FROM", 1)
+    return request.param
+
+
 @pytest.mark.parametrize("use_weights", [False, True])
-def test_a_population_in_one_call_packs_as_each_genome_does(use_weights: bool) -> None:
+def test_a_population_in_one_call_packs_as_each_genome_does(use_weights: bool, threads) -> None:
     """compile_population (one compiled call) gives the arrays of packing compile_genome's
     batches, for populations of nets of every size, disabled connections included."""
     for n_in, n_out in ((5, 1), (4, 2), (2, 3)):
@@ -107,7 +117,7 @@ def test_a_population_in_one_call_packs_as_each_genome_does(use_weights: bool) -
             np.testing.assert_array_equal(a, b, err_msg=name)
 
 
-def test_a_bad_genome_in_a_population_raises_its_own_error() -> None:
+def test_a_bad_genome_in_a_population_raises_its_own_error(threads) -> None:
     genomes = [random_genome(s, 4, 2, 20) for s in range(4)]
     bad = genomes[2].copy()
     bad.conn_dst = bad.conn_dst.copy()

@@ -24,15 +24,6 @@ ADD_CONN, ADD_NODE, ENABLE, MUT_ACT = range(4)
 
 
 @numba.njit(cache=True)
-def _grow(a, need):  # pragma: no cover - compiled
-    if need <= a.size:
-        return a
-    b = np.empty(max(need, 2 * a.size), a.dtype)
-    b[: a.size] = a
-    return b
-
-
-@numba.njit(cache=True)
 def _add_connection(st, nid, nkind, nb, n, cinnov, csrc, cdst, cen, cw, cb, m,
                     pos_of_id, reg, scratch):  # pragma: no cover - compiled
     """wann.variation.add_connection on the genome at node base nb (n nodes) and connection
@@ -219,9 +210,10 @@ def breed(
     for g in range(n_par):
         max_n = max(max_n, node_off[g + 1] - node_off[g])
         max_m = max(max_m, conn_off[g + 1] - conn_off[g])
-    per = max(n_par, 1)
-    cap_n = node_off[n_par] * pop_size // per + 2 * max_n + pop_size + 16
-    cap_m = conn_off[n_par] * pop_size // per + 2 * max_m + 2 * pop_size + 16
+    # Room for every child at its largest (the biggest parent, plus one node and two
+    # connections): untouched pages of np.empty cost nothing, and nothing is reallocated.
+    cap_n = pop_size * (max_n + 1)
+    cap_m = pop_size * (max_m + 2)
     o_nid = np.empty(cap_n, np.int64)
     o_nkind = np.empty(cap_n, np.int8)
     o_nact = np.empty(cap_n, np.int8)
@@ -238,8 +230,8 @@ def breed(
                np.empty(sn, np.int64), np.empty(max_m + 2, np.int64), np.empty(sn, np.int64),
                np.empty(sn + max_m + 2, np.int64), np.empty(sn, np.int64))
     tscratch = np.empty(max(n_pool, tourn) + 1, np.int64)
-    nb = 0
-    cb = 0
+    nb = np.int64(0)  # typed, not a literal: the operators compile once
+    cb = np.int64(0)
     for child in range(pop_size):
         if child < n_elite:
             p = by_rank[child]
@@ -248,16 +240,6 @@ def breed(
         a, b = node_off[p], node_off[p + 1]
         c, d = conn_off[p], conn_off[p + 1]
         n, m = b - a, d - c
-        if nb + n + 1 > o_nid.size:
-            o_nid = _grow(o_nid, nb + n + 1)
-            o_nkind = _grow(o_nkind, nb + n + 1)
-            o_nact = _grow(o_nact, nb + n + 1)
-        if cb + m + 2 > o_cinnov.size:
-            o_cinnov = _grow(o_cinnov, cb + m + 2)
-            o_csrc = _grow(o_csrc, cb + m + 2)
-            o_cdst = _grow(o_cdst, cb + m + 2)
-            o_cen = _grow(o_cen, cb + m + 2)
-            o_cw = _grow(o_cw, cb + m + 2)
         for i in range(n):
             o_nid[nb + i] = node_id[a + i]
             o_nkind[nb + i] = node_kind[a + i]

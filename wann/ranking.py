@@ -81,16 +81,57 @@ def wann_objectives(
 
 
 @numba.njit(cache=True)
+def _argsort(keys):  # pragma: no cover - compiled
+    """np.argsort(keys, kind="stable") for float64 keys without NaN: a bottom-up merge sort
+    (one small function: numba's own sorts take seconds to compile on a cold start)."""
+    n = keys.size
+    idx = np.arange(n)
+    tmp = np.empty(n, np.int64)
+    width = 1
+    while width < n:
+        lo = 0
+        while lo < n:
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                if keys[idx[j]] < keys[idx[i]]:  # ties keep the left run's item first
+                    tmp[k] = idx[j]
+                    j += 1
+                else:
+                    tmp[k] = idx[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                tmp[k] = idx[i]
+                i += 1
+                k += 1
+            while j < hi:
+                tmp[k] = idx[j]
+                j += 1
+                k += 1
+            lo = hi
+        idx, tmp = tmp, idx
+        width *= 2
+    return idx
+
+
+@numba.njit(cache=True)
+def _then_by(keys, order):  # pragma: no cover - compiled
+    """order re-sorted stably by keys[order]: a sort by keys, ties in the given order."""
+    return order[_argsort(keys[order])]
+
+
+@numba.njit(cache=True)
 def _fronts_pairs(a, b):  # pragma: no cover - compiled
     """nondominated_fronts of [a, b]: a point's front is one more than the highest front of
     the points that dominate it. In lexicographic order (a, then b, both descending) every
     dominator comes first; among earlier points those with b at least as high dominate,
     except equal points, which are taken as one group before any of them is inserted."""
     n = a.size
-    order = np.argsort(-b, kind="mergesort")
-    order = order[np.argsort(-a[order], kind="mergesort")]
+    bo = _argsort(-b)
+    order = _then_by(-a, bo)
     # Dense rank of b, 0 for the highest value.
-    bo = np.argsort(-b, kind="mergesort")
     rb = np.empty(n, np.int64)
     r = -1
     prev = np.inf
@@ -153,7 +194,7 @@ def _rank_pairs(a, b):  # pragma: no cover - compiled
         for j in range(2):
             col = a if j == 0 else b
             vals = col[mem]
-            o = np.argsort(vals, kind="mergesort")
+            o = _argsort(vals)
             lo, hi = vals[o[0]], vals[o[size - 1]]
             span = hi - lo
             crowd[mem[o[0]]] = np.inf
@@ -161,8 +202,7 @@ def _rank_pairs(a, b):  # pragma: no cover - compiled
             if span > 0:
                 for t in range(1, size - 1):
                     crowd[mem[o[t]]] += (vals[o[t + 1]] - vals[o[t - 1]]) / span
-    order = np.argsort(-crowd, kind="mergesort")
-    order = order[np.argsort(front[order], kind="mergesort")]
+    order = _then_by(front.astype(np.float64), _argsort(-crowd))
     rank = np.empty(n, np.int64)
     for k in range(n):
         rank[order[k]] = k

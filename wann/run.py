@@ -160,7 +160,7 @@ class Run:
         events = self.evaluator.drain_events()
         if events:
             self._notify("faults", events)
-        n_bad = int(bad.sum())
+        n_bad = int(np.count_nonzero(bad))
         if n_bad:
             log.warning(
                 "generation %d: %d rollouts gave NaN or inf outputs and were scored %g",
