@@ -285,6 +285,7 @@ def breed(
         cb += m + dm
         o_noff[child + 1] = nb
         o_coff[child + 1] = cb
-    return (o_noff, o_nid[:nb].copy(), o_nkind[:nb].copy(), o_nact[:nb].copy(), o_coff,
-            o_cinnov[:cb].copy(), o_csrc[:cb].copy(), o_cdst[:cb].copy(), o_cen[:cb].copy(),
-            o_cw[:cb].copy(), ops)
+    # Views of the used part: the pages past it were never touched, so they hold no memory
+    # (copying them out cost as much again in page faults).
+    return (o_noff, o_nid[:nb], o_nkind[:nb], o_nact[:nb], o_coff, o_cinnov[:cb],
+            o_csrc[:cb], o_cdst[:cb], o_cen[:cb], o_cw[:cb], ops)

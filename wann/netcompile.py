@@ -264,7 +264,7 @@ def _compile_parallel(
 # From this many genomes a population compiles on all threads. Smaller ones (a swing-up
 # generation of 192 takes about a millisecond) stay serial, and the parallel function, whose
 # first compile takes seconds, is then never compiled.
-PARALLEL_FROM = 4096
+PARALLEL_FROM = 1000
 
 
 def compile_many(
