@@ -124,6 +124,14 @@ def test_a_bad_genome_in_a_population_raises_its_own_error(threads) -> None:
     bad.conn_dst[0] = 10_000
     with pytest.raises(ValueError, match="unknown node 10000"):
         compile_population([genomes[0], genomes[1], bad, genomes[3]])
+    # An id no node of its genome has, though another genome of the population has it.
+    big, small = random_genome(5, 4, 2, 30), random_genome(6, 4, 2, 3)
+    small.conn_src = small.conn_src.copy()
+    gap = int(small.node_id.max()) + 1
+    assert gap < big.node_id.max()
+    small.conn_src[1] = gap
+    with pytest.raises(ValueError, match=f"unknown node {gap}"):
+        compile_population([big, small])
     with pytest.raises(ValueError, match="share input and output sizes"):
         compile_population([genomes[0], random_genome(1, 3, 2, 5)])
     with pytest.raises(ValueError, match="no nets"):
