@@ -136,3 +136,17 @@ def test_a_bad_genome_in_a_population_raises_its_own_error(threads) -> None:
         compile_population([genomes[0], random_genome(1, 3, 2, 5)])
     with pytest.raises(ValueError, match="no nets"):
         compile_population([])
+
+
+def test_negative_node_ids_compile_as_any_others(threads) -> None:
+    """Node ids only name nodes: a population whose ids are shifted below zero compiles to
+    the same arrays."""
+    genomes = [random_genome(s, 3, 2, 12) for s in range(6)]
+    shifted = []
+    for g in genomes:
+        h = g.copy()
+        h.node_id, h.conn_src, h.conn_dst = g.node_id - 50, g.conn_src - 50, g.conn_dst - 50
+        shifted.append(h)
+    a, b = compile_population(genomes), compile_population(shifted)
+    for name in NetBatch._fields:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)

@@ -243,7 +243,7 @@ def _compile_serial(
     for g in range(n_g):
         a, b = node_off[g], node_off[g + 1]
         c, d = conn_off[g], conn_off[g + 1]
-        status, _, g_act, g_start, g_end, g_src, g_w, g_out = _compile_one(
+        status, _, g_act, g_start, g_end, g_src, g_w, g_out = _compile_dense(
             node_id[a:b], node_kind[a:b], node_act[a:b], conn_src[c:d], conn_dst[c:d],
             conn_enabled[c:d], conn_weight[c:d], n_in, use_weights, pos,
         )
@@ -313,7 +313,7 @@ def _compile_into(
     """Genome g compiled into its slices of the population's arrays (ok[g]: it compiled)."""
     a, b = node_off[g], node_off[g + 1]
     c, d = conn_off[g], conn_off[g + 1]
-    status, _, g_act, g_start, g_end, g_src, g_w, g_out = _compile_one(
+    status, _, g_act, g_start, g_end, g_src, g_w, g_out = _compile_dense(
         node_id[a:b], node_kind[a:b], node_act[a:b], conn_src[c:d], conn_dst[c:d],
         conn_enabled[c:d], conn_weight[c:d], n_in, use_weights, pos,
     )
@@ -334,25 +334,11 @@ def _compile_into(
 
 @numba.njit(cache=True)
 def _id_bound(node_id):  # pragma: no cover - compiled
-    """One more than the largest node id of a population; 0 when an id is negative (then
-    every genome is compiled by compile_arrays' search)."""
-    lo, hi = 0, -1
+    """One more than the largest node id of a population (whose ids are not negative)."""
+    hi = -1
     for v in node_id:
-        lo = min(lo, v)
         hi = max(hi, v)
-    return hi + 1 if lo >= 0 else 0
-
-
-@numba.njit(cache=True)
-def _compile_one(
-    node_id, node_kind, node_act, conn_src, conn_dst, conn_enabled, conn_weight, n_in,
-    use_weights, pos,
-):  # pragma: no cover - compiled
-    if pos.size == 0:
-        return compile_arrays(node_id, node_kind, node_act, conn_src, conn_dst, conn_enabled,
-                              conn_weight, n_in, use_weights)
-    return _compile_dense(node_id, node_kind, node_act, conn_src, conn_dst, conn_enabled,
-                          conn_weight, n_in, use_weights, pos)
+    return hi + 1
 
 
 # From this many genomes a population compiles on all threads. Smaller ones (a swing-up
@@ -374,6 +360,9 @@ def compile_many(
     Returns (failed, act, in_start, in_end, edge_src, edge_w, out_pos, n_conn); `failed` is
     the first genome that does not compile (or whose nodes or outputs do not add up), else -1.
     """
+    lo = int(node_id.min()) if node_id.size else 0
+    if lo < 0:  # ids serve only to find nodes: shifted, they index the compiled lookup
+        node_id, conn_src, conn_dst = node_id - lo, conn_src - lo, conn_dst - lo
     args = (node_off, node_id, node_kind, node_act, conn_off, conn_src, conn_dst,
             conn_enabled, conn_weight, n_in, n_out, use_weights)
     if node_off.size - 1 >= PARALLEL_FROM:
