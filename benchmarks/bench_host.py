@@ -115,9 +115,10 @@ def main() -> None:
     gens = gens * len(sizes) if len(gens) == 1 else gens
     # Compile every numba function first (their caches may be cold), the parallel
     # population compile included.
-    threshold, netcompile.PARALLEL_FROM = netcompile.PARALLEL_FROM, 1
+    saved = netcompile.PARALLEL_FROM, netcompile.PARALLEL_THREADS
+    netcompile.PARALLEL_FROM = netcompile.PARALLEL_THREADS = 1
     measure(16, 3)
-    netcompile.PARALLEL_FROM = threshold
+    netcompile.PARALLEL_FROM, netcompile.PARALLEL_THREADS = saved
     rows: list[list[str]] = []
     first = None
     for size, n in zip(sizes, gens):

@@ -57,13 +57,13 @@ class Clock(Reporter):
         self.starts.append(time.perf_counter())
 
 
-def ours(pop: int, generations: int, skip: int) -> dict:
+def ours(pop: int, generations: int, skip: int, backend: str = "cuda") -> dict:
     """Median wall time of a generation (after the first `skip`), and of its evaluate()."""
     task = get_task("swingup")
     hp = preset("swingup").replace(pop_size=pop, generations=generations)
     clock = Clock()
     with tempfile.TemporaryDirectory() as tmp:
-        ev = make_evaluator(task, "cuda")
+        ev = make_evaluator(task, backend)
         try:
             r = Run.new(task, hp, ev, Path(tmp) / "run", seed=1, reporters=[clock])
             r.run()
@@ -171,6 +171,8 @@ def main() -> None:
                     help="TensorNEAT's generations per size (one number, or one per size; "
                     "0 skips it)")
     ap.add_argument("--skip", type=int, default=3, help="first generations left out")
+    ap.add_argument("--backend", default="cuda", help="wann's backend (cuda; compiled to try "
+                    "the benchmark on a machine without a GPU)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
@@ -182,7 +184,7 @@ def main() -> None:
     gens, tn_gens = per_size(args.generations), per_size(args.tn_generations)
     rows = []
     for size, n, tn in zip(sizes, gens, tn_gens):
-        a = ours(size, n, args.skip)
+        a = ours(size, n, args.skip, args.backend)
         print(f"wann {size}: {a}", flush=True)
         b = theirs(args.tensorneat, size, tn, min(args.skip, tn - 1)) if (
             args.tensorneat and tn) else None
@@ -196,7 +198,8 @@ def main() -> None:
     settings = ", ".join(f"{k} {v}" for k, v in TN_SETTINGS.items())
     text = [f"## Whole swing-up generations on the GPU, beside TensorNEAT: {machine()}", "",
             f"_wann: `swingup` preset (6 weights x 3 episodes, re-test of each generation's "
-            f"best on 6 x 20), CUDA backend, a run folder written, seed 1; {args.generations} "
+            f"best on 6 x 20), {args.backend} backend, a run folder written, seed 1; "
+            f"{args.generations} "
             f"generations, medians over all but the first {args.skip}. TensorNEAT "
             f"(commit {commit}): NEAT, {settings}, one jitted Pipeline.step per generation "
             f"with its fitnesses copied to the host; {args.tn_generations} generations. "

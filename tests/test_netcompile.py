@@ -92,9 +92,10 @@ def test_bad_genomes_raise_as_before() -> None:
 @pytest.fixture(params=["serial", "parallel"])
 def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Populations compiled one genome after another, or on all threads (as from
-    netcompile.PARALLEL_FROM genomes on)."""
+    netcompile.PARALLEL_FROM genomes on a machine of PARALLEL_THREADS threads)."""
     if request.param == "parallel":
         monkeypatch.setattr(netcompile, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(netcompile, "PARALLEL_THREADS", 1)
     return request.param
 
 

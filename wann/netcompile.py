@@ -341,10 +341,13 @@ def _id_bound(node_id):  # pragma: no cover - compiled
     return hi + 1
 
 
-# From this many genomes a population compiles on all threads. Smaller ones (a swing-up
-# generation of 192 takes about a millisecond) stay serial, and the parallel function, whose
-# first compile takes seconds, is then never compiled.
+# From this many genomes, on a machine with at least PARALLEL_THREADS threads, a population
+# compiles on all threads. Smaller ones (a swing-up generation of 192 takes about a
+# millisecond) stay serial, and the parallel function, whose first compile takes seconds, is
+# then never compiled. On two busy cores the threads lost to one (1,920 nets: 30 ms against
+# 13 ms serial, benchmarks/bench_host.py).
 PARALLEL_FROM = 1000
+PARALLEL_THREADS = 8
 
 
 def compile_many(
@@ -365,6 +368,6 @@ def compile_many(
         node_id, conn_src, conn_dst = node_id - lo, conn_src - lo, conn_dst - lo
     args = (node_off, node_id, node_kind, node_act, conn_off, conn_src, conn_dst,
             conn_enabled, conn_weight, n_in, n_out, use_weights)
-    if node_off.size - 1 >= PARALLEL_FROM:
+    if node_off.size - 1 >= PARALLEL_FROM and numba.get_num_threads() >= PARALLEL_THREADS:
         return _compile_parallel(*args, 4 * numba.get_num_threads())
     return _compile_serial(*args)
