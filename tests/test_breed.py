@@ -42,6 +42,7 @@ def _same(a: Search, b: Search) -> None:
     {"prob_add_conn": 0.0, "prob_add_node": 0.1, "prob_enable": 0.4, "prob_mut_act": 0.5,
      "hidden_activations": (1, 3)},
     {"pop_size": 24, "tourn_size": 24, "cull_ratio": 0.0, "prob_init_enable": 0.05},
+    {"speciate": True, "pop_size": 48},
 ])
 def test_compiled_breeding_equals_python(changes: dict) -> None:
     hp = preset("swingup").replace(**{"pop_size": 64, **changes})
