@@ -11,6 +11,7 @@ import numba
 import numpy as np
 import pytest
 
+from wann import netcompile
 from wann import rngcore as rc
 from wann.config import preset
 from wann.genome import validate
@@ -56,6 +57,21 @@ def test_compiled_breeding_equals_python(changes: dict) -> None:
         _same(fast, slow)
     for g in fast.population:
         validate(g)
+
+
+def test_children_built_on_threads_equal_the_serial_ones(monkeypatch) -> None:
+    """A large generation's children are built on all threads (wann.breed.build_parallel):
+    forced here on a small one, the same search as the Python reference."""
+    monkeypatch.setattr(netcompile, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(netcompile, "PARALLEL_THREADS", 1)
+    hp = preset("swingup").replace(pop_size=64)
+    fast, slow = (Search(hp, 5, 1, tuple(range(1, 11)), seed=4) for _ in range(2))
+    slow.compiled = False
+    rng_a, rng_b = np.random.default_rng(2), np.random.default_rng(2)
+    for _ in range(15):
+        fast.tell(_returns(rng_a, fast.ask(), hp.n_reps))
+        slow.tell(_returns(rng_b, slow.ask(), hp.n_reps))
+        _same(fast, slow)
 
 
 def test_checkpointed_search_breeds_on_the_same() -> None:

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
+import numba
 import numpy as np
 
-from wann import rngcore, streams
+from wann import netcompile, rngcore, streams
 from wann import species as spc
-from wann.breed import breed
+from wann.breed import build, build_parallel, plan
 from wann.config import Hyperparameters
 from wann.genome import Genome, InnovationRegistry, initial_genome
 from wann.population import Population
@@ -211,15 +212,19 @@ class Search:
         cdfs, op_mask = _roulettes(hp.mutation_probs)
         st = rngcore.state_array(self.rng.bit_generator.state)
         p = self.population
-        out = breed(
+        parent, noff, coff, steps = plan(
             p.node_off, p.node_id, p.node_kind, p.node_act, p.conn_off, p.conn_innov,
-            p.conn_src, p.conn_dst, p.conn_enabled, p.conn_weight, by_rank.astype(np.int64),
-            n_pool, n_elite, size, hp.pop_size, cdfs, op_mask,
-            np.asarray(self.hidden_acts, dtype=np.int64), st, reg.rows, reg.hkeys, reg.hvals,
-            reg.split_of, reg.split_keys, reg.ctr, pos,
+            p.conn_src, p.conn_dst, p.conn_enabled, by_rank.astype(np.int64), n_pool, n_elite,
+            size, hp.pop_size, cdfs, op_mask, np.asarray(self.hidden_acts, dtype=np.int64), st,
+            reg.rows, reg.hkeys, reg.hvals, reg.split_of, reg.split_keys, reg.ctr, pos,
         )
         self.rng.bit_generator.state = rngcore.state_dict(st)
-        noff, nid, nkind, nact, coff, cinnov, csrc, cdst, cen, cw, _ = out
+        many = hp.pop_size >= netcompile.PARALLEL_FROM and (
+            numba.get_num_threads() >= netcompile.PARALLEL_THREADS)
+        nid, nkind, nact, cinnov, csrc, cdst, cen, cw = (build_parallel if many else build)(
+            parent, steps, noff, coff, p.node_off, p.node_id, p.node_kind, p.node_act,
+            p.conn_off, p.conn_innov, p.conn_src, p.conn_dst, p.conn_enabled, p.conn_weight,
+        )
         return Population(p.n_in, p.n_out, noff, coff, node_id=nid, node_kind=nkind,
                           node_act=nact, conn_innov=cinnov, conn_src=csrc, conn_dst=cdst,
                           conn_enabled=cen, conn_weight=cw)
