@@ -1,13 +1,19 @@
 """The host's share of a search: everything a generation costs besides its rollouts.
 
-On the GPU a `swingup` generation's rollouts take about 13 ms; the host's ask, genome
-compilation, tell (ranking, breeding) and run-folder writes take longer, so they decide a GPU
-run's wall time. Here an evaluator that returns seeded random numbers stands in for the
-rollouts (rewarding connections, so that nets grow), and each part is timed over a
+On one H200 a `swingup` generation's rollouts take about 3 ms (192 nets) to 4 ms (1,920);
+the host's ask, genome compilation, tell (ranking, breeding) and run-folder writes decide a
+GPU run's wall time. Here an evaluator that returns seeded random numbers stands in for the
+rollouts (rewarding connections, so that nets grow), asynchronous as the GPU's is (so the
+run folder is written by a writer thread, as on the GPU), and each part is timed over a
 `swingup`-preset search. Beside it, in the same run: the population's compilation in one
 compiled call against the per-genome path it replaced (compile each genome, then pack).
 
     python benchmarks/bench_host.py --generations 300 --out results/bench-host-local.md
+    python benchmarks/bench_host.py --sizes 192,1920,19200 --generations 300,300,100 \
+        --out results/bench-host-local.md     # 10x and 100x the population
+
+With several sizes, `--generations` gives each its own count (nets grow over a run, so the
+per-generation figures are means over that many generations).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, table  # noqa: E402
 
 import wann.run as run_module  # noqa: E402
+from wann import netcompile  # noqa: E402
 from wann.config import preset  # noqa: E402
 from wann.evaluation.faults import NoFaults  # noqa: E402
 from wann.network import compile_genome, compile_population, pack_batches  # noqa: E402
@@ -44,6 +51,12 @@ class RandomReturns(NoFaults):
         grow = 1.0 * batch.n_conn[:, None, None]
         return self.rng.random(shape) * 100.0 + grow, np.zeros(shape, dtype=bool)
 
+    def submit(self, batch, weights, seeds):  # noqa: ANN001, ANN201
+        """As the GPU evaluator: launch now, collect later (the run then overlaps its
+        run-folder writes with the next generation, as on the device)."""
+        result = self.evaluate(batch, weights, seeds)
+        return lambda: result
+
     def close(self) -> None:
         pass
 
@@ -62,27 +75,59 @@ def timed(owner: object, name: str, bucket: dict[str, float], key: str) -> None:
     setattr(owner, name, wrapper)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--generations", type=int, default=300)
-    ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+def measure(pop_size: int, generations: int) -> tuple[list[list[str]], float, object]:
+    """Host time of one search of pop_size x generations, by part; (rows, total, population)."""
     task = get_task("swingup")
-    hp = preset("swingup").replace(generations=args.generations, checkpoint_every=0)
+    hp = preset("swingup").replace(pop_size=pop_size, generations=generations,
+                                   checkpoint_every=0)
     parts = {"ask": 0.0, "compile": 0.0, "tell": 0.0, "reporters": 0.0}
+    saved = [(o, n, getattr(o, n)) for o, n in ((Search, "ask"), (Search, "tell"),
+                                                (run_module, "compile_population"),
+                                                (Run, "_notify"))]
     timed(Search, "ask", parts, "ask")
     timed(Search, "tell", parts, "tell")
     timed(run_module, "compile_population", parts, "compile")
     timed(Run, "_notify", parts, "reporters")
-    with tempfile.TemporaryDirectory() as tmp:
-        r = Run.new(task, hp, RandomReturns(), Path(tmp) / "run", 1)
-        t0 = time.perf_counter()
-        r.run()
-        total = time.perf_counter() - t0
-        genomes = r.search.population
-    n = args.generations
-    rows = [[k, f"{v:.2f}", f"{1e3 * v / n:.2f}"] for k, v in parts.items()]
-    rows.append(["whole loop", f"{total:.2f}", f"{1e3 * total / n:.2f}"])
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            r = Run.new(task, hp, RandomReturns(), Path(tmp) / "run", 1)
+            t0 = time.perf_counter()
+            r.run()
+            total = time.perf_counter() - t0
+            genomes = r.search.population
+    finally:
+        for o, n, f in saved:
+            setattr(o, n, f)
+    n = generations
+    rows = [[f"{pop_size:,}", k, f"{v:.2f}", f"{1e3 * v / n:.2f}"] for k, v in parts.items()]
+    rows.append([f"{pop_size:,}", "whole loop", f"{total:.2f}", f"{1e3 * total / n:.2f}"])
+    return rows, total, genomes
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--generations", default="300",
+                    help="generations per size (one number, or one per size)")
+    ap.add_argument("--sizes", default="192", help="population sizes, comma-separated")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",")]
+    gens = [int(x) for x in args.generations.split(",")]
+    gens = gens * len(sizes) if len(gens) == 1 else gens
+    # Compile every numba function first (their caches may be cold), the parallel
+    # population compile included.
+    saved = netcompile.PARALLEL_FROM, netcompile.PARALLEL_THREADS
+    netcompile.PARALLEL_FROM = netcompile.PARALLEL_THREADS = 1
+    measure(16, 3)
+    netcompile.PARALLEL_FROM, netcompile.PARALLEL_THREADS = saved
+    rows: list[list[str]] = []
+    first = None
+    for size, n in zip(sizes, gens):
+        r, _, genomes = measure(size, n)
+        rows += r
+        first = genomes if first is None else first
+        print("\n".join(" | ".join(x) for x in r), flush=True)
+    genomes = list(first)
     compile_population(genomes)
     best = {"one call": np.inf, "per genome, then packed": np.inf}
     for _ in range(20):
@@ -94,14 +139,17 @@ def main() -> None:
         best["per genome, then packed"] = min(best["per genome, then packed"],
                                              time.perf_counter() - t)
     size = np.mean([g.n_enabled for g in genomes])
+    what = ", ".join(f"{n} generations of {s:,}" for s, n in zip(sizes, gens))
     text = [f"## Host time of a `swingup` search without rollouts: {machine()}", "",
-            f"_{n} generations of 192, random returns (seed 0) plus 1 per connection, a run "
+            f"_{what}; random returns (seed 0) plus 1 per connection, a run "
             "folder written every generation (log, population, best, champion when it "
             "changes), no checkpoints. "
-            "compile includes the champion re-test's one-genome batch._", "",
-            table(["part", "seconds", "ms per generation"], rows), "",
-            f"Compiling the last generation (192 genomes, {size:.0f} enabled connections on "
-            "average), best of 20:", "",
+            "compile includes the champion re-test's one-genome batch; reporters is what "
+            "the loop waits for (files written by a writer thread are not in it, whole "
+            "loop includes them)._", "",
+            table(["population", "part", "seconds", "ms per generation"], rows), "",
+            f"Compiling the last generation of the first size ({len(genomes)} genomes, "
+            f"{size:.0f} enabled connections on average), best of 20:", "",
             table(["how", "ms"], [[k, f"{1e3 * v:.2f}"] for k, v in best.items()])]
     Path(args.out).write_text("\n".join(text) + "\n")
     print("\n".join(text))

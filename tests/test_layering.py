@@ -26,7 +26,7 @@ PLACES = {
         "activations", "checkpoint", "cmaes", "config", "datasets", "genome", "io", "layout",
         "netcompile", "network", "outdir", "progress", "ranking", "reporters", "resources",
         "run", "scoring", "search", "seeds", "species", "stats", "streams", "sweep", "tasks",
-        "tune", "variation", "vecmath", "evaluation.protocol",
+        "tune", "variation", "vecmath", "evaluation.protocol", "population", "breed", "rngcore",
     )},
     "wann.evaluation": "evaluation",
     "wann.families": "families",

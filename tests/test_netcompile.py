@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import random_genome
+from wann import netcompile
 from wann.genome import OUTPUT, Genome, topological_order
 from wann.network import NetBatch, compile_genome, compile_population, pack_batches
 
@@ -88,8 +89,18 @@ def test_bad_genomes_raise_as_before() -> None:
             compile_genome(cyc)
 
 
+@pytest.fixture(params=["serial", "parallel"])
+def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Populations compiled one genome after another, or on all threads (as from
+    netcompile.PARALLEL_FROM genomes on a machine of PARALLEL_THREADS threads)."""
+    if request.param == "parallel":
+        monkeypatch.setattr(netcompile, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(netcompile, "PARALLEL_THREADS", 1)
+    return request.param
+
+
 @pytest.mark.parametrize("use_weights", [False, True])
-def test_a_population_in_one_call_packs_as_each_genome_does(use_weights: bool) -> None:
+def test_a_population_in_one_call_packs_as_each_genome_does(use_weights: bool, threads) -> None:
     """compile_population (one compiled call) gives the arrays of packing compile_genome's
     batches, for populations of nets of every size, disabled connections included."""
     for n_in, n_out in ((5, 1), (4, 2), (2, 3)):
@@ -107,14 +118,36 @@ def test_a_population_in_one_call_packs_as_each_genome_does(use_weights: bool) -
             np.testing.assert_array_equal(a, b, err_msg=name)
 
 
-def test_a_bad_genome_in_a_population_raises_its_own_error() -> None:
+def test_a_bad_genome_in_a_population_raises_its_own_error(threads) -> None:
     genomes = [random_genome(s, 4, 2, 20) for s in range(4)]
     bad = genomes[2].copy()
     bad.conn_dst = bad.conn_dst.copy()
     bad.conn_dst[0] = 10_000
     with pytest.raises(ValueError, match="unknown node 10000"):
         compile_population([genomes[0], genomes[1], bad, genomes[3]])
+    # An id no node of its genome has, though another genome of the population has it.
+    big, small = random_genome(5, 4, 2, 30), random_genome(6, 4, 2, 3)
+    small.conn_src = small.conn_src.copy()
+    gap = int(small.node_id.max()) + 1
+    assert gap < big.node_id.max()
+    small.conn_src[1] = gap
+    with pytest.raises(ValueError, match=f"unknown node {gap}"):
+        compile_population([big, small])
     with pytest.raises(ValueError, match="share input and output sizes"):
         compile_population([genomes[0], random_genome(1, 3, 2, 5)])
     with pytest.raises(ValueError, match="no nets"):
         compile_population([])
+
+
+def test_negative_node_ids_compile_as_any_others(threads) -> None:
+    """Node ids only name nodes: a population whose ids are shifted below zero compiles to
+    the same arrays."""
+    genomes = [random_genome(s, 3, 2, 12) for s in range(6)]
+    shifted = []
+    for g in genomes:
+        h = g.copy()
+        h.node_id, h.conn_src, h.conn_dst = g.node_id - 50, g.conn_src - 50, g.conn_dst - 50
+        shifted.append(h)
+    a, b = compile_population(genomes), compile_population(shifted)
+    for name in NetBatch._fields:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)

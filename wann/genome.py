@@ -7,9 +7,9 @@ Node ids: 0 is the bias, 1..n_in the inputs, n_in+1..n_in+n_out the outputs, the
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 BIAS, INPUT, OUTPUT, HIDDEN = 0, 1, 2, 3
@@ -89,76 +89,162 @@ class InnovationRegistry:
     Connections are numbered by (source, destination) for the whole run, so the same connection
     made twice, in one generation or in two, carries one number. Node splits are numbered per
     generation: splitting the same connection twice in one generation yields the same node id.
+
+    Held in arrays that compiled breeding (`wann.breed`) reads and extends in place: `rows`
+    [innovation] = (source, destination, innovation), an open-addressing hash table from
+    (source, destination) to the innovation, the node each innovation was split into this
+    generation (-1: none) with the split innovations in the order they were made, and the
+    counters `ctr` = (next innovation, next node id, splits this generation).
     """
 
     def __init__(self, n_in: int, n_out: int) -> None:
         self.n_in = n_in
         self.n_out = n_out
-        self.conn: dict[tuple[int, int], int] = {}
-        self.split: dict[int, int] = {}
-        self.next_innov = 0
-        self.next_node = 1 + n_in + n_out
+        self._alloc(64, np.zeros((0, 3), np.int64))
+        self.ctr = np.array([0, 1 + n_in + n_out, 0], dtype=np.int64)
         for s in range(1 + n_in):
             for d in range(1 + n_in, 1 + n_in + n_out):
                 self.connection(s, d)
 
+    def _alloc(self, cap: int, rows: np.ndarray) -> None:
+        """Room for `cap` connections (rows, splits) and a hash table at most half full."""
+        n = rows.shape[0]
+        self.rows = np.zeros((cap, 3), np.int64)
+        self.rows[:n] = rows
+        old_split = self.__dict__.get("split_of")
+        self.split_of = np.full(cap, -1, np.int64)
+        if old_split is not None:
+            self.split_of[: old_split.size] = old_split
+        if self.__dict__.get("split_keys") is None:
+            self.split_keys = np.zeros(64, np.int64)
+        bits = max(int(2 * cap - 1).bit_length(), 4)
+        self.hkeys = np.full(1 << bits, -1, np.int64)
+        self.hvals = np.zeros(1 << bits, np.int64)
+        _rehash(self.rows, n, self.hkeys, self.hvals)
+
+    def reserve(self, n_conn: int, n_split: int) -> None:
+        """Make room for n_conn more connections and n_split more splits (before compiled
+        breeding, which never reallocates)."""
+        need = int(self.ctr[0]) + n_conn
+        if need > self.rows.shape[0]:
+            self._alloc(max(need, 2 * self.rows.shape[0]), self.rows[: self.ctr[0]])
+        need = int(self.ctr[2]) + n_split
+        if need > self.split_keys.size:
+            keys = np.zeros(max(need, 2 * self.split_keys.size), np.int64)
+            keys[: self.split_keys.size] = self.split_keys
+            self.split_keys = keys
+
+    @property
+    def next_innov(self) -> int:
+        return int(self.ctr[0])
+
+    @property
+    def next_node(self) -> int:
+        return int(self.ctr[1])
+
+    @property
+    def conn(self) -> dict[tuple[int, int], int]:
+        """(source, destination) -> innovation, as a dict (a copy, for inspection)."""
+        rows = self.rows[: self.ctr[0]].tolist()
+        return {(s, d): i for s, d, i in rows}
+
+    @property
+    def split(self) -> dict[int, int]:
+        """This generation's splits, innovation -> node id, in the order they were made."""
+        keys = self.split_keys[: self.ctr[2]].tolist()
+        return {k: int(self.split_of[k]) for k in keys}
+
     def connection(self, src: int, dst: int) -> int:
-        key = (int(src), int(dst))
-        innov = self.conn.get(key)
-        if innov is None:
-            innov = self.next_innov
-            self.conn[key] = innov
-            self.next_innov += 1
-        return innov
+        self.reserve(1, 0)
+        return int(_connection(self.rows, self.hkeys, self.hvals, self.ctr, int(src), int(dst)))
 
     def split_node(self, innov: int, taken: np.ndarray) -> int:
         """Node id for splitting connection `innov`; fresh if the genome already holds that id."""
-        node = self.split.get(int(innov))
-        if node is None or np.any(taken == node):
-            node = self.next_node
-            self.next_node += 1
-            self.split[int(innov)] = node
+        innov = int(innov)
+        node = int(self.split_of[innov])
+        if node < 0 or np.any(taken == node):
+            if node < 0:
+                self.reserve(0, 1)
+                self.split_keys[self.ctr[2]] = innov
+                self.ctr[2] += 1
+            node = int(self.ctr[1])
+            self.ctr[1] += 1
+            self.split_of[innov] = node
         return node
 
     def new_generation(self) -> None:
-        self.split.clear()
+        n = int(self.ctr[2])
+        self.split_of[self.split_keys[:n]] = -1
+        self.ctr[2] = 0
 
     def state(self) -> dict:
+        """The registry as plain data: `conn` is [[src, dst, innov], ...] in numbering order
+        (an array view; the table only grows, so a snapshot never changes)."""
         return {
             "n_in": self.n_in,
             "n_out": self.n_out,
-            "conn": self._conn_rows(),
+            "conn": self.rows[: self.ctr[0]],
             "split": [[k, v] for k, v in self.split.items()],
             "next_innov": self.next_innov,
             "next_node": self.next_node,
         }
 
-    def _conn_rows(self) -> list[list[int]]:
-        """[[src, dst, innov], ...] in numbering order, for state().
-
-        A run snapshots its state after every generation, and the table of connections only
-        grows (a connection keeps its number for the whole run), so each row is built once
-        and kept: converting the whole table every generation made snapshots grow into a
-        third of a long run's host time.
-        """
-        cache = self.__dict__.get("_rows_cache")
-        if cache is None or cache[0] is not self.conn or len(cache[1]) > len(self.conn):
-            cache = (self.conn, [])
-            self._rows_cache = cache
-        rows = cache[1]
-        if len(rows) < len(self.conn):
-            new = itertools.islice(self.conn.items(), len(rows), None)
-            rows.extend([s, d, i] for (s, d), i in new)
-        return list(rows)
-
     @classmethod
     def from_state(cls, st: dict) -> InnovationRegistry:
         reg = cls.__new__(cls)
         reg.n_in, reg.n_out = st["n_in"], st["n_out"]
-        reg.conn = {(s, d): i for s, d, i in st["conn"]}
-        reg.split = {k: v for k, v in st["split"]}
-        reg.next_innov, reg.next_node = st["next_innov"], st["next_node"]
+        rows = np.asarray(st["conn"], dtype=np.int64).reshape(-1, 3)
+        if not np.array_equal(rows[:, 2], np.arange(rows.shape[0])):
+            raise ValueError("registry rows must be numbered 0, 1, ... in order")
+        reg.split_keys = None  # type: ignore[assignment]
+        reg._alloc(max(64, rows.shape[0]), rows)
+        split = [(int(k), int(v)) for k, v in st["split"]]
+        reg.ctr = np.zeros(3, np.int64)
+        reg.reserve(0, len(split))
+        for j, (k, v) in enumerate(split):
+            reg.split_of[k] = v
+            reg.split_keys[j] = k
+        reg.ctr = np.array([st["next_innov"], st["next_node"], len(split)], dtype=np.int64)
         return reg
+
+
+@numba.njit(cache=True, inline="always")
+def _slot(key, mask):  # pragma: no cover - compiled
+    """First probe of a (src, dst) key: Fibonacci hashing of its 64 bits."""
+    h = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
+    return np.int64((h >> np.uint64(20)) & np.uint64(mask))
+
+
+@numba.njit(cache=True)
+def _rehash(rows, n, hkeys, hvals):  # pragma: no cover - compiled
+    mask = hkeys.size - 1
+    for i in range(n):
+        key = (rows[i, 0] << 32) | rows[i, 1]
+        h = _slot(key, mask)
+        while hkeys[h] != -1:
+            h = (h + 1) & mask
+        hkeys[h] = key
+        hvals[h] = rows[i, 2]
+
+
+@numba.njit(cache=True)
+def _connection(rows, hkeys, hvals, ctr, src, dst):  # pragma: no cover - compiled
+    """The innovation of (src, dst), numbered next if new (room reserved by the caller)."""
+    key = (src << 32) | dst
+    mask = hkeys.size - 1
+    h = _slot(key, mask)
+    while hkeys[h] != -1:
+        if hkeys[h] == key:
+            return hvals[h]
+        h = (h + 1) & mask
+    innov = ctr[0]
+    hkeys[h] = key
+    hvals[h] = innov
+    rows[innov, 0] = src
+    rows[innov, 1] = dst
+    rows[innov, 2] = innov
+    ctr[0] = innov + 1
+    return innov
 
 
 def initial_genome(

@@ -20,6 +20,7 @@ import numpy as np
 from wann.activations import apply
 from wann.genome import Genome
 from wann.netcompile import CYCLE, UNKNOWN_NODE, compile_arrays, compile_many
+from wann.population import Population
 
 
 class NetBatch(NamedTuple):
@@ -128,22 +129,13 @@ def compile_population(genomes: Sequence[Genome], use_weights: bool = False) -> 
     small batch per genome: a GPU run does this every generation)."""
     if not genomes:
         raise ValueError("no nets to pack")
-    n_in, n_out = genomes[0].n_in, genomes[0].n_out
-    if any(g.n_in != n_in or g.n_out != n_out for g in genomes):
+    pop = Population.from_genomes(genomes)  # a search's generation is one already
+    if not pop.uniform_sizes():
         raise ValueError("nets in one batch must share input and output sizes")
-    node_off = np.zeros(len(genomes) + 1, np.int64)
-    node_off[1:] = np.cumsum([g.node_id.size for g in genomes])
-    conn_off = np.zeros(len(genomes) + 1, np.int64)
-    conn_off[1:] = np.cumsum([g.conn_src.size for g in genomes])
-
-    def cat(name: str, dtype: type) -> np.ndarray:
-        return np.concatenate([getattr(g, name) for g in genomes]).astype(dtype, copy=False)
-
+    n_in, n_out, node_off = pop.n_in, pop.n_out, pop.node_off
     failed, act, start, end, src, w, outs, n_conn = compile_many(
-        node_off, cat("node_id", np.int64), cat("node_kind", np.int8),
-        cat("node_act", np.int8), conn_off, cat("conn_src", np.int64),
-        cat("conn_dst", np.int64), cat("conn_enabled", np.bool_),
-        cat("conn_weight", np.float64), n_in, n_out, use_weights,
+        node_off, pop.node_id, pop.node_kind, pop.node_act, pop.conn_off, pop.conn_src,
+        pop.conn_dst, pop.conn_enabled, pop.conn_weight, n_in, n_out, use_weights,
     )
     if failed >= 0:
         compile_genome(genomes[failed], use_weights)  # raises the genome's own error

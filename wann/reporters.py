@@ -12,7 +12,10 @@ import csv
 import io
 import json
 import logging
+import queue
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -53,8 +56,86 @@ class Reporter:
     def generation(self, run: Run, stats: GenerationStats, row: dict) -> None:
         """After a generation is evaluated and told to the search; `row` is its log row."""
 
+    def settle(self, run: Run) -> None:
+        """Before a generation starts: finish any work still in flight (a reporter writing in
+        the background waits for it here, so what a generation reports is on the disk
+        before the generation after next begins)."""
+
     def end(self, run: Run) -> None:
         """After the last generation, or on the way out of an error (`run.error`)."""
+
+
+class FolderWriter:
+    """The run folder's files, written in submission order by one background thread.
+
+    A generation's files (log, population, best, champion, and the checkpoint when one is
+    due) are formatted and written while the loop goes on to the next generation; the
+    loop never waits for them unless it must (`flush`, at the end of a run). Files stay
+    atomic (each is still written, then renamed), and their order is kept: the checkpoint
+    of generation g is on the disk before log.csv shows g. The first failed write stops
+    every later one; it is raised in the loop at the next submission (an OSError, which the
+    loop reports as OutputError). The thread ends when idle for a second, and starts again
+    on the next submission. With `background` off, each job runs at once in the loop.
+    """
+
+    IDLE_S = 1.0
+
+    def __init__(self, background: bool = True) -> None:
+        self.background = background
+        self._q: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self.check()
+        if not self.background:
+            job()
+            return
+        with self._lock:
+            self._q.put(job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="wann-writer",
+                                                daemon=True)
+                self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            try:
+                job = self._q.get(timeout=self.IDLE_S)
+            except queue.Empty:
+                with self._lock:
+                    if self._q.empty():
+                        self._thread = None
+                        return
+                continue
+            try:
+                if self.error is None:
+                    job()
+            except BaseException as exc:  # kept for the loop, which raises it
+                self.error = exc
+            finally:
+                self._q.task_done()
+
+    def check(self) -> None:
+        """Raise the first failed write's error, if any."""
+        if self.error is not None:
+            raise self.error
+
+    def flush(self, raise_error: bool = True) -> None:
+        """Wait until every submitted file is written; then raise a failure (if asked)."""
+        self._q.join()
+        if raise_error:
+            self.check()
+
+
+class InBackground(Reporter):
+    """A reporter whose files a `FolderWriter` writes (shared by the folder's reporters)."""
+
+    writer: FolderWriter
+
+    def settle(self, run: Run) -> None:
+        self.writer.flush()
 
 
 def _csv_text(columns: tuple[str, ...], rows: list[Any], header: bool = True) -> str:
@@ -77,17 +158,19 @@ class SettingsFile(Reporter):
         atomic_write(self.out / layout.CONFIG, to_toml(run.hp))
 
 
-class CsvLog(Reporter):
+class CsvLog(InBackground):
     """log.csv: the run's history, one row per generation (rewritten whole, atomically)."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, writer: FolderWriter | None = None) -> None:
         self.out = out
+        self.writer = writer or FolderWriter()
         # The text of run.rows[:n], kept so a generation formats only its own row: formatting
         # the whole history anew each generation cost seconds over a 1024-generation run.
         self._text: list[str] = []
 
-    def write(self, run: Run) -> None:
-        if len(self._text) - 1 > len(run.rows):  # never, unless rows were replaced: start over
+    def write(self, rows: list[dict], n: int) -> None:
+        """log.csv holding rows[:n] (rows only grow; their first n are never changed)."""
+        if len(self._text) - 1 > n:  # never, unless rows were replaced: start over
             self._text = []
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=layout.LOG_COLUMNS, lineterminator="\n")
@@ -96,7 +179,7 @@ class CsvLog(Reporter):
             self._text.append(buf.getvalue())
             buf.seek(0)
             buf.truncate()
-        for row in run.rows[len(self._text) - 1 :]:
+        for row in rows[len(self._text) - 1 : n]:
             w.writerow(row)
             self._text.append(buf.getvalue())
             buf.seek(0)
@@ -104,57 +187,78 @@ class CsvLog(Reporter):
         atomic_write(self.out / layout.LOG, "".join(self._text), durable=False)
 
     def generation(self, run: Run, stats: GenerationStats, row: dict) -> None:
-        self.write(run)
+        rows, n = run.rows, len(run.rows)
+        self.writer.submit(lambda: self.write(rows, n))
 
     def end(self, run: Run) -> None:
+        self.writer.flush(raise_error=run.error is None)
         if run.error is None and run.generations_run == 0:  # a resumed, complete run: refresh
-            self.write(run)
+            self.write(run.rows, len(run.rows))
 
 
-class PopulationTable(Reporter):
+class PopulationTable(InBackground):
     """population.csv: the last generation's individuals and their objectives."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, writer: FolderWriter | None = None) -> None:
         self.out = out
+        self.writer = writer or FolderWriter()
 
-    def generation(self, run: Run, stats: GenerationStats, row: dict) -> None:
-        rows = [
-            [i, float(stats.mean[i]), float(stats.peak[i]), int(stats.n_conn[i]),
-             int(stats.n_nodes[i]), int(stats.rank[i])]
-            for i in range(stats.mean.size)
-        ]
+    def write(self, stats: GenerationStats) -> None:
+        rows = zip(range(stats.mean.size), stats.mean.tolist(), stats.peak.tolist(),
+                   stats.n_conn.tolist(), stats.n_nodes.tolist(), stats.rank.tolist())
         atomic_write(self.out / layout.POPULATION, _csv_text(layout.POPULATION_COLUMNS, rows),
                      durable=False)
 
+    def generation(self, run: Run, stats: GenerationStats, row: dict) -> None:
+        self.writer.submit(lambda: self.write(stats))
 
-class Genomes(Reporter):
+    def end(self, run: Run) -> None:
+        self.writer.flush(raise_error=run.error is None)
+
+
+class Genomes(InBackground):
     """best.json (this generation's best) and champion.json (the best ever, written when it
     changes: a long search keeps its champion for hundreds of generations)."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, writer: FolderWriter | None = None) -> None:
         self.out = out
+        self.writer = writer or FolderWriter()
         self._written: object = None  # the champion object champion.json holds
 
-    def write_champion(self, run: Run, force: bool = False) -> None:
-        if run.search.best_ever is None:
-            return
-        if run.search.best_ever is self._written and not force:
-            return
-        self._written = run.search.best_ever
-        champ = run.search.best_ever.copy()
-        champ.meta.update({"task": run.task.name, "fitness": run.search.best_ever_fitness})
-        save_genome(champ, self.out / layout.CHAMPION)
+    def champion_job(self, run: Run, force: bool = False) -> Callable[[], None] | None:
+        """What writes champion.json, if it must be (re)written; the champion is a new
+        object whenever it changes, and never changed in place."""
+        champ, fitness = run.search.best_ever, run.search.best_ever_fitness
+        if champ is None or (champ is self._written and not force):
+            return None
+        self._written = champ
+        meta = {"task": run.task.name, "fitness": fitness}
+
+        def write() -> None:
+            c = champ.copy()
+            c.meta.update(meta)
+            save_genome(c, self.out / layout.CHAMPION)
+        return write
 
     def generation(self, run: Run, stats: GenerationStats, row: dict) -> None:
-        best = stats.population[stats.best].copy()
-        best.meta.update({"task": run.task.name, "generation": stats.generation,
-                          "fitness": row["best_fitness"], "peak": row["best_peak"]})
-        save_genome(best, self.out / layout.BEST, durable=False)
-        self.write_champion(run)
+        meta = {"task": run.task.name, "generation": stats.generation,
+                "fitness": row["best_fitness"], "peak": row["best_peak"]}
+        champion = self.champion_job(run)
+
+        def write() -> None:
+            best = stats.population[stats.best].copy()
+            best.meta.update(meta)
+            save_genome(best, self.out / layout.BEST, durable=False)
+            if champion is not None:
+                champion()
+        self.writer.submit(write)
 
     def end(self, run: Run) -> None:
+        self.writer.flush(raise_error=run.error is None)
         if run.error is None and run.generations_run == 0:
-            self.write_champion(run, force=True)
+            job = self.champion_job(run, force=True)
+            if job is not None:
+                job()
 
 
 class FaultLog(Reporter):
@@ -175,14 +279,15 @@ class FaultLog(Reporter):
         atomic_write(path, old + _csv_text(layout.EVENT_COLUMNS, rows, header=False))
 
 
-class Checkpoints(Reporter):
+class Checkpoints(InBackground):
     """checkpoint.ckpt every `every` generations (0: never), at the end and on the way out of
     Ctrl-C or an error: always the last completed generation, since an interruption inside
     `tell` can leave the live search half-updated."""
 
-    def __init__(self, out: Path, every: int) -> None:
+    def __init__(self, out: Path, every: int, writer: FolderWriter | None = None) -> None:
         self.out = out
         self.every = every
+        self.writer = writer or FolderWriter()
         self.snapshot: ckp.Checkpoint | None = None
         self.saved = -1
 
@@ -197,11 +302,12 @@ class Checkpoints(Reporter):
         self.saved = snap.generation
 
     def generation(self, run: Run, stats: GenerationStats, row: dict) -> None:
-        self.snapshot = run.checkpoint()
+        snap = self.snapshot = run.checkpoint()
         if self.every and run.search.generation % self.every == 0:
-            self.save(self.snapshot)
+            self.writer.submit(lambda: self.save(snap))
 
     def end(self, run: Run) -> None:
+        self.writer.flush(raise_error=run.error is None)
         snap = self.snapshot
         if snap is None or not self.every:
             return
@@ -250,15 +356,21 @@ class Summary(Reporter):
         atomic_write(self.out / layout.SUMMARY, json.dumps(summary, indent=1) + "\n")
 
 
-def folder_reporters(out: str | Path, checkpoint_every: int) -> list[Reporter]:
+def folder_reporters(out: str | Path, checkpoint_every: int,
+                     background: bool = False) -> list[Reporter]:
     """The reporters that write a run folder (see wann.layout).
 
     The checkpoint reporter takes its snapshot before log.csv shows the generation, so a run
-    stopped once the log shows generation g keeps a checkpoint of g.
+    stopped once the log shows generation g keeps a checkpoint of g. With `background` (a
+    run whose evaluator works asynchronously: the GPU), a writer thread writes the files
+    while the loop goes on (`FolderWriter`); a generation's files are then on the disk
+    before the generation after next starts.
     """
     out = Path(out)
-    return [SettingsFile(out), Checkpoints(out, checkpoint_every), PopulationTable(out),
-            Genomes(out), CsvLog(out), FaultLog(out), Summary(out)]
+    writer = FolderWriter(background)  # one order for all of the folder's files
+    return [SettingsFile(out), Checkpoints(out, checkpoint_every, writer),
+            PopulationTable(out, writer), Genomes(out, writer), CsvLog(out, writer),
+            FaultLog(out), Summary(out)]
 
 
 class ProgressReporter(Reporter):

@@ -121,7 +121,8 @@ class Run:
         acts = hp.hidden_activations or task.hidden_acts
         search = Search(hp, task.n_in, task.n_out, acts, task.output_act, seed)
         out = None if out is None else Path(out)
-        return cls(task, hp, evaluator, out, seed, search, _with_folder(reporters, out, hp))
+        return cls(task, hp, evaluator, out, seed, search,
+                   _with_folder(reporters, out, hp, evaluator))
 
     @classmethod
     def resume(
@@ -148,7 +149,8 @@ class Run:
                 "and rewrites the file to them; to run with the edit, start a new run with "
                 "--config", stacklevel=2,
             )
-        return cls(task, hp, evaluator, out, ckpt.seed, search, _with_folder(reporters, out, hp),
+        return cls(task, hp, evaluator, out, ckpt.seed, search,
+                   _with_folder(reporters, out, hp, evaluator),
                    rows=list(ckpt.rows), resumed_from=ckpt.generation)
 
     def step(self) -> dict:
@@ -159,6 +161,7 @@ class Run:
         `tell`, so they see the search exactly as that generation left it); `eval_seconds`
         then counts the launch and the wait, not the reporters.
         """
+        self._notify("settle")
         t0 = time.perf_counter()
         genomes = self.search.ask()
         seeds = episode_seeds(self.seed, self.search.generation, self.hp.n_reps)
@@ -179,7 +182,7 @@ class Run:
         events = self.evaluator.drain_events()
         if events:
             self._notify("faults", events)
-        n_bad = int(bad.sum())
+        n_bad = int(np.count_nonzero(bad))
         if n_bad:
             log.warning(
                 "generation %d: %d rollouts gave NaN or inf outputs and were scored %g",
@@ -206,8 +209,11 @@ class Run:
     def _notify(self, hook: str, *args: object) -> None:
         """Call one hook of every reporter; a failed write becomes one clear OutputError."""
         for r in self.reporters:
+            fn = getattr(r, hook, None)
+            if fn is None:  # a reporter that is not a Reporter subclass may lack a hook
+                continue
             try:
-                getattr(r, hook)(self, *args)
+                fn(self, *args)
             except OSError as exc:
                 where = f"the run folder {str(self.out)!r}" if self.out is not None else "output"
                 raise OutputError(
@@ -263,7 +269,13 @@ class Run:
 
 
 def _with_folder(
-    reporters: list[Reporter] | None, out: Path | None, hp: Hyperparameters
+    reporters: list[Reporter] | None, out: Path | None, hp: Hyperparameters,
+    evaluator: Evaluator,
 ) -> list[Reporter]:
-    return list(reporters or []) + ([] if out is None else folder_reporters(out, hp.checkpoint_every))
+    """The caller's reporters, then the run folder's; those write in the background when the
+    evaluator works asynchronously (`submit`), since the loop then waits on the device."""
+    if out is None:
+        return list(reporters or [])
+    background = getattr(evaluator, "submit", None) is not None
+    return list(reporters or []) + folder_reporters(out, hp.checkpoint_every, background)
 

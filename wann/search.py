@@ -8,16 +8,20 @@ generation, champion) is one typed value, `SearchState`, so a checkpoint restore
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
+import numba
 import numpy as np
 
+from wann import netcompile, rngcore, streams
 from wann import species as spc
-from wann import streams
+from wann.breed import build, build_parallel, plan
 from wann.config import Hyperparameters
 from wann.genome import Genome, InnovationRegistry, initial_genome
+from wann.population import Population
 from wann.ranking import rank_population, wann_objectives
 from wann.variation import mutate
 
@@ -36,7 +40,7 @@ class GenerationStats:
     used_connections: bool  # which objective pair ranked this generation
     best_ever: Genome
     best_ever_fitness: float
-    population: list[Genome]  # the generation ranked here, in the order of `returns`
+    population: Population  # the generation ranked here, in the order of `returns`
     best_retest: float = float("nan")  # the best's re-test score (NaN: not re-tested)
     champion_retest: float = float("nan")  # the champion's re-test score (NaN: none)
 
@@ -67,7 +71,7 @@ class SearchState:
     rng: dict[str, Any]  # the PCG64 bit generator's state
     registry: dict[str, Any]  # InnovationRegistry.state()
     generation: int
-    population: list[Genome]
+    population: Population  # a sequence of Genome (checkpoints list them)
     best_ever: Genome | None
     best_ever_fitness: float
     species_reps: list[Genome]
@@ -79,6 +83,10 @@ class SearchState:
 
 class Search:
     """NEAT-style topology search scored over shared weights.
+
+    A generation is bred by one compiled call over the packed population (`wann.breed`);
+    `compiled = False` breeds it in Python over `wann.variation` instead, the same draws and
+    the same genomes (the reference the compiled path is tested against).
 
     Examples:
         Your own loop: ask for genomes, evaluate them, tell the returns.
@@ -94,6 +102,8 @@ class Search:
         >>> search.generation
         2
     """
+
+    compiled = True
 
     def __init__(
         self,
@@ -112,17 +122,18 @@ class Search:
         self.rng = streams.generator(self.seed, streams.SEARCH)
         self.registry = InnovationRegistry(n_in, n_out)
         self.generation = 0
-        self.population = [
+        self.population = Population.from_genomes([
             initial_genome(n_in, n_out, self.registry, self.rng, hp.prob_init_enable, output_act)
             for _ in range(hp.pop_size)
-        ]
+        ])
         self.best_ever: Genome | None = None
         self.best_ever_fitness = -np.inf
         self.species_reps: list[Genome] = []
         self.spec_thresh = hp.spec_thresh
         self.champion_retest = -np.inf
 
-    def ask(self) -> list[Genome]:
+    def ask(self) -> Population:
+        """This generation's genomes (a `Population`: a sequence of `Genome`, packed)."""
         return self.population
 
     @staticmethod
@@ -151,14 +162,16 @@ class Search:
         per_weight = returns.mean(axis=2)
         mean = per_weight.mean(axis=1)
         peak = per_weight.max(axis=1)
-        n_conn = np.array([g.n_enabled for g in self.population], dtype=np.int64)
-        n_nodes = np.array([g.n_nodes for g in self.population], dtype=np.int64)
+        if not isinstance(self.population, Population):  # set by hand: pack it
+            self.population = Population.from_genomes(self.population)
+        n_conn = self.population.n_enabled()
+        n_nodes = self.population.n_nodes()
         use_conn = bool(self.rng.random() < hp.prob_moo)
         ranked_mean = mean
         species = None
         if hp.speciate:
             species, self.species_reps = spc.speciate(
-                self.population, self.species_reps, self.spec_thresh, hp.spec_gene_coef
+                list(self.population), self.species_reps, self.spec_thresh, hp.spec_gene_coef
             )
             ranked_mean = spc.shared_fitness(mean - mean.min() + 1e-9, species)
             self._adapt_threshold(len(self.species_reps))
@@ -195,17 +208,58 @@ class Search:
         elif n_species > self.hp.spec_target:
             self.spec_thresh += self.hp.spec_compat_mod
 
-    def _next_generation(self, rank: np.ndarray) -> list[Genome]:
+    def _next_generation(self, rank: np.ndarray) -> Population:
         """Cull the worst, keep the elites unchanged, fill the rest by tournament + mutation."""
+        if self.compiled and self.population.uniform_sizes():
+            return self._breed_compiled(rank)
+        return Population.from_genomes(self._breed_python(rank))
+
+    def _selection(self, rank: np.ndarray) -> tuple[np.ndarray, int, int, int]:
+        """(parents by rank, parent pool size after the cull, elites, tournament size)."""
         hp = self.hp
-        self.registry.new_generation()
         by_rank = np.argsort(rank, kind="stable")
         n = len(by_rank)
-        n_cull = int(np.floor(hp.cull_ratio * n))
-        pool = by_rank[: n - n_cull]
+        n_pool = n - int(np.floor(hp.cull_ratio * n))
         n_elite = int(np.floor(hp.elite_ratio * n))
+        return by_rank, n_pool, n_elite, min(hp.tourn_size, n_pool)
+
+    def _breed_compiled(self, rank: np.ndarray) -> Population:
+        hp = self.hp
+        by_rank, n_pool, n_elite, size = self._selection(rank)
+        reg = self.registry
+        reg.reserve(2 * hp.pop_size, hp.pop_size)
+        need = reg.next_node + hp.pop_size + 1
+        pos = self.__dict__.get("_pos_of_id")
+        if pos is None or pos.size < need:
+            pos = self._pos_of_id = np.full(max(need, 2 * (0 if pos is None else pos.size)),
+                                            -1, np.int64)
+        cdfs, op_mask = _roulettes(hp.mutation_probs)
+        st = rngcore.state_array(self.rng.bit_generator.state)
+        p = self.population
+        parent, noff, coff, steps = plan(
+            p.node_off, p.node_id, p.node_kind, p.node_act, p.conn_off, p.conn_innov,
+            p.conn_src, p.conn_dst, p.conn_enabled, by_rank.astype(np.int64), n_pool, n_elite,
+            size, hp.pop_size, cdfs, op_mask, np.asarray(self.hidden_acts, dtype=np.int64), st,
+            reg.rows, reg.hkeys, reg.hvals, reg.split_of, reg.split_keys, reg.ctr, pos,
+        )
+        self.rng.bit_generator.state = rngcore.state_dict(st)
+        many = hp.pop_size >= netcompile.PARALLEL_FROM and (
+            numba.get_num_threads() >= netcompile.PARALLEL_THREADS)
+        nid, nkind, nact, cinnov, csrc, cdst, cen, cw = (build_parallel if many else build)(
+            parent, steps, noff, coff, p.node_off, p.node_id, p.node_kind, p.node_act,
+            p.conn_off, p.conn_innov, p.conn_src, p.conn_dst, p.conn_enabled, p.conn_weight,
+        )
+        return Population(p.n_in, p.n_out, noff, coff, node_id=nid, node_kind=nkind,
+                          node_act=nact, conn_innov=cinnov, conn_src=csrc, conn_dst=cdst,
+                          conn_enabled=cen, conn_weight=cw)
+
+    def _breed_python(self, rank: np.ndarray) -> list[Genome]:
+        """The same breeding over `wann.variation`, one genome at a time."""
+        hp = self.hp
+        self.registry.new_generation()
+        by_rank, n_pool, n_elite, size = self._selection(rank)
+        pool = by_rank[:n_pool]
         children = [self.population[i].copy() for i in by_rank[:n_elite]]
-        size = min(hp.tourn_size, pool.size)
         probs = hp.mutation_probs
         while len(children) < hp.pop_size:
             # A tournament of exactly `size` distinct competitors from the parent pool.
@@ -232,9 +286,22 @@ class Search:
         for f in fields(SearchState):
             setattr(s, f.name, getattr(st, f.name))
         s.hidden_acts = tuple(st.hidden_acts)
-        s.population = list(st.population)
+        s.population = Population.from_genomes(st.population)
         s.species_reps = list(st.species_reps)
         s.rng = np.random.default_rng()
         s.rng.bit_generator.state = st.rng
         s.registry = InnovationRegistry.from_state(st.registry)
         return s
+
+
+@functools.lru_cache(maxsize=8)
+def _roulettes(probs: tuple[float, ...]) -> tuple[np.ndarray, int]:
+    """numpy's cdf for the mutation roulette over every subset of the operators (row: a
+    bit mask of those still possible), and the mask of those with probability > 0."""
+    p = np.asarray(probs, dtype=np.float64)
+    cdfs = np.zeros((1 << p.size, p.size))
+    for mask in range(1, 1 << p.size):
+        q = p * np.array([(mask >> i) & 1 for i in range(p.size)], dtype=np.float64)
+        if q.sum() > 0:
+            cdfs[mask] = rngcore.choice_cdf(q)
+    return cdfs, sum(1 << i for i in range(p.size) if p[i] > 0)

@@ -3,6 +3,8 @@
 Each operator is a pure function of (genome, rng, registry, ...) returning a new genome, or
 None when the mutation is impossible for that genome. The invariants (acyclic over all
 connections, valid ends, one innovation per (source, destination)) hold after every operator.
+A search breeds with their compiled twins (`wann.breed`), tested to make the same children
+with the same random draws; these stay the reference, and serve one genome at a time.
 """
 
 from __future__ import annotations
