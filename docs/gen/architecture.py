@@ -15,21 +15,25 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 # (row from the top, column start, width, title, modules); a row is a layer of the package,
 # an arrow (from, to) runs from a layer to one it uses
 BOXES = [
-    (0, 0.0, 4.8, "command line", "wann/cli.py, wann/commands/"),
-    (0, 5.2, 4.8, "Python API", "wann/api.py: evolve, evaluate, score"),
-    (1, 0.0, 10.0, "the run loop",
-     "wann/run.py: Search.ask → Evaluator.evaluate → re-test the best → Search.tell"),
-    (2, 0.0, 3.2, "search", "search.py, ranking.py,\nspecies.py, variation.py, genome.py"),
-    (2, 3.4, 3.2, "reporters", "reporters.py → run folder\n(layout.py), checkpoint.py"),
-    (2, 6.8, 3.2, "comparison", "wann compare: baselines/,\ntuning (CMA-ES, Adam), seeds"),
-    (3, 0.0, 10.0, "evaluation",
-     "wann/evaluation/: one Evaluator protocol; compiled (lockstep lanes), serial, pool, dask, cuda;\n"
-     "network.py packs a generation into one NetBatch"),
-    (4, 0.0, 4.8, "environments", "envs/twins/ (compiled twins), gymnasium"),
-    (4, 5.2, 4.8, "classification", "wann/classify/, wann/datasets/ (digits, MNIST)"),
+    (0, 0.0, 4.8, "command line", "wann/cli.py, wann/commands/:\nflags into plans, nothing else"),
+    (0, 5.2, 4.8, "Python API", "wann/api.py (evolve, evaluate, score),\nwann.compare"),
+    (1, 0.0, 10.0, "studies",
+     "wann/study.py: ComparePlan checked whole, run_study; wann/seedjobs.py: one seeds executor"),
+    (2, 0.0, 4.8, "methods", "wann/methods/: one Method registry;\nwann/baselines/: the algorithms"),
+    (2, 5.2, 4.8, "comparison", "wann/comparison/: one seed, one Row,\none table writer, the aggregate"),
+    (3, 0.0, 10.0, "plotting",
+     "wann/plotting/: a run's figures, the sparsity curves, the comparison's figures"),
+    (4, 0.0, 10.0, "task families",
+     "wann/families/: control and classification behind one protocol (wann/classify/, datasets/)"),
+    (5, 0.0, 10.0, "evaluation",
+     "wann/evaluation/: one Evaluator protocol; compiled (lockstep lanes), serial, pool, dask, cuda"),
+    (6, 0.0, 6.6, "the spine",
+     "run.py (ask → evaluate → tell), search.py, breed.py,\npopulation.py, genome.py, reporters.py, streams.py"),
+    (6, 7.0, 3.0, "environments", "envs/ (as wann_envs):\ntwins, gymnasium"),
 ]
-ARROWS = [(0, 2), (1, 2), (2, 3), (2, 4), (2, 5), (3, 6), (5, 6), (6, 7), (6, 8)]
-COLOURS = ["#d7e3f4", "#d7e3f4", "#f4e3c1", "#dcefd9", "#dcefd9", "#dcefd9", "#f2d6d6", "#e6dcf0", "#e6dcf0"]
+ARROWS = [(0, 2), (1, 2), (2, 3), (2, 4), (3, 5), (4, 5), (5, 6), (6, 7), (7, 8), (7, 9)]
+COLOURS = ["#d7e3f4", "#d7e3f4", "#f4e3c1", "#dcefd9", "#dcefd9", "#fbe7d0", "#e6dcf0",
+           "#f2d6d6", "#e4e4e4", "#e4e4e4"]
 ROW_H, GAP = 0.9, 0.45
 
 
@@ -42,7 +46,7 @@ def centre(i: int) -> tuple[float, float, float, float]:
 def draw_svg() -> str:
     """The picture as SVG text (the same bytes for the same code)."""
     plt.rcParams["svg.hashsalt"] = "wann-architecture"
-    fig, ax = plt.subplots(figsize=(10, 6.4))
+    fig, ax = plt.subplots(figsize=(10, 8.6))
     for (row, x, w, title, mods), colour in zip(BOXES, COLOURS):
         top = -(row * (ROW_H + GAP))
         ax.add_patch(FancyBboxPatch((x, top - ROW_H), w, ROW_H, boxstyle="round,pad=0.02,rounding_size=0.08",
@@ -56,7 +60,7 @@ def draw_svg() -> str:
         ax.add_patch(FancyArrowPatch((x, a_bottom - 0.03), (x, b_top + 0.03), arrowstyle="-|>",
                                      mutation_scale=12, color="#445", lw=1.0))
     ax.set_xlim(-0.2, 10.2)
-    ax.set_ylim(-(5 * (ROW_H + GAP)) + GAP - 0.1, 0.1)
+    ax.set_ylim(-(7 * (ROW_H + GAP)) + GAP - 0.1, 0.1)
     ax.axis("off")
     fig.tight_layout()
     buf = io.StringIO()
