@@ -46,10 +46,11 @@ def main(path: str) -> None:
             out[f"{name}/{label}/returns"], out[f"{name}/{label}/bad"] = r, b
             out[f"{name}/{label}/steps"] = np.array(ev.last_steps)
             ev.close()
+    small = get_classify_task("digits", minibatch=16)
     settings = wann.preset("digits").replace(pop_size=4, tourn_size=2, generations=2,
                                              minibatch=16, prob_init_enable=0.05)
     for label in ("compiled", "cuda"):
-        result = wann.evolve("digits", settings, backend=label, seed=4)
+        result = wann.evolve(small, settings, backend=label, seed=4)
         out[f"run/{label}/log"] = np.array([[float(v) for k, v in row.items()
                                              if k not in TIMING_COLUMNS and k != "objectives"]
                                             for row in result.history])
