@@ -3,7 +3,8 @@ subprocess: the simulator must be on before numba.cuda is first imported).
 
 Writes to the .npz file named on the command line: the losses and fault flags of both
 backends on a tiny generation (a search's nets, all edge weights 1), on nets with their own
-weights (one of them overflowing), and the log of a two-generation digits search on each.
+weights (one of them overflowing), a launch collected after another one, and the log of a
+two-generation digits search on each (the run loop submits on the GPU).
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ def main(path: str) -> None:
             out[f"{name}/{label}/returns"], out[f"{name}/{label}/bad"] = r, b
             out[f"{name}/{label}/steps"] = np.array(ev.last_steps)
             ev.close()
+    # Submitted, with an evaluate of other nets before it is collected (as the run loop does
+    # with a re-test): each launch keeps its own device arrays.
+    ev = ClassifyCudaEvaluator(task)
+    collect = ev.submit(nets["search"], weights, seeds)
+    ev.evaluate(nets["weighted"], weights[:1], seeds[:1])
+    out["search/submitted/returns"], out["search/submitted/bad"] = collect()
     small = get_classify_task("digits", minibatch=16)
     settings = wann.preset("digits").replace(pop_size=4, tourn_size=2, generations=2,
                                              minibatch=16, prob_init_enable=0.05)

@@ -88,9 +88,16 @@ def test_simulated_kernel_gives_the_compiled_losses(sim, nets: str) -> None:
 
 
 @needs_sim
+def test_simulated_submitted_launch_is_its_own(sim) -> None:
+    """A launch collected after another evaluate still gives its own nets' losses."""
+    np.testing.assert_array_equal(sim["search/submitted/returns"], sim["search/compiled/returns"])
+    np.testing.assert_array_equal(sim["search/submitted/bad"], sim["search/compiled/bad"])
+
+
+@needs_sim
 def test_simulated_search_gives_the_compiled_run(sim) -> None:
-    """`wann.evolve("digits", backend="cuda")` on the simulator: the compiled run's log and
-    champion."""
+    """`wann.evolve(digits, backend="cuda")` on the simulator (generations submitted, the
+    previous one reported meanwhile): the compiled run's log and champion."""
     assert sim["run/cuda/log"].shape[0] == 2
     np.testing.assert_array_equal(sim["run/cuda/log"], sim["run/compiled/log"])
     np.testing.assert_array_equal(sim["run/cuda/champion"], sim["run/compiled/champion"])

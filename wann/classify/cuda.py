@@ -9,6 +9,7 @@ per (net, weight, repetition, chunk), which the host adds up in chunk order as t
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -40,6 +41,21 @@ class ClassifyCudaEvaluator(NoFaults):
     def evaluate(
         self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
+        return self._launch(batch, weights, seeds, timed=True)()
+
+    def submit(
+        self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray
+    ) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        """Launch and return at once; calling the result waits and gives what `evaluate`
+        would. The run loop reports the previous generation, and breeds the next one past a
+        re-test, while the GPU works. Each launch has device arrays of its own."""
+        return self._launch(batch, weights, seeds)
+
+    def _launch(
+        self, batch: NetBatch, weights: np.ndarray, seeds: np.ndarray, timed: bool = False
+    ) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        """Copy the generation to the device and launch its kernel (asynchronously); return
+        the function that collects the losses."""
         from numba import cuda
 
         t = self.task
@@ -53,7 +69,7 @@ class ClassifyCudaEvaluator(NoFaults):
         jobs = int(np.prod(shape))
         if jobs == 0:
             self.last_steps = 0
-            return returns, bad
+            return lambda: (returns, bad)
         node_off, act, in_start, in_end, edge_src, edge_w, out_pos = kernel_args(batch)
         # A search's edge weights are all 1: the kernel compiled for that case reads none.
         unit = edge_w.size == 0 or bool(edge_w.min() == 1.0 and edge_w.max() == 1.0)
@@ -71,12 +87,18 @@ class ClassifyCudaEvaluator(NoFaults):
             *ints[:5], edge_dev, ints[5], batch.n_in, cuda.to_device(weights), self.x, self.y,
             cuda.to_device(idx), part, part_bad,
         )
-        cuda.synchronize()
-        self.last_kernel_seconds = time.perf_counter() - t0
-        reduce_chunks(part.copy_to_host(), part_bad.copy_to_host().astype(np.bool_),
-                      t.minibatch, float(t.worst_return), returns, bad)
-        self.last_steps = int(returns.size * t.minibatch)
-        return returns, bad
+        if timed:
+            cuda.synchronize()
+            self.last_kernel_seconds = time.perf_counter() - t0
+
+        def collect() -> tuple[np.ndarray, np.ndarray]:
+            sums, flags = part.copy_to_host(), part_bad.copy_to_host()  # waits for the kernel
+            reduce_chunks(sums, flags.astype(np.bool_), t.minibatch, float(t.worst_return),
+                          returns, bad)
+            self.last_steps = int(returns.size * t.minibatch)
+            return returns, bad
+
+        return collect
 
     def close(self) -> None:
         """Drop the device copies of the data (the GPU memory is freed with them)."""
