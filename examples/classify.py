@@ -1,9 +1,11 @@
 """Search for a weight agnostic classifier of handwritten digits; MNIST where its files are.
 
     python examples/classify.py [generations] [MNIST_DIR]
+    python examples/classify.py 32 ../shared/data/mnist
 
 digits is scikit-learn's 8x8 set (no download); MNIST is read from the four IDX files in
-MNIST_DIR (or $WANN_DATA), resized to the paper's 16x16 and deskewed.
+MNIST_DIR (or $WANN_DATA; ../shared/data/mnist beside this checkout), resized to the paper's
+16x16 and deskewed.
 """
 
 import sys

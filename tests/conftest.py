@@ -29,6 +29,20 @@ def ref() -> Path:
     return d
 
 
+#: The four standard MNIST files, gzipped (../shared/data/mnist beside the checkout; CI has it).
+MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    if not all((MNIST_DIR / f"{n}.gz").is_file() for n in (
+            "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte")):
+        pytest.skip(f"the MNIST IDX files are not at {MNIST_DIR} "
+                    "(needs ../shared/data/mnist beside the repo)")
+    return MNIST_DIR
+
+
 # Set by .ci/run: there the `test` extra has installed every optional package a test uses, so a
 # test skipped for a missing one would be a test CI silently never ran; it fails instead.
 REQUIRE_EXTRAS = os.environ.get("WANN_REQUIRE_EXTRAS") == "1"

@@ -54,7 +54,7 @@ def test_get_task_and_make_evaluator_pick_classification():
     assert isinstance(make_evaluator(task, "auto", 2), ClassifyEvaluator)
     assert make_evaluator(task, "serial").serial
     for backend in ("pool", "dask"):
-        with pytest.raises(WannError, match="compiled or serial"):
+        with pytest.raises(WannError, match="compiled, serial or cuda"):
             make_evaluator(task, backend, 2)
 
 

@@ -124,7 +124,7 @@ def test_bad_input(digits):
         ClassifyEvaluator(digits).evaluate(wrong, W, np.array([1]))
     with pytest.raises(WannError, match="minibatch 5000"):
         get_classify_task("digits", minibatch=5000)
-    with pytest.raises(WannError, match="runs on the compiled or serial backend only"):
+    with pytest.raises(WannError, match="runs on the compiled, serial or cuda backend only"):
         make_classify_evaluator(digits, "pool")
 
 

@@ -88,7 +88,8 @@ def settings(*argv: str) -> wann.Hyperparameters:
 
 
 @pytest.mark.parametrize(("task", "expected"), [
-    ("digits", "digits"), ("mnist", "mnist256"), ("mnist256", "mnist256"), ("swingup", "quick"),
+    ("digits", "digits"), ("mnist", "mnist256"), ("mnist256", "mnist256"), ("mnist28", "mnist256"),
+    ("swingup", "quick"),
     ("cartpole", "quick"),
 ])
 def test_a_bare_run_starts_from_the_family_preset(task: str, expected: str) -> None:

@@ -299,7 +299,7 @@ def preset(name: str) -> Hyperparameters:
 
 # Settings that only classification tasks read; config.toml shows them only for those tasks.
 DATA_KEYS = ("minibatch", "test_fraction", "split_seed", "data_digest")
-CLASSIFICATION_TASKS = ("digits", "mnist", "mnist256")
+CLASSIFICATION_TASKS = ("digits", "mnist", "mnist256", "mnist28")
 
 
 def to_toml(hp: Hyperparameters) -> str:

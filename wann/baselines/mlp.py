@@ -23,7 +23,9 @@ from wann.activations import LINEAR, RELU
 from wann.genome import Genome, from_dense
 
 # Hidden layers: LeNet-300-100 for MNIST (Frankle & Carbin), a scaled one for 8x8 digits.
-DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"mnist": (300, 100), "digits": (100, 50)}
+DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {
+    "mnist": (300, 100), "mnist28": (300, 100), "digits": (100, 50),
+}
 
 
 def mlp_layers(n_in: int, n_out: int, hidden: Sequence[int]) -> list[int]:

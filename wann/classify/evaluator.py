@@ -29,6 +29,11 @@ def check_fits(task: ClassifyTask, batch: NetBatch) -> None:
         )
 
 
+def minibatch_rows(task: ClassifyTask, seeds: np.ndarray) -> np.ndarray:
+    """[repetition, sample]: the training rows of each episode seed's minibatch."""
+    return np.stack([task.minibatch_indices(int(s)) for s in np.asarray(seeds)]).astype(np.int64)
+
+
 class ClassifyEvaluator(NoFaults):
     """Scores a packed generation on minibatches in one compiled call."""
 
@@ -44,7 +49,7 @@ class ClassifyEvaluator(NoFaults):
         t = self.task
         check_fits(t, batch)
         weights = np.ascontiguousarray(weights, dtype=np.float64)
-        idx = np.stack([t.minibatch_indices(int(s)) for s in np.asarray(seeds)]).astype(np.int64)
+        idx = minibatch_rows(t, seeds)
         n_chunks = -(-t.minibatch // CHUNK)
         part = np.empty((batch.n_nets, weights.size, idx.shape[0], n_chunks))
         part_bad = np.zeros(part.shape, dtype=np.bool_)
@@ -74,19 +79,24 @@ def make_classify_evaluator(
     task: ClassifyTask, backend: str = "auto", workers: int | None = 1, *,
     scheduler: str | None = None, timeout: float | None = None, fast_math: bool = False,
 ) -> ClassifyEvaluator:
-    """'auto' and 'compiled': threaded over `workers` cores; 'serial': one thread. The pool,
-    Dask and CUDA backends (and their options) are for control tasks."""
+    """'auto' and 'compiled': threaded over `workers` cores; 'serial': one thread; 'cuda':
+    one launch on a GPU (a WannError where numba-cuda or a GPU is missing). The pool and Dask
+    backends (and their options) are for control tasks."""
     if workers is not None and workers < 1:
         raise WannError(f"{{workers}} must be at least 1, got {workers}")
     used = "{scheduler}" if scheduler is not None else "{timeout}" if timeout is not None else None
-    if backend not in ("auto", "compiled", "serial") or used:
+    if backend not in ("auto", "compiled", "serial", "cuda") or used:
         raise WannError(
-            f"classification task {task.name!r} runs on the compiled or serial {{backend}} "
-            "only (one compiled call scores a whole generation), not " + (used or backend)
+            f"classification task {task.name!r} runs on the compiled, serial or cuda "
+            "{backend} only (one call scores a whole generation), not " + (used or backend)
         )
     if fast_math:
         raise WannError(f"fast math is for the control tasks' kernel, not classification "
                         f"task {task.name!r}")
+    if backend == "cuda":
+        from wann.classify.cuda import ClassifyCudaEvaluator
+
+        return ClassifyCudaEvaluator(task)
     if backend in ("auto", "compiled"):
         return ClassifyEvaluator(task, threads=workers or 1)
     return ClassifyEvaluator(task, serial=True)

@@ -4,6 +4,10 @@ Work is cut into fixed chunks of CHUNK samples. Each (net, repetition, chunk) jo
 samples' losses in order into its own slot, and the chunks are then added in order by one
 serial loop, so the sums never depend on how jobs were spread over threads: the parallel and
 serial drivers run the same job code and give bit-identical results.
+
+One chunk's sum is `chunk_loss`, made by `make_chunk_loss` from the forward pass and the loss
+it is given: here the CPU's, in wann.classify.cuda_kernels the same source compiled for the
+device, so the GPU sums each chunk exactly as the CPU does.
 """
 
 from __future__ import annotations
@@ -32,6 +36,32 @@ def log_softmax_loss(out: np.ndarray, label: int) -> float:
     return m + math.log(z) - out[label]
 
 
+def make_chunk_loss(forward, loss):  # noqa: ANN001, ANN201 - a function of compiled functions
+    """`chunk_loss` over the given forward pass and per-sample loss (CPU or device versions)."""
+
+    def chunk_loss(
+        node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in, w, x, y, rows,
+        lo, hi, values, out, unit,
+    ):  # pragma: no cover - compiled
+        """(sum of the losses of samples rows[lo:hi] of net k at shared weight w, in order;
+        whether an output or the sum was NaN or infinite, which stops the sum)."""
+        s = 0.0
+        for j in range(lo, hi):
+            row = rows[j]
+            forward(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in,
+                    x[row], w, values, out, unit)
+            for o in range(out.size):
+                if math.isinf(out[o]) or math.isnan(out[o]):
+                    return s, True
+            s += loss(out, y[row])
+        return s, math.isinf(s) or math.isnan(s)
+
+    return chunk_loss
+
+
+chunk_loss = numba.njit(cache=True, inline="always")(make_chunk_loss(forward, log_softmax_loss))
+
+
 @numba.njit(cache=True, inline="always")
 def _job(
     i, node_off, act, in_start, in_end, edge_src, edge_w, out_pos, n_in, n_out,
@@ -46,21 +76,12 @@ def _job(
     hi = min(lo + CHUNK, batch)
     values = np.empty(max_nodes)
     out = np.empty(n_out)
+    rows = idx[r]
     for wi in range(weights.size):
-        s = 0.0
-        failed = False
-        for j in range(lo, hi):
-            row = idx[r, j]
-            forward(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k, n_in,
-                    x[row], weights[wi], values, out)
-            for o in range(n_out):
-                if not np.isfinite(out[o]):
-                    failed = True
-            if failed:
-                break
-            s += log_softmax_loss(out, y[row])
+        s, failed = chunk_loss(node_off, act, in_start, in_end, edge_src, edge_w, out_pos, k,
+                               n_in, weights[wi], x, y, rows, lo, hi, values, out, False)
         part[k, wi, r, c] = s
-        part_bad[k, wi, r, c] = failed or not np.isfinite(s)
+        part_bad[k, wi, r, c] = failed
 
 
 @numba.njit(cache=True)

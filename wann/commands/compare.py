@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "fixed-topology row (control tasks; swingup: 10)")
     p.add_argument("--dense-hidden", type=int, nargs="+", help="hidden layer sizes of the "
                    "over-parameterized dense start the pruning rows derive from (swingup: 64 64; "
-                   "digits: 100 50; mnist: 300 100)")
+                   "digits: 100 50; mnist, mnist28: 300 100)")
     p.add_argument("--lottery-rate", type=float, default=0.2,
                    help="share of live weights each lottery round prunes (0.2)")
     p.add_argument("--generations", type=int, help="CMA-ES generations of dense training "
@@ -106,7 +106,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "while the CMA-ES training runs on --backend")
     p.add_argument("--workers", type=int, help="threads (compiled), processes or Dask workers "
                    "(default 1; a local Dask cluster: one per core)")
-    p.add_argument("--data", metavar="DIR", help="mnist: folder of the IDX files")
+    p.add_argument("--data", metavar="DIR", help="mnist, mnist28: folder of the IDX files")
     p.add_argument("--epochs", type=int, help="classification: Adam epochs of every trained "
                    "net, each lottery round and the WANN's weights (30; --quick 10)")
     p.set_defaults(func=run)

@@ -33,11 +33,11 @@ EXAMPLES = """examples:
   wann evolve --resume results/runs/s1                   # after Ctrl-C, a crash or a kill
   wann evolve --resume results/runs/s1 --generations 400   # extend a finished run
   wann evolve --task digits --workers 2 --out results/digits   # classification (8x8 digits)
-  wann evolve --preset mnist256 --data ~/mnist             # the paper's 16x16 MNIST (IDX files)
+  wann evolve --preset mnist256 --data ../shared/data/mnist   # the paper's 16x16 MNIST (IDX files)
   wann evolve --preset laptop_swing --seeds 0-2 --out results/runs/laptop3   # seed-0/ .. seed-2/
 
 Without --preset or --config a run starts from its task family's settings: the quick preset
-for control tasks, the data set's own preset for classification (digits; mnist256 for mnist).
+for control tasks, the data set's own preset for classification (digits; mnist256 for mnist and mnist28).
 A checkpoint (RUN/checkpoint.ckpt) is written every --checkpoint-every generations (default 8,
 0 = never), at the end and on Ctrl-C or an error. A resumed run gives the same log and
 champion, bit for bit, as the run made in one go.

@@ -19,6 +19,7 @@ import numpy as np
 from wann import WannError, streams
 from wann.baselines.mlp import DEFAULT_HIDDEN, MLP, TrainSettings, hidden, mlp_layers, softmax
 from wann.baselines.sparse_mlp import ClassifierNet
+from wann.classify import ALIASES
 from wann.classify.finetune import train_weights
 from wann.classify.scoring import accuracy, table_row, tuned_shared_weight
 from wann.comparison.table import Row, Style
@@ -191,7 +192,7 @@ class ClassifyComparison:
         if hidden is not None:
             raise WannError("{hidden} sets the control tasks' fixed-topology row; on "
                             f"{task.name} the dense start is set by {{dense_hidden}}")
-        dataset = "mnist" if task.name.startswith("mnist") else task.name
+        dataset = ALIASES.get(task.name, task.name)
         h = (tuple(dense_hidden) if dense_hidden is not None
              else DEFAULT_HIDDEN.get(dataset, (100, 50)))
         return None, mlp_layers(task.n_in, task.n_out, h)

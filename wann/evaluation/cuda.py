@@ -53,6 +53,12 @@ def require_cuda(task: Task) -> None:
             f"task {task.name!r} has no compiled twin, which the cuda backend needs: "
             "use --backend pool or serial"
         )
+    require_gpu()
+
+
+def require_gpu() -> None:
+    """Raise WannError unless numba-cuda is installed and imports and a GPU answers (or numba's
+    CUDA simulator is on)."""
     if importlib.util.find_spec("numba_cuda") is None:
         raise WannError("the cuda backend needs numba-cuda: pip install 'wann[cuda]'")
     try:

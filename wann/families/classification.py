@@ -18,7 +18,7 @@ from wann.io import atomic_write, save_genome
 from wann.progress import Progress
 
 #: The preset a bare run of each data set starts from.
-PRESETS = {"digits": "digits", "mnist": "mnist256"}
+PRESETS = {"digits": "digits", "mnist": "mnist256", "mnist28": "mnist256"}
 
 
 class Classification:
