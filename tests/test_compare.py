@@ -128,7 +128,7 @@ def test_dag_capacity_of_a_dense_net() -> None:
         (["--hidden", "0"], "hidden layer sizes must be at least 1"),
         (["--dense-hidden", "0"], "--dense-hidden sizes must be at least 1"),
         (["--epochs", "3"], "--epochs does not apply to control tasks"),
-        (["--data", "x"], "--data is for classification tasks"),
+        (["--data", "x"], "--data does not apply to control tasks"),
         (["--dense-hidden", "1"], "cannot be pruned down to the WANN"),
         (["--dense-hidden", "3000", "3000"], "more than the 1,000,000"),
         (["--dense-hidden", "4", "--sparsities", "0.49", "0.5"], "both keep"),

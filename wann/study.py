@@ -204,6 +204,18 @@ def _check_numbers(plan: ComparePlan) -> None:
                             "once; give each level once")
 
 
+def task_name(plan: ComparePlan) -> str:
+    """The name of the study's task (given, the champion's own, else swingup), read without
+    loading any data: the family's checks come before a data set is loaded."""
+    if plan.task:
+        return plan.task
+    if isinstance(plan.champion, Genome):
+        return plan.champion.meta.get("task") or "swingup"
+    if plan.champion and not plan.champion.endswith(".out") and not Path(plan.champion).is_dir():
+        return load_genome(plan.champion).meta.get("task") or "swingup"
+    return "swingup"
+
+
 def champion_task(plan: ComparePlan) -> tuple[object, Genome | None]:
     """The task (given, the champion's own, else swingup) and the champion, checked to fit."""
     from wann.families import family_of, resolve_task
@@ -248,21 +260,26 @@ def champion_task(plan: ComparePlan) -> tuple[object, Genome | None]:
 
 
 def resolve(plan: ComparePlan) -> Resolved:
-    """Check the whole plan against its task before any work; the resolved study."""
+    """Check the whole plan before any work (what needs no data first, then against its
+    task); the resolved study."""
+    from wann.families import family_of
+
     _check_numbers(plan)
-    task, champion = champion_task(plan)
-    fam = task.family
-    if fam not in FAMILIES:
-        raise WannError(f"task {task.name!r} is of the {fam} family, which has no comparison")
-    refused = CLASSIFICATION_ONLY if fam == "control" else CONTROL_ONLY
-    for name in refused:
-        if getattr(plan, name) not in (None, False):
-            raise WannError(f"{{{name}}} does not apply to {fam} tasks such as {task.name!r}")
-    comparison = FAMILIES[fam]
-    methods = select(plan.methods, fam)
-    layers = comparison.layers(task, plan.hidden, plan.dense_hidden)
+    budget = _budget(plan)
     options = MethodOptions(plan.noise_levels or DEFAULT_LEVELS, plan.noise_episodes or 20,
                             plan.kwta_k, plan.episodes)
+    name = task_name(plan)
+    fam = family_of(name).name
+    if fam not in FAMILIES:
+        raise WannError(f"task {name!r} is of the {fam} family, which has no comparison")
+    refused = CLASSIFICATION_ONLY if fam == "control" else CONTROL_ONLY
+    for flag in refused:
+        if getattr(plan, flag) not in (None, False):
+            raise WannError(f"{{{flag}}} does not apply to {fam} tasks such as {name!r}")
+    methods = select(plan.methods, fam)
+    task, champion = champion_task(plan)
+    comparison = FAMILIES[fam]
+    layers = comparison.layers(task, plan.hidden, plan.dense_hidden)
     if "kwta" in [m.name for m in methods]:
         from wann.baselines.kwta import check_k, default_k
 
@@ -272,7 +289,6 @@ def resolve(plan: ComparePlan) -> Resolved:
     if fam == "control":
         sparsities = ctl_cmp.check_grid(layers[1], sparsities,
                                         None if champion is None else champion.n_enabled)
-    budget = _budget(plan)
     epochs = plan.epochs if plan.epochs is not None else (10 if plan.quick else 30)
     r = Resolved(plan, task, comparison, methods, layers, sparsities, budget, options, champion,
                  epochs)
