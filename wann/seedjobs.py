@@ -81,9 +81,11 @@ def _in_processes(todo: Sequence[tuple[int, Path | None]], child: Callable, jobs
                     else:
                         progress.line(f"seed {seed}: done")
     except BaseException:
+        # SIGTERM, which every seed process handles whatever SIGINT's disposition it
+        # inherited (a background job's SIGINT is ignored), stops it as Ctrl-C stops a run
         for _, _, proc in running:
             if proc.is_alive():
-                os.kill(proc.pid, signal.SIGINT)
+                os.kill(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_WAIT_S
         for _, _, proc in running:
             proc.join(timeout=max(0.0, deadline - time.monotonic()))
