@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from wann.baselines.mlp import DEFAULT_HIDDEN, TrainSettings, mlp_layers
 from wann.baselines.sparse_mlp import classification_baselines
 from wann.classify import get_classify_task
+from wann.classify.mlp import DEFAULT_HIDDEN, TrainSettings, mlp_layers
 
 
 def main() -> None:

@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from wann.baselines.mlp import TrainSettings
 from wann.classify import get_classify_task
 from wann.classify.evaluator import ClassifyEvaluator
+from wann.classify.mlp import TrainSettings
 from wann.classify.scoring import ensemble, table_row
 from wann.config import preset
 from wann.evaluation import episode_seeds

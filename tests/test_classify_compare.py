@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from wann.baselines.mlp import init_mlp, mlp_layers
 from wann.classify import get_classify_task
+from wann.classify.mlp import init_mlp, mlp_layers
 from wann.classify.scoring import accuracy, per_weight
 from wann.comparison.classification import shared_probs
 

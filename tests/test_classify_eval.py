@@ -12,9 +12,9 @@ import pytest
 
 from wann import WannError
 from wann.activations import LINEAR
-from wann.baselines.mlp import TrainSettings, init_mlp, train
 from wann.classify import ClassifyTask, get_classify_task
 from wann.classify.evaluator import ClassifyEvaluator, make_classify_evaluator
+from wann.classify.mlp import TrainSettings, init_mlp, train
 from wann.classify.scoring import (
     accuracy,
     confusion_matrix,

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from test_datasets import fake_mnist
 
-from wann.baselines.mlp import DEFAULT_HIDDEN, TrainSettings, mlp_layers
 from wann.baselines.sparse_mlp import classification_baselines
 from wann.classify import ClassifyTask, get_classify_task
 from wann.classify.evaluator import ClassifyEvaluator
+from wann.classify.mlp import DEFAULT_HIDDEN, TrainSettings, mlp_layers
 from wann.classify.scoring import ensemble, table_row
 from wann.config import Hyperparameters, load_file, preset, reference_dir
 from wann.evaluation import episode_seeds

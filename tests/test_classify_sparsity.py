@@ -8,7 +8,6 @@ import csv
 import numpy as np
 import pytest
 
-from wann.baselines.mlp import MLP, TrainSettings, gradients, init_mlp, winners
 from wann.baselines.mlp_literature import (
     kwta_net,
     layer_resets,
@@ -20,6 +19,7 @@ from wann.baselines.mlp_literature import (
 )
 from wann.baselines.sparse_mlp import ClassifierNet, DenseMLP
 from wann.classify import get_classify_task
+from wann.classify.mlp import MLP, TrainSettings, gradients, init_mlp, winners
 from wann.cli import main
 from wann.methods.classification import noise_curves, pixel_noise
 

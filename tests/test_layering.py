@@ -45,12 +45,7 @@ PLACES = {
 }
 
 # Upward imports still present, each (importer, imported): keep this list short and shrinking.
-ALLOWED = {
-    # the classification family trains by the MLP baselines' Adam and softmax
-    ("wann.classify.finetune", "wann.baselines.mlp"),
-    ("wann.classify.report", "wann.baselines.mlp"),
-    ("wann.classify.scoring", "wann.baselines.mlp"),
-}
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def layer(module: str) -> int:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from wann import WannError
-from wann.baselines.mlp import DEFAULT_HIDDEN, TrainSettings, gradients, init_mlp, mlp_layers
 from wann.baselines.sparse_mlp import (
     MASK_LR,
     imp_fractions,
@@ -20,6 +19,7 @@ from wann.baselines.sparse_mlp import (
     train_dense,
 )
 from wann.classify import get_classify_task
+from wann.classify.mlp import DEFAULT_HIDDEN, TrainSettings, gradients, init_mlp, mlp_layers
 
 SETTINGS = TrainSettings(epochs=30, batch_size=64, lr=1e-3)
 

@@ -22,7 +22,6 @@ import numpy as np
 
 from wann import WannError, streams
 from wann.baselines.layered import layer_names
-from wann.baselines.mlp import MLP, TrainLog, TrainSettings, hidden, init_mlp, softmax, train
 from wann.baselines.prune import check_sparsity, pct
 from wann.baselines.sparse_mlp import (
     ClassifierNet,
@@ -32,6 +31,7 @@ from wann.baselines.sparse_mlp import (
     uniform_keep,
     with_masks,
 )
+from wann.classify.mlp import MLP, TrainLog, TrainSettings, hidden, init_mlp, softmax, train
 from wann.streams import sub_seed
 
 

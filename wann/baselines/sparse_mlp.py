@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from wann import streams
-from wann.baselines.mlp import MLP, TrainLog, TrainSettings, gradients, init_mlp, train
 from wann.baselines.prune import check_sparsity, pct
+from wann.classify.mlp import MLP, TrainLog, TrainSettings, gradients, init_mlp, train
 
 # Mask scores need far larger steps than weights (Zhou et al. used SGD at lr 100).
 MASK_LR = 0.1

@@ -25,8 +25,8 @@ from wann.activations import (
     STEP,
     TANH,
 )
-from wann.baselines.mlp import TrainSettings, logsumexp, softmax
 from wann.classify import ClassifyTask
+from wann.classify.mlp import TrainSettings, logsumexp, softmax
 from wann.genome import Genome
 from wann.network import compile_genome
 

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from wann import WannError, streams
-from wann.baselines.mlp import TrainSettings
 from wann.classify import ClassifyTask
 from wann.classify.finetune import train_weights
+from wann.classify.mlp import TrainSettings
 from wann.classify.scoring import (
     ensemble,
     own_weight_accuracy,

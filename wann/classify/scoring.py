@@ -16,11 +16,11 @@ import numba
 import numpy as np
 
 from wann import streams
-from wann.baselines.mlp import TrainSettings
 from wann.classify import ClassifyTask
 from wann.classify.evaluator import check_fits
 from wann.classify.finetune import train_weights
 from wann.classify.kernels import softmax_outputs
+from wann.classify.mlp import TrainSettings
 from wann.genome import Genome
 from wann.network import NetBatch, compile_genome, kernel_args
 from wann.scoring import summary

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from wann import WannError, streams
-from wann.baselines.mlp import DEFAULT_HIDDEN, MLP, TrainSettings, hidden, mlp_layers, softmax
 from wann.baselines.sparse_mlp import ClassifierNet
 from wann.classify import ALIASES
 from wann.classify.finetune import train_weights
+from wann.classify.mlp import DEFAULT_HIDDEN, MLP, TrainSettings, hidden, mlp_layers, softmax
 from wann.classify.scoring import accuracy, table_row, tuned_shared_weight
 from wann.comparison.table import Row, Style
 from wann.config import STANDARD_WEIGHTS

@@ -16,8 +16,6 @@ import numpy as np
 
 from wann import streams
 from wann.baselines.layer_reinit import LayerReinit
-from wann.baselines.mlp import TrainLog, TrainSettings
-from wann.baselines.mlp import train as adam
 from wann.baselines.mlp_literature import (
     LayerReset,
     kwta_net,
@@ -43,6 +41,8 @@ from wann.baselines.sparse_mlp import (
     uniform_keep,
     with_masks,
 )
+from wann.classify.mlp import TrainLog, TrainSettings
+from wann.classify.mlp import train as adam
 from wann.classify.scoring import batch_probs
 from wann.methods.registry import Context, Report
 from wann.network import compile_genome
