@@ -23,7 +23,8 @@ from wann.outdir import RunLock
 from wann.progress import Progress
 
 R = TypeVar("R")
-STOP_WAIT_S = 5.0  # after Ctrl-C or SIGTERM, how long the seeds get to stop cleanly
+STOP_WAIT_S = 8.0  # after Ctrl-C or SIGTERM, how long the seeds get to stop cleanly (a loaded
+# machine can delay a child's signal handler by seconds; the parent still exits within 10 s)
 
 
 def run_seeds(todo: Sequence[tuple[int, Path | None]], job: Callable[[int, Path | None], R],
