@@ -31,7 +31,7 @@ from wann.comparison import control as ctl_cmp
 from wann.comparison.aggregate import AggregateRow, compare_aggregate
 from wann.comparison.run import compare_seed, curve_labels
 from wann.comparison.table import Row, print_rows, row_from_record
-from wann.config import STANDARD_WEIGHTS, Hyperparameters, load_file, preset
+from wann.config import STANDARD_WEIGHTS, Hyperparameters, load_file
 from wann.genome import Genome
 from wann.io import load_genome
 from wann.methods import Method, select
@@ -112,9 +112,6 @@ class ComparePlan:
     budget: ctl_cmp.Budget | None = None  # control: every CMA-ES budget at once (flags apply on top)
 
 
-CONTROL_ONLY = ("budget", "tuned", "generations", "finetune_generations", "tune_generations", "rollouts",
-                "sweep_episodes", "noise_episodes", "fast_math", "hidden")
-CLASSIFICATION_ONLY = ("data", "epochs")
 
 
 @dataclass
@@ -157,10 +154,7 @@ class Resolved:
                           else p.champion.meta.get("source", "a given genome")),
              "fast_math": bool(p.fast_math), "backend": p.backend,
              "search_backend": p.search_backend or p.backend}
-        if self.family.name == "classification":
-            s.update({"epochs": self.epochs, "data": self.task.config(),
-                      "options": asdict(self.options)})
-        return s
+        return {**s, **self.family.settings(self)}
 
 
 def _budget(plan: ComparePlan) -> ctl_cmp.Budget:
@@ -272,23 +266,20 @@ def resolve(plan: ComparePlan) -> Resolved:
     fam = family_of(name).name
     if fam not in FAMILIES:
         raise WannError(f"task {name!r} is of the {fam} family, which has no comparison")
-    refused = CLASSIFICATION_ONLY if fam == "control" else CONTROL_ONLY
-    for flag in refused:
+    comparison = FAMILIES[fam]
+    for flag in comparison.refuses:
         if getattr(plan, flag) not in (None, False):
             raise WannError(f"{{{flag}}} does not apply to {fam} tasks such as {name!r}")
     methods = select(plan.methods, fam)
     task, champion = champion_task(plan)
-    comparison = FAMILIES[fam]
     layers = comparison.layers(task, plan.hidden, plan.dense_hidden)
     if "kwta" in [m.name for m in methods]:
         from wann.baselines.kwta import check_k, default_k
 
         check_k(plan.kwta_k if plan.kwta_k is not None else default_k(layers[1]), layers[1])
-    default = (ctl_cmp.DEFAULT_SPARSITIES if fam == "control" else cls_cmp.DEFAULT_SPARSITIES)
-    sparsities = sorted(check_sparsity(s) for s in (plan.sparsities or default))
-    if fam == "control":
-        sparsities = ctl_cmp.check_grid(layers[1], sparsities,
-                                        None if champion is None else champion.n_enabled)
+    sparsities = comparison.check_grid(
+        layers[1], sorted(check_sparsity(s) for s in (plan.sparsities or comparison.sparsities)),
+        champion)
     epochs = plan.epochs if plan.epochs is not None else (10 if plan.quick else 30)
     r = Resolved(plan, task, comparison, methods, layers, sparsities, budget, options, champion,
                  epochs)
@@ -301,14 +292,7 @@ def search_settings(r: Resolved) -> Hyperparameters:
     from wann.families import family_of
 
     p = r.plan
-    family = family_of(r.task)
-    if r.family.name == "control":
-        hp = preset(r.budget.search_preset).replace(task=r.task.name)
-    else:
-        hp = preset(p.search_preset or family.default_preset(r.task.name))
-        hp = family.run_settings(r.task, hp.replace(task=r.task.name))
-        if p.search_preset is None:
-            hp = hp.replace(generations=32 if p.quick else 128)
+    hp = r.family.search_settings(r, family_of(r.task))
     if p.search_generations is not None:
         hp = hp.replace(generations=p.search_generations)
     if p.search_pop_size is not None:

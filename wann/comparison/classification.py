@@ -185,6 +185,30 @@ class ClassifyComparison:
     name = "classification"
     style = STYLE
     ratios = None
+    sparsities = DEFAULT_SPARSITIES
+    refuses = ("budget", "tuned", "generations", "finetune_generations", "tune_generations",
+               "rollouts", "sweep_episodes", "noise_episodes", "fast_math", "hidden")
+
+    def check_grid(self, layer_sizes: Sequence[int], sparsities: Sequence[float],
+                   champion: Genome | None) -> list[float]:
+        return list(sparsities)
+
+    def settings(self, r: object) -> dict:
+        """What a seed folder's record adds: the epochs, the data split, the method options."""
+        from dataclasses import asdict
+
+        return {"epochs": r.epochs, "data": r.task.config(), "options": asdict(r.options)}
+
+    def search_settings(self, r: object, family: object) -> object:
+        """The fresh WANN search's settings: the data set's preset (32 generations with
+        --quick, else 128, unless a preset is given)."""
+        from wann.config import preset
+
+        p = r.plan
+        hp = preset(p.search_preset or family.default_preset(r.task.name))
+        hp = family.run_settings(r.task, hp.replace(task=r.task.name))
+        return hp if p.search_preset is not None else hp.replace(
+            generations=32 if p.quick else 128)
     ylabel = "test accuracy (%)"
 
     def layers(self, task: object, hidden: Sequence[int] | None,

@@ -243,6 +243,23 @@ class ControlComparison:
     name = "control"
     style = STYLE
     ratios = Ratios
+    sparsities = DEFAULT_SPARSITIES
+    refuses = ("data", "epochs")  # classification's settings
+
+    def check_grid(self, layer_sizes: Sequence[int], sparsities: Sequence[float],
+                   champion: Genome | None) -> list[float]:
+        return check_grid(layer_sizes, sparsities,
+                          None if champion is None else champion.n_enabled)
+
+    def settings(self, r: object) -> dict:
+        """What a seed folder's record adds to the settings every family records."""
+        return {}
+
+    def search_settings(self, r: object, family: object) -> object:
+        """The fresh WANN search's settings: the budget's preset."""
+        from wann.config import preset
+
+        return preset(r.budget.search_preset).replace(task=r.task.name)
     ylabel = "return (mean ± std, {episodes} episodes)"
 
     def layers(self, task: object, hidden: Sequence[int] | None,
