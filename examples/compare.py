@@ -5,9 +5,13 @@
 
 import sys
 
+import numpy as np
+
 import wann
 from wann.baselines.dense import dense_layers, train_dense
-from wann.baselines.prune import prune_and_finetune
+from wann.baselines.layered import apply_mask, flatten, matrices
+from wann.baselines.masks import layer_counts, n_keep, top_masks
+from wann.cmaes import cma_es
 from wann.tune import CMASettings
 
 
@@ -20,7 +24,12 @@ def main(generations: int = 5, episodes: int = 20) -> dict[str, dict]:
     ev = wann.make_evaluator(task, "auto")
     try:
         dense = train_dense(ev, task, dense_layers(task, [4]), cma, seed=3)
-        pruned = prune_and_finetune(ev, dense, 0.5, cma, seed=3, max_steps=task.max_steps)
+        # Magnitude pruning by hand: the largest half of each layer's trained weights (the
+        # output layer at half the rate), fine-tuned by CMA-ES (`wann.compare` does all this).
+        mats = matrices(dense.layers, dense.trained)
+        keep = layer_counts([m.size for m in mats], n_keep(dense.trained.size, 0.5))
+        mask = flatten(top_masks([np.abs(m) for m in mats], keep)).astype(bool)
+        pruned = cma_es(ev, apply_mask(dense.result.genome, mask), dense.trained[mask], cma, 3)
     finally:
         ev.close()
     scores = {

@@ -1,5 +1,5 @@
-"""The sparsity literature on classification: OBD's Hessian diagonal, structured pruning,
-layer resets, kWTA and pixel noise on small hand-built MLPs; `--methods` on digits."""
+"""The sparsity literature on classification: OBD's Hessian diagonal, layer resets, kWTA and
+pixel noise on small hand-built MLPs; `--methods` on digits."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ import csv
 import numpy as np
 import pytest
 
-from wann.baselines.mlp_literature import (
+from wann.baselines.classifier import (
+    ClassifierNet,
+    DenseMLP,
     kwta_net,
     layer_resets,
     obd_diagonal,
-    obd_saliency,
     reset_layer,
-    structured_masks,
-    units_to_keep,
 )
-from wann.baselines.sparse_mlp import ClassifierNet, DenseMLP
+from wann.baselines.masks import layer_counts, n_keep
 from wann.classify import get_classify_task
 from wann.classify.mlp import MLP, TrainSettings, gradients, init_mlp, winners
 from wann.cli import main
@@ -75,29 +74,6 @@ def test_obd_diagonal_is_exact_when_each_hidden_unit_feeds_one_output() -> None:
     for mine, ref, m in zip(obd_diagonal(net, x), fd, net.masks):
         np.testing.assert_allclose(mine, ref, rtol=1e-5, atol=1e-9)
         assert np.all(mine[~m] == 0.0)
-    for s, h, w in zip(obd_saliency(net, x), obd_diagonal(net, x), net.weights):
-        np.testing.assert_allclose(s, h * w**2 / 2)
-
-
-def test_structured_pruning_removes_whole_units_and_keeps_exact_counts() -> None:
-    layers = [8, 10, 6, 3]
-    net = small_net(layers, seed=4)
-    masks, counts = structured_masks(net, 0.5)
-    assert counts == units_to_keep(layers, 0.5)
-    sizes = [8, *counts, 3]
-    assert sum(int(m.sum()) for m in masks) == sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-    upstream = np.ones(8, bool)
-    for layer, (k, w) in enumerate(zip(counts, net.weights[:-1])):
-        alive = masks[layer].any(axis=0)
-        assert alive.sum() == k
-        l1 = np.abs(w).sum(axis=0)
-        assert l1[alive].min() >= l1[~alive].max()  # the largest incoming L1 norms survive
-        # a removed unit has no incoming and no outgoing connection; a kept one every
-        # connection from the kept units below it
-        assert np.array_equal(masks[layer], np.outer(upstream, alive))
-        assert not masks[layer + 1][~alive].any()
-        upstream = alive
-    assert np.array_equal(masks[-1], np.outer(upstream, np.ones(3, bool)))
 
 
 def test_layer_reset_restores_exactly_the_recorded_initial_values() -> None:
@@ -144,7 +120,8 @@ def test_kwta_net_is_sparse_and_deterministic() -> None:
     s = TrainSettings(epochs=1)
     a = kwta_net([64, 12, 10], task.x_train, task.y_train, 4, 0.5, s, seed=3)
     b = kwta_net([64, 12, 10], task.x_train, task.y_train, 4, 0.5, s, seed=3)
-    assert a.net.k == 4 and a.net.n_alive == 384 + 60
+    assert a.net.k == 4 and a.net.n_alive == n_keep(888, 0.5)
+    assert [int(m.sum()) for m in a.net.masks] == list(layer_counts([768, 120], 444))
     assert all(np.array_equal(u, v) for u, v in zip(a.net.weights, b.net.weights))
 
 

@@ -6,20 +6,14 @@ import numpy as np
 import pytest
 
 from wann import WannError
-from wann.baselines.sparse_mlp import (
-    MASK_LR,
-    imp_fractions,
-    learned_supermask,
-    lottery_ticket,
-    prune_finetune,
-    random_mask,
-    random_weights,
-    signed_constant,
-    supermask,
-    train_dense,
-)
+from wann.baselines.classifier import ClassifierNet, learned_supermask, random_weights, train_dense
+from wann.baselines.masks import layer_counts
 from wann.classify import get_classify_task
 from wann.classify.mlp import DEFAULT_HIDDEN, TrainSettings, gradients, init_mlp, mlp_layers
+from wann.methods import literature, registered
+from wann.methods.classification import MASK_LR, ClassifyContext
+from wann.progress import Progress
+from wann.study import MethodOptions
 
 SETTINGS = TrainSettings(epochs=30, batch_size=64, lr=1e-3)
 
@@ -36,6 +30,15 @@ def dense(data):
     return train_dense(mlp_layers(64, 10, DEFAULT_HIDDEN["digits"]), x, y, SETTINGS, seed=0)
 
 
+def rows(dense, method, sparsities):
+    """One method's rows from the trained dense start, as the comparison builds them."""
+    ctx = ClassifyContext(get_classify_task("digits"), 0, sparsities, dense.trained.layers,
+                          Progress(quiet=True), MethodOptions(), settings=SETTINGS, dense=dense)
+    ctx.products["dense"] = [ClassifierNet("dense", dense.trained, True, 0.0, dense.samples)]
+    ctx.current = {m.name: m for m in registered()}[method.__name__]
+    return method(ctx)
+
+
 def test_dense_reaches_95_percent(dense, data):
     _, _, xt, yt = data
     assert dense.trained.accuracy(xt, yt) >= 0.95
@@ -49,9 +52,9 @@ def test_training_is_deterministic(dense, data):
 
 
 def test_lottery_ticket_at_80_percent_stays_within_2_points(dense, data):
-    x, y, xt, yt = data
-    ticket = lottery_ticket(dense, x, y, 0.8, SETTINGS, seed=0)
-    assert ticket.sparsity == pytest.approx(0.8, abs=1e-3)
+    _, _, xt, yt = data
+    (ticket,) = rows(dense, literature.lottery, [0.8])
+    assert ticket.sparsity == 0.8 and ticket.net.sparsity == pytest.approx(0.8, abs=1e-3)
     # Frankle & Carbin: the output layer is pruned at half the rate of the hidden layers.
     kept = [m.mean() for m in ticket.net.masks]
     assert kept[2] > kept[0] and kept[0] == pytest.approx(kept[1], abs=0.01)
@@ -59,18 +62,11 @@ def test_lottery_ticket_at_80_percent_stays_within_2_points(dense, data):
     assert ticket.test_accuracy(xt, yt) >= dense.trained.accuracy(xt, yt) - 0.02
 
 
-def test_imp_schedule_rates_and_exact_end():
-    fr = imp_fractions([6400, 5000, 500], [0.2, 0.2, 0.1], 0.8)
-    assert np.allclose(fr[0], [0.8, 0.8, 0.9]) and np.allclose(fr[1], [0.64, 0.64, 0.81])
-    total = (np.array([6400, 5000, 500]) * fr[-1]).sum() / 11900
-    assert total == pytest.approx(0.2) and len(fr) == 8
-    assert imp_fractions([10], [0.2], 0.0) == []
-
-
 def test_untrained_masks_beat_chance(dense, data):
     _, _, xt, yt = data
-    for net in (signed_constant(dense, 0.5), supermask(dense, 0.5)):
-        assert not net.trained and net.sparsity == pytest.approx(0.5, abs=1e-3)
+    for net in (*rows(dense, literature.signed_constant, [0.5]),
+                *rows(dense, literature.supermask, [0.5])):
+        assert not net.trained and net.net.sparsity == pytest.approx(0.5, abs=1e-3)
         assert net.test_accuracy(xt, yt) > 0.3, net.name
     assert random_weights(dense).test_accuracy(xt, yt) < 0.35
 
@@ -86,12 +82,11 @@ def test_a_learned_supermask_trains_only_the_mask(dense, data):
 
 
 def test_pruning_and_random_masks(dense, data):
-    x, y, xt, yt = data
-    pruned = prune_finetune(dense, x, y, 0.8, SETTINGS, seed=0)
-    rand = random_mask(dense, x, y, 0.8, SETTINGS, seed=0)
+    _, _, xt, yt = data
+    (pruned,), (rand,) = rows(dense, literature.pruned, [0.8]), rows(dense, literature.random_mask, [0.8])
     for net in (pruned, rand):
-        assert net.sparsity == pytest.approx(0.8, abs=1e-3)
-        assert [int(m.sum()) for m in net.net.masks] == [1280, 1000, 100]
+        assert net.net.sparsity == pytest.approx(0.8, abs=1e-3)
+        assert [int(m.sum()) for m in net.net.masks] == list(layer_counts([6400, 5000, 500], 2380))
         assert net.test_accuracy(xt, yt) > 0.85
     assert pruned.samples > dense.samples
 

@@ -1,5 +1,5 @@
-"""Pruning from an over-parameterized start: exact layer-wise counts, disconnected nets,
-sparsity curves, the summary ratios, and `wann compare --seeds`."""
+"""Pruning from an over-parameterized start: disconnected nets, sparsity curves, the summary
+ratios, and `wann compare --seeds`."""
 
 from __future__ import annotations
 
@@ -13,10 +13,7 @@ import pytest
 
 from wann.baselines.common import Net
 from wann.baselines.connectivity import input_reaches_output
-from wann.baselines.dense import connection_layers
-from wann.baselines.lottery import imp_schedule
-from wann.baselines.prune import layer_counts, magnitude_mask, n_keep
-from wann.baselines.random_nets import random_mask
+from wann.baselines.masks import n_keep
 from wann.cli import main
 from wann.cmaes import CMASettings
 from wann.comparison.control import Budget, score_net, summary_ratios
@@ -24,52 +21,6 @@ from wann.comparison.table import Row
 from wann.genome import BIAS, INPUT, OUTPUT, from_dense
 from wann.io import save_genome
 from wann.plotting.curves import curve_points, curves_figure
-
-START = [5, 64, 64, 1]
-GRID = [0.0, 0.3, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999]
-
-
-@pytest.mark.parametrize("layers", [START, [5, 10, 1], [4, 32, 2], [24, 40, 40, 4]])
-def test_layer_counts_are_exact_at_every_sparsity(layers) -> None:
-    sizes = np.bincount(connection_layers(layers))
-    n = int(sizes.sum())
-    w = np.random.default_rng(0).normal(size=n)
-    layer = connection_layers(layers)
-    for s in GRID:
-        keep = n_keep(n, s)
-        counts = layer_counts(sizes, keep)
-        assert counts.sum() == keep and np.all(counts <= sizes)
-        if keep >= sizes.size:
-            assert np.all(counts >= 1)
-        if 0 < s and keep >= 4 * sizes.size:
-            # Frankle & Carbin: the output layer is pruned at half the rate, so it keeps a
-            # larger share than any other layer.
-            share = counts / sizes
-            assert share[-1] >= share[:-1].max()
-        # Every mask family keeps exactly these counts, layer by layer.
-        for mask in (magnitude_mask(w, layer, keep),
-                     random_mask(layer, keep, np.random.default_rng(1))):
-            np.testing.assert_array_equal(np.bincount(layer[mask], minlength=sizes.size), counts)
-
-
-def test_layer_counts_follow_the_half_rate_rule() -> None:
-    """After k rounds a hidden layer keeps 0.8^k and the output layer 0.9^k of its weights."""
-    sizes = np.array([384, 4160, 65])
-    counts = layer_counts(sizes, 922)
-    k = np.log(counts[1] / 4160) / np.log(0.8)
-    assert counts[2] == pytest.approx(65 * 0.9**k, abs=1.0)
-    assert counts[0] == pytest.approx(384 * 0.8**k, abs=1.0)
-
-
-def test_nested_lottery_masks_keep_exact_counts() -> None:
-    layer = connection_layers(START)
-    n = layer.size
-    w = np.random.default_rng(2).normal(size=n)
-    alive = np.ones(n, bool)
-    for keep in imp_schedule(n, [0.5, 0.99, 0.998]):
-        new = magnitude_mask(w, layer, keep, alive)
-        assert new.sum() == keep and not np.any(new & ~alive)
-        alive = new
 
 
 def _g(kept: list[tuple[str, str]], layers=(2, 2, 1)):  # noqa: ANN202
@@ -354,8 +305,7 @@ def test_bad_seed_jobs_or_search_backend_is_one_line(tmp_path, capsys, extra, me
 
 def test_a_new_method_is_one_registered_object(tmp_path) -> None:
     """A Method registered once appears in the table and as a curve of its own."""
-    from wann.baselines.prune import pct
-    from wann.methods import Method, register, registered, top_masks
+    from wann.methods import Method, pct, register, registered, top_masks
     from wann.methods.registry import _REGISTRY
     from wann.study import compare
 

@@ -29,13 +29,6 @@ KWTA = 0x4B7A  # k-winners-take-all nets: their sparse masks and initial weights
 RETEST = 0xBE57  # re-test episodes of each generation's best (best_reps per weight; index: generation)
 # Classification (gradient-trained nets and data), each seeded from a run seed like the above.
 ADAM_BATCHES = 0xADA5  # the minibatch order of one Adam training (seeded per training, below)
-PRUNE_FINETUNE = 0xF1E7  # magnitude pruning's fine-tuning (index: sparsity)
-LOTTERY_ROUND = 0x1077  # each lottery round's retraining (index: round)
-RANDOM_MASK_TRAIN = 0x3A5D  # a random mask's training (index: sparsity)
-OBD_RETRAIN = 0x0BE  # OBD's retraining after each deletion (index: level)
-STRUCTURED_TRAIN = 0x5C2A7D  # structured pruning's fine-tuning / training (index: sparsity)
-TICKET_REINIT_TRAIN = 0x2E1A2  # a re-initialized ticket's training (index: ticket)
-KWTA_TRAIN = 0x4B7B  # a kWTA net's training (index: sparsity)
 SUPERMASK = 0x5A9E  # the learned supermask's Bernoulli draws and minibatches
 WANN_ADAM = 0xF17E  # the WANN's own weights trained by Adam from its tuned shared weight
 CLASSIFY_RANDOM = 0xC1A5  # random (shared) weights of classification's random columns
@@ -43,26 +36,30 @@ MINIBATCH = 0xBA7C  # the training images of one fitness evaluation (keyed by ep
 DIGITS_SPLIT = 0xD161  # the digits data set's train/test split
 PIXEL_NOISE = OBS_NOISE  # pixel noise of the classification noise report (same tag)
 
-# The seeds of each training of a control comparison: sub_seed(run seed, tag[, index]).
-FIXED_TOPOLOGY_TRAIN = 1  # the paper's fixed-topology net
-PRUNED_TRAIN = 2  # magnitude pruning's fine-tuning (index: sparsity)
-LOTTERY_TRAIN = 3  # the lottery tickets (each round: sub_seed(that seed, round))
-RANDOM_MASK_CMA = 4  # a random mask's draw and training (index: sparsity)
-DENSE_TRAIN = 5  # the dense start
-WANN_TUNE = 7  # the WANN's own weights, tuned by CMA-ES
-OBD_TRAIN = 11  # OBD's retraining (each level: sub_seed(that seed, level))
-STRUCTURED_TUNE = 12  # structured pruning, fine-tuned (index: sparsity)
-STRUCTURED_SCRATCH = 13  # structured pruning, trained from scratch (index: sparsity)
-TICKET_REINIT_CMA = 14  # a re-initialized ticket's training (index: ticket)
-KWTA_CMA = 15  # a kWTA net's draw and training (index: sparsity)
+# The trainings of a comparison's methods: sub_seed(run seed, the method's tag[, index]),
+# the same on every task family (wann.methods.registry.Context.sub).
+METHOD_TAGS = {
+    "fixed_topology": 1,  # the paper's fixed-topology net
+    "pruned": 2,  # magnitude pruning's fine-tuning (index: sparsity)
+    "lottery": 3,  # the lottery tickets (each round: sub_seed(that seed, round))
+    "random_mask": 4,  # a random mask's draw and training (index: sparsity)
+    "dense": 5,  # the dense start
+    "wann_tune": 7,  # the WANN's own weights, tuned by CMA-ES
+    "obd": 11,  # OBD's retraining (each level: sub_seed(that seed, level))
+    "structured_finetune": 12,  # structured pruning, fine-tuned (index: sparsity)
+    "structured_scratch": 13,  # structured pruning, trained from scratch (index: sparsity)
+    "lottery_reinit": 14,  # a re-initialized ticket's training (index: ticket)
+    "kwta": 15,  # a kWTA net's draw and training (index: sparsity)
+}
 
 
 def method_tag(name: str) -> int:
-    """The stream of a method added through the registry (wann.methods), named by the method:
-    a new method needs no tag here, and two methods never share one by accident."""
+    """The stream of a comparison method: its tag above, or one named by the method (a
+    method added through the registry needs no tag here, and two never share one by
+    accident)."""
     import zlib
 
-    return 0x3E7_0000_0000 + zlib.crc32(name.encode())
+    return METHOD_TAGS.get(name, 0x3E7_0000_0000 + zlib.crc32(name.encode()))
 
 
 def generator(seed: int, tag: int) -> np.random.Generator:

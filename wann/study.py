@@ -23,9 +23,9 @@ from pathlib import Path
 
 from wann import WannError, layout
 from wann import checkpoint as ckp
+from wann.baselines.masks import check_sparsity
 from wann.baselines.noise import DEFAULT_LEVELS, check_levels
 from wann.baselines.obd import OBDSettings
-from wann.baselines.prune import check_sparsity
 from wann.comparison import classification as cls_cmp
 from wann.comparison import control as ctl_cmp
 from wann.comparison.aggregate import AggregateRow, compare_aggregate

@@ -19,7 +19,8 @@ BOXES = [
     (0, 5.2, 4.8, "Python API", "wann/api.py (evolve, evaluate, score),\nwann.compare"),
     (1, 0.0, 10.0, "studies",
      "wann/study.py: ComparePlan checked whole, run_study; wann/seedjobs.py: one seeds executor"),
-    (2, 0.0, 4.8, "methods", "wann/methods/: one Method registry;\nwann/baselines/: the algorithms"),
+    (2, 0.0, 4.8, "methods",
+     "wann/methods/: one registry, the literature\nwritten once; wann/baselines/: masks, family parts"),
     (2, 5.2, 4.8, "comparison", "wann/comparison/: one seed, one Row,\none table writer, the aggregate"),
     (3, 0.0, 10.0, "plotting",
      "wann/plotting/: a run's figures, the sparsity curves, the comparison's figures"),
@@ -28,7 +29,8 @@ BOXES = [
     (5, 0.0, 10.0, "evaluation",
      "wann/evaluation/: one Evaluator protocol; compiled (lockstep lanes), serial, pool, dask, cuda"),
     (6, 0.0, 6.6, "the spine",
-     "run.py (ask → evaluate → tell), search.py, breed.py,\npopulation.py, genome.py, reporters.py, streams.py"),
+     "run.py (ask → evaluate → tell), search.py, breed.py,\n"
+     "population.py, genome.py, reporters.py, streams.py"),
     (6, 7.0, 3.0, "environments", "envs/ (as wann_envs):\ntwins, gymnasium"),
 ]
 ARROWS = [(0, 2), (1, 2), (2, 3), (2, 4), (3, 5), (4, 5), (5, 6), (6, 7), (7, 8), (7, 9)]

@@ -21,9 +21,9 @@ import numpy as np
 from wann import WannError, streams
 from wann.activations import apply
 from wann.baselines.common import Net
-from wann.baselines.dense import connection_layers, dense_genome, init_weights
-from wann.baselines.prune import n_keep, pct
-from wann.baselines.random_nets import random_mask
+from wann.baselines.dense import dense_genome, init_weights
+from wann.baselines.layered import flatten
+from wann.baselines.masks import layer_counts, n_keep, pct, random_masks
 from wann.cmaes import CMASettings, cma_es
 from wann.evaluation.faults import NoFaults
 from wann.evaluation.noisy import wrap
@@ -177,8 +177,10 @@ def kwta_net(
     layer_sizes = [int(s) for s in layer_sizes]
     check_k(k, layer_sizes)
     rng = streams.generator(seed, streams.KWTA)
-    layers = connection_layers(layer_sizes)
-    mask = random_mask(layers, n_keep(layers.size, sparsity), rng)
+    shapes = [(a + 1, b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    sizes = [a * b for a, b in shapes]
+    mask = flatten(random_masks(rng, shapes, layer_counts(sizes, n_keep(sum(sizes), sparsity))))
+    mask = mask.astype(bool)
     init = init_weights(layer_sizes, rng)
     g = dense_genome(task, layer_sizes, init)
     g.conn_enabled = mask

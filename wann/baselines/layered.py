@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from wann.genome import Genome
+
 
 def layer_slices(layer_sizes: Sequence[int]) -> list[slice]:
     """The flat-vector slice of each weight matrix (bias row included)."""
@@ -48,3 +50,12 @@ def layer_names(layer_sizes: Sequence[int]) -> list[str]:
     n = len(layer_sizes) - 1
     ends = ["input", *(f"h{i}" for i in range(1, n)), "output"]
     return [f"{a}→{b}" for a, b in zip(ends[:-1], ends[1:])]
+
+
+def apply_mask(genome: Genome, mask: np.ndarray, weights: np.ndarray | None = None) -> Genome:
+    """A copy with only the masked connections enabled (and optionally new weights)."""
+    g = genome.copy()
+    g.conn_enabled = np.asarray(mask, bool).copy()
+    if weights is not None:
+        g.conn_weight = np.asarray(weights, np.float64).copy()
+    return g

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from wann import WannError, streams
-from wann.baselines.sparse_mlp import ClassifierNet
+from wann.baselines.classifier import ClassifierNet
 from wann.classify import ALIASES
 from wann.classify.finetune import train_weights
 from wann.classify.mlp import DEFAULT_HIDDEN, MLP, TrainSettings, hidden, mlp_layers, softmax
@@ -42,8 +42,8 @@ WANN_LR = 0.01  # Adam's step for the WANN's own weights, from its tuned shared 
 LEGEND = {
     "obd": "OBD: LeCun et al.'s saliency h_kk w_k²/2, h from the Gauss-Newton Hessian diagonal of "
            "the training cross-entropy (second derivatives backpropagated; ReLU f'' = 0); the least "
-           "salient weights of each layer deleted (magnitude pruning's counts), then retrained by "
-           "Adam; each sparsity from the previous one's retrained net",
+           "salient weights deleted (each layer's share in proportion to its live weights), then "
+           "retrained by Adam; each sparsity from the previous one's retrained net",
     "structured_finetune": "structured fine-tuned: whole hidden units removed, the same share in "
                            "each layer, keeping the largest L1 norm of incoming weights; survivors "
                            "fine-tuned by Adam",

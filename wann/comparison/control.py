@@ -16,7 +16,7 @@ from wann import WannError, streams
 from wann.baselines.common import Net
 from wann.baselines.connectivity import input_reaches_output
 from wann.baselines.dense import connection_layers, dense_layers, start_layers
-from wann.baselines.prune import n_keep
+from wann.baselines.masks import n_keep
 from wann.cmaes import CMASettings
 from wann.comparison.table import Row, Style, slug
 from wann.genome import HIDDEN, Genome
@@ -201,7 +201,7 @@ def wann_net(
     progress.line(f"tuning the WANN's {genome.n_enabled} weights from the best shared weight "
                   f"{sweep.best_weight:+.2f}")
     res = tune_weights(ev, genome, sweep.best_weight, budget.tune,
-                       sub_seed(seed, streams.WANN_TUNE), progress)
+                       sub_seed(seed, streams.method_tag("wann_tune")), progress)
     steps = res.rollouts * task.max_steps
     if search_steps is None:
         return Net("WANN", res.genome, steps, note="given champion; steps of tuning only")

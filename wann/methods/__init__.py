@@ -11,17 +11,16 @@ Examples:
     wann.WannError: method 'learned_supermask' does not run on control tasks
 """
 
+from wann.baselines.masks import pct, top_masks
 from wann.methods import catalog as _catalog  # noqa: F401 - fills the registry
 from wann.methods.registry import (
     Context,
     Method,
     Report,
     method_names,
-    pct,
     register,
     registered,
     select,
-    top_masks,
 )
 
 __all__ = ["Context", "Method", "Report", "method_names", "pct", "register", "registered",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from wann.methods import classification as cl
 from wann.methods import control as co
+from wann.methods import literature as li
 from wann.methods.registry import Method, register
 
 CONTROL, CLASSIFICATION = "control", "classification"
@@ -23,24 +24,25 @@ for _m in (
            label="the paper's fixed topology, trained"),
     Method("dense", _both(co.dense, cl.dense), standard=True, curve=False,
            label="the dense start, trained"),
-    Method("pruned", _both(co.pruned, cl.pruned), needs=("dense",), standard=True,
+    Method("pruned", li.pruned, needs=("dense",), standard=True,
            label="magnitude pruning + fine-tuning"),
-    Method("lottery", _both(co.lottery, cl.lottery), needs=("dense",), standard=True,
+    Method("lottery", li.lottery, needs=("dense",), standard=True,
            label="lottery tickets (rewinding)"),
-    Method("signed_constant", _both(co.signed, cl.signed), needs=("dense",), standard=True,
+    Method("signed_constant", li.signed_constant, needs=("dense",), standard=True,
            label="signed constants (untrained)"),
-    Method("supermask", _both(co.supermasks, cl.supermasks), needs=("dense",), standard=True,
+    Method("supermask", li.supermask, needs=("dense",), standard=True,
            label="supermasks (untrained)"),
-    Method("random_mask", _both(co.random_masks, cl.random_masks), needs=("dense",),
-           standard=True, label="random masks + training"),
-    Method("obd", _both(co.obd, cl.obd), needs=("dense",)),
-    Method("structured_finetune", _both(co.structured_tuned, cl.structured_tuned),
-           needs=("dense",)),
-    Method("structured_scratch", _both(co.structured_fresh, cl.structured_fresh),
-           needs=("dense",)),
-    Method("lottery_reinit", _both(co.lottery_reinit, cl.lottery_reinit),
-           needs=("dense", "lottery")),
-    Method("kwta", _both(co.kwta, cl.kwta), report={CONTROL: co.kwta_report}),
+    Method("random_mask", li.random_mask, needs=("dense",), standard=True,
+           label="random masks + training"),
+    Method("obd", li.obd, needs=("dense",), label="Optimal Brain Damage + retraining"),
+    Method("structured_finetune", li.structured_finetune, needs=("dense",),
+           label="structured pruning, fine-tuned"),
+    Method("structured_scratch", li.structured_scratch, needs=("dense",),
+           label="structured pruning, from scratch"),
+    Method("lottery_reinit", li.lottery_reinit, needs=("dense", "lottery"),
+           label="ticket masks, re-initialized"),
+    Method("kwta", _both(co.kwta, cl.kwta), report={CONTROL: co.kwta_report},
+           label="k-winners-take-all, sparse weights"),
     Method("learned_supermask", {CLASSIFICATION: cl.learned}, needs=("dense",), standard=True,
            curve=False),
     Method("random_weights", {CLASSIFICATION: cl.untrained}, needs=("dense",), standard=True,

@@ -1,8 +1,10 @@
 """The methods on classification tasks: masked MLPs trained by Adam on cross-entropy.
 
 `ClassifyContext` is the classification family's `Context`: the training data, the Adam
-settings, and the trained dense start (`DenseMLP`, set by the dense method). Each function
-below is one method's classification implementation (wann.methods.catalog names them).
+settings, the trained dense start (`DenseMLP`, set by the dense method), its layered view and
+trainer, over which wann.methods.literature's methods run. The functions below are the methods
+that exist only here (the learned supermask, the untrained net) or that the family does its
+own way (the dense start, kWTA nets, the reports).
 """
 
 from __future__ import annotations
@@ -15,49 +17,38 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from wann import streams
-from wann.baselines.layer_reinit import LayerReinit
-from wann.baselines.mlp_literature import (
-    LayerReset,
-    kwta_net,
-    layer_resets,
-    obd_prune,
-    structured_finetune,
-    structured_scratch,
-    ticket_reinit,
-)
-from wann.baselines.noise import NoiseCurve, check_levels
-from wann.baselines.sparse_mlp import (
+from wann.baselines.classifier import (
     MASK_LR,
     ClassifierNet,
     DenseMLP,
+    LayerReset,
+    kwta_net,
+    layer_resets,
     learned_supermask,
-    lottery_ticket,
-    prune_finetune,
-    random_mask,
+    obd_diagonal,
     random_weights,
-    signed_constant,
-    supermask,
     train_dense,
-    uniform_keep,
     with_masks,
 )
-from wann.classify.mlp import TrainLog, TrainSettings
+from wann.baselines.kwta import default_k
+from wann.baselines.layer_reinit import LayerReinit
+from wann.baselines.noise import NoiseCurve, check_levels
+from wann.classify.mlp import MLP, TrainLog, TrainSettings, init_mlp
 from wann.classify.mlp import train as adam
 from wann.classify.scoring import batch_probs
 from wann.methods.registry import Context, Report
 from wann.network import compile_genome
 from wann.plotting.comparison import noise_figure, reinit_figure
-from wann.streams import sub_seed
 
 
 @dataclass
 class ClassifyContext(Context):
-    """A classification task's comparison: Adam's settings, the lottery rate, and the trained
-    dense start once the dense method ran. The WANN row's genome, its ensemble weights, tuned
-    shared weight and trained genome are set by the comparison for the noise report."""
+    """A classification task's comparison: Adam's settings and the trained dense start once
+    the dense method ran; its layered view is the weight matrices (biases are never pruned:
+    a row's biases come from where it starts). The WANN row's genome, its ensemble weights,
+    tuned shared weight and trained genome are set by the comparison for the noise report."""
 
     settings: TrainSettings | None = None
-    lottery_rate: float = 0.2
     dense: DenseMLP | None = None
     wann: object = None
     wann_weights: Sequence[float] = ()
@@ -80,103 +71,66 @@ class ClassifyContext(Context):
     def trained(self) -> list[np.ndarray]:
         return [w.copy() for w in self.start.trained.weights]
 
-    def keep_per_layer(self, sparsity: float) -> list[int]:
-        return uniform_keep(self.start.trained, sparsity)
+    def fresh(self, rng: np.random.Generator) -> list[np.ndarray]:
+        return init_mlp(self.layer_sizes, rng, self.start.init.weights[0].dtype).weights
 
-    def train_masked(self, masks: Sequence[np.ndarray], name: str, sparsity: float, index: int,
-                     weights: str = "initial", train: bool = True) -> ClassifierNet:
-        d = self.start
-        base = d.init if weights == "initial" else d.trained
-        net = with_masks(base, [np.asarray(m, bool) for m in masks])
-        done = d.samples if weights == "trained" else 0
-        if not train:
-            return ClassifierNet(name, net, False, net.sparsity, done, note="no training")
+    def init_sd(self) -> list[float]:
+        return [float(np.sqrt(2.0 / sum(w.shape))) for w in self.start.init.weights]
+
+    def weights_of(self, net: ClassifierNet) -> list[np.ndarray]:
+        return [w.copy() for w in net.net.weights]
+
+    def masks_of(self, net: ClassifierNet) -> list[np.ndarray]:
+        return [m.copy() for m in net.net.masks]
+
+    def cost_of(self, net: ClassifierNet) -> int:
+        return net.samples
+
+    def _net(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray],
+             base: object) -> MLP:
+        src = {"initial": self.start.init, "trained": self.start.trained}.get(base) \
+            if isinstance(base, str) else base.net
+        dtype = self.start.init.weights[0].dtype
+        return with_masks(src, [np.asarray(m, bool) for m in masks],
+                          [np.asarray(w, dtype) for w in weights])
+
+    def make(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray], name: str,
+             sparsity: float, seed: int | None, base: object = "initial", cost: int = 0,
+             note: str = "", meta: dict | None = None) -> ClassifierNet:
+        net = self._net(masks, weights, base)
+        if seed is None:
+            return ClassifierNet(name, net, False, sparsity, cost, note or "no training")
         log = TrainLog()
-        tag = streams.method_tag(self.current.name if self.current else name)
-        x, y = self.xy
-        net = adam(net, x, y, self.settings, sub_seed(self.seed, tag, index), log)
-        return ClassifierNet(name, net, True, net.sparsity, done + log.samples)
+        net = adam(net, *self.xy, self.settings, seed, log)
+        return ClassifierNet(name, net, True, sparsity, cost + log.samples, note)
+
+    def hessian(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray], base: object,
+                seed: int, level: int) -> tuple[list[np.ndarray], int]:
+        """The Gauss-Newton diagonal by backpropagation of second derivatives (no samples
+        trained on)."""
+        return obd_diagonal(self._net(masks, weights, base), self.task.x_train), 0
 
 
 def dense(c: ClassifyContext) -> list[ClassifierNet]:
-    x, y = c.xy
     c.progress.line(f"training the dense {'-'.join(map(str, c.layer_sizes))} net "
                     f"({c.settings.epochs} epochs of Adam)")
-    c.dense = train_dense(c.layer_sizes, x, y, c.settings, c.seed)
+    c.dense = train_dense(c.layer_sizes, *c.xy, c.settings, c.seed)
     return [ClassifierNet("dense " + "-".join(map(str, c.layer_sizes)), c.dense.trained, True,
                           0.0, c.dense.samples)]
 
 
-def pruned(c: ClassifyContext) -> list[ClassifierNet]:
-    x, y = c.xy
-    return [prune_finetune(c.start, x, y, s, c.settings, c.seed, i)
-            for i, s in enumerate(c.sparsities)]
-
-
-def lottery(c: ClassifyContext) -> list[ClassifierNet]:
-    x, y = c.xy
-    c.progress.line("lottery tickets: iterative pruning with rewinding")
-    return [lottery_ticket(c.start, x, y, s, c.settings, c.seed, rate=c.lottery_rate)
-            for s in c.sparsities]
-
-
-def signed(c: ClassifyContext) -> list[ClassifierNet]:
-    return [signed_constant(c.start, s) for s in c.sparsities]
-
-
-def supermasks(c: ClassifyContext) -> list[ClassifierNet]:
-    return [supermask(c.start, s) for s in c.sparsities]
-
-
-def random_masks(c: ClassifyContext) -> list[ClassifierNet]:
-    x, y = c.xy
-    return [random_mask(c.start, x, y, s, c.settings, c.seed, i) for i, s in enumerate(c.sparsities)]
-
-
 def learned(c: ClassifyContext) -> list[ClassifierNet]:
-    x, y = c.xy
-    return [learned_supermask(c.start, x, y, replace(c.settings, lr=MASK_LR), c.seed)]
+    return [learned_supermask(c.start, *c.xy, replace(c.settings, lr=MASK_LR), c.seed)]
 
 
 def untrained(c: ClassifyContext) -> list[ClassifierNet]:
     return [random_weights(c.start)]
 
 
-def obd(c: ClassifyContext) -> list[ClassifierNet]:
-    x, y = c.xy
-    c.progress.line("Optimal Brain Damage: Gauss-Newton Hessian diagonal, prune, retrain")
-    return obd_prune(c.start, x, y, c.sparsities, c.settings, c.seed)
-
-
-def structured_tuned(c: ClassifyContext) -> list[ClassifierNet]:
-    x, y = c.xy
-    return [structured_finetune(c.start, x, y, s, c.settings, c.seed, i)
-            for i, s in enumerate(c.sparsities)]
-
-
-def structured_fresh(c: ClassifyContext) -> list[ClassifierNet]:
-    x, y = c.xy
-    return [structured_scratch(c.start, x, y, s, c.settings, c.seed, i)
-            for i, s in enumerate(c.sparsities)]
-
-
-def lottery_reinit(c: ClassifyContext) -> list[ClassifierNet]:
-    x, y = c.xy
-    return [ticket_reinit(c.start, t, x, y, c.settings, c.seed, i)
-            for i, t in enumerate(c.needed("lottery"))]
-
-
 def kwta(c: ClassifyContext) -> list[ClassifierNet]:
-    x, y = c.xy
     k = c.options.kwta_k if c.options.kwta_k is not None else default_k(c.layer_sizes)
-    return [kwta_net(c.layer_sizes, x, y, k, s, c.settings, c.seed, index=i)
+    return [kwta_net(c.layer_sizes, *c.xy, k, s, c.settings, c.sub(i))
             for i, s in enumerate(c.sparsities)]
-
-
-def default_k(layers: Sequence[int]) -> int:
-    """Half the narrowest hidden layer, rounded up."""
-    hid = [int(h) for h in layers[1:-1]]
-    return max(1, (min(hid) + 1) // 2) if hid else 1
 
 
 # ---------------------------------------------------------------------------- reports

@@ -1,44 +1,43 @@
 """The methods on control tasks: networks as genomes, trained by CMA-ES on episode returns.
 
-`ControlContext` is the control family's `Context`: its evaluator, the CMA-ES budgets, and
-the trained dense start (`DenseRun`, set by the dense method). Each function below is one
-method's control implementation (wann.methods.catalog names them).
+`ControlContext` is the control family's `Context`: its evaluator, the CMA-ES budgets, the
+trained dense start (`DenseRun`, set by the dense method), its layered view and trainer, over
+which wann.methods.literature's methods run. The functions below are the methods that exist
+only here (the paper's fixed topology, kWTA nets with their own evaluator) or that the family
+does its own way (the dense start, the reports).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from wann import streams
 from wann.baselines.common import Net
-from wann.baselines.dense import DenseRun, train_dense
+from wann.baselines.dense import DenseRun, init_std, init_weights, train_dense
 from wann.baselines.kwta import default_k, kwta_net
 from wann.baselines.layer_reinit import layer_reinit, reinit_csv, reinit_markdown
-from wann.baselines.layered import flatten, matrices
-from wann.baselines.lottery import lottery_tickets
+from wann.baselines.layered import apply_mask, flatten, matrices
+from wann.baselines.masks import pct
 from wann.baselines.noise import noise_csv, noise_curves, noise_markdown
-from wann.baselines.obd import obd_prune
+from wann.baselines.obd import fd_hessian_diagonal
 from wann.baselines.objectives import ReturnObjective
-from wann.baselines.prune import apply_mask, layer_counts, n_keep, pct, prune_and_finetune
-from wann.baselines.random_nets import random_mask_net
-from wann.baselines.signed import signed_constant, supermask
-from wann.baselines.structured import structured_finetune, structured_scratch
-from wann.baselines.ticket_reinit import reinit_ticket
 from wann.cmaes import CMASettings, cma_es
 from wann.methods.registry import Context, Report
 from wann.plotting.comparison import noise_figure, reinit_figure
 from wann.scoring import test_seeds
-from wann.streams import sub_seed
+from wann.streams import stream_seeds
 
 
 @dataclass
 class ControlContext(Context):
     """A control task's comparison: the evaluator and CMA-ES budgets (`dense_cma` trains the
-    start, `retrain_cma` every lottery round and random mask, `finetune_cma` fine-tuning),
-    the paper's fixed-topology row, and the trained start once the dense method ran."""
+    start, `retrain_cma` every training from initial values, `finetune_cma` fine-tuning),
+    the paper's fixed-topology row, and the trained start once the dense method ran. Its
+    layered view: one (1 + fan-in, fan-out) matrix per layer, row 0 the (prunable) biases."""
 
     ev: object = None
     dense_cma: CMASettings | None = None
@@ -46,12 +45,8 @@ class ControlContext(Context):
     finetune_cma: CMASettings | None = None
     paper_layers: Sequence[int] | None = None
     paper_cma: CMASettings | None = None
-    lottery_rate: float = 0.2
     dense: DenseRun | None = None
-
-    def sub(self, tag: int, *index: int) -> int:
-        """The seed of one training of this comparison (tags in wann.streams)."""
-        return sub_seed(self.seed, tag, *index)
+    bias_rows: ClassVar[int] = 1
 
     @property
     def start(self) -> DenseRun:
@@ -59,32 +54,58 @@ class ControlContext(Context):
             raise RuntimeError("the dense method must run before the methods derived from it")
         return self.dense
 
+    def _mats(self, flat: np.ndarray) -> list[np.ndarray]:
+        return [m.copy() for m in matrices(self.layer_sizes, flat)]
+
     def initial(self) -> list[np.ndarray]:
-        return [m.copy() for m in matrices(self.layer_sizes, self.start.init)]
+        return self._mats(self.start.init)
 
     def trained(self) -> list[np.ndarray]:
-        return [m.copy() for m in matrices(self.layer_sizes, self.start.trained)]
+        return self._mats(self.start.trained)
 
-    def keep_per_layer(self, sparsity: float) -> list[int]:
-        sizes = np.bincount(self.start.conn_layer)
-        return [int(k) for k in layer_counts(sizes, n_keep(int(sizes.sum()), sparsity))]
+    def fresh(self, rng: np.random.Generator) -> list[np.ndarray]:
+        return self._mats(init_weights(self.layer_sizes, rng))
 
-    def train_masked(self, masks: Sequence[np.ndarray], name: str, sparsity: float, index: int,
-                     weights: str = "initial", train: bool = True) -> Net:
-        d = self.start
-        mask = flatten(masks).astype(bool)
-        start = d.init if weights == "initial" else d.trained
-        g = apply_mask(d.result.genome, mask, start)
-        steps = d.net.env_steps if weights == "trained" else 0
-        if not train:
-            return Net(name, g, steps, trained=False, sparsity=sparsity, note="no training")
-        cma = self.retrain_cma if weights == "initial" else self.finetune_cma
-        tag = streams.method_tag(self.current.name if self.current else name)
-        res = cma_es(self.ev, g, start[mask], cma, sub_seed(self.seed, tag, index), label=name,
-                     progress=self.progress)
-        res.genome.meta.update({"check_score": res.check_score, "sparsity": sparsity})
-        return Net(name, res.genome, (steps or 0) + res.rollouts * self.task.max_steps,
-                   sparsity=sparsity)
+    def init_sd(self) -> list[float]:
+        return [float(v) for v in init_std(self.layer_sizes)]
+
+    def weights_of(self, net: Net) -> list[np.ndarray]:
+        return self._mats(net.genome.conn_weight)
+
+    def masks_of(self, net: Net) -> list[np.ndarray]:
+        return self._mats(np.asarray(net.genome.conn_enabled, bool))
+
+    def cost_of(self, net: Net) -> int:
+        return net.env_steps or 0
+
+    def make(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray], name: str,
+             sparsity: float, seed: int | None, base: object = "initial", cost: int = 0,
+             note: str = "", meta: dict | None = None) -> Net:
+        mask, w = flatten(masks).astype(bool), flatten(weights)
+        g = apply_mask(self.start.result.genome, mask, w)
+        if seed is None:
+            g.meta.update({"sparsity": sparsity, "weights": "tuned", **(meta or {})})
+            return Net(name, g, cost, trained=False, sparsity=sparsity,
+                       note=note or "no training")
+        cma = self.retrain_cma if base == "initial" else self.finetune_cma
+        res = cma_es(self.ev, g, w[mask], cma, seed, label=name, progress=self.progress)
+        res.genome.meta.update({"check_score": res.check_score, "sparsity": sparsity,
+                                **(meta or {})})
+        return Net(name, res.genome, cost + res.rollouts * self.task.max_steps,
+                   sparsity=sparsity, note=note)
+
+    def hessian(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray], base: object,
+                seed: int, level: int) -> tuple[list[np.ndarray], int]:
+        """Central second differences of minus the mean return on common episodes."""
+        alive, w = flatten(masks).astype(bool), flatten(weights)
+        episodes = self.options.obd.episodes
+        objective = ReturnObjective(self.ev, apply_mask(self.start.result.genome, alive, w),
+                                    stream_seeds(seed, streams.OBD, episodes, level))
+        free = np.flatnonzero(alive)
+        h = np.zeros(w.size)
+        h[free] = fd_hessian_diagonal(objective, w[free], self.options.obd.step, self.progress,
+                                      f"OBD Hessian ({free.size} weights)")
+        return self._mats(h), objective.rollouts * self.task.max_steps
 
 
 def fixed_topology(c: ControlContext) -> list[Net]:
@@ -92,7 +113,7 @@ def fixed_topology(c: ControlContext) -> list[Net]:
         return []
     c.progress.line(f"training the paper's {'-'.join(map(str, c.paper_layers))} network")
     d = train_dense(c.ev, c.task, c.paper_layers, c.paper_cma or c.dense_cma,
-                    c.sub(streams.FIXED_TOPOLOGY_TRAIN), c.progress)
+                    c.sub(), c.progress)
     return [d.net]
 
 
@@ -101,68 +122,9 @@ def dense(c: ControlContext) -> list[Net]:
     c.progress.line(f"training the dense {name} start ({c.dense_cma.generations} generations "
                     "of separable CMA-ES)" if c.dense_cma.diagonal else
                     f"training the dense {name} start")
-    c.dense = train_dense(c.ev, c.task, c.layer_sizes, c.dense_cma, c.sub(streams.DENSE_TRAIN), c.progress)
+    c.dense = train_dense(c.ev, c.task, c.layer_sizes, c.dense_cma, c.sub(), c.progress)
     c.dense.net.name = f"dense ({name})"
     return [c.dense.net]
-
-
-def pruned(c: ControlContext) -> list[Net]:
-    nets = []
-    for i, s in enumerate(c.sparsities):
-        c.progress.line(f"pruning to {pct(s)} and fine-tuning")
-        nets.append(prune_and_finetune(c.ev, c.start, s, c.finetune_cma, c.sub(streams.PRUNED_TRAIN, i),
-                                       c.task.max_steps, c.progress))
-    return nets
-
-
-def lottery(c: ControlContext) -> list[Net]:
-    c.progress.line("lottery tickets: iterative pruning with rewinding")
-    return lottery_tickets(c.ev, c.start, c.sparsities, c.retrain_cma, c.sub(streams.LOTTERY_TRAIN),
-                           c.task.max_steps, rate=c.lottery_rate, progress=c.progress)
-
-
-def signed(c: ControlContext) -> list[Net]:
-    return [signed_constant(c.start, s) for s in c.sparsities]
-
-
-def supermasks(c: ControlContext) -> list[Net]:
-    return [supermask(c.start, s) for s in c.sparsities]
-
-
-def random_masks(c: ControlContext) -> list[Net]:
-    nets = []
-    for i, s in enumerate(c.sparsities):
-        c.progress.line(f"random mask at {pct(s)}")
-        nets.append(random_mask_net(c.ev, c.start, s, c.retrain_cma, c.sub(streams.RANDOM_MASK_CMA, i),
-                                    c.task.max_steps, c.progress))
-    return nets
-
-
-def obd(c: ControlContext) -> list[Net]:
-    c.progress.line("Optimal Brain Damage: finite-difference Hessian, prune, retrain")
-    return obd_prune(c.ev, c.start, c.sparsities, c.finetune_cma, c.sub(streams.OBD_TRAIN),
-                     c.task.max_steps, c.options.obd, c.progress)
-
-
-def structured_tuned(c: ControlContext) -> list[Net]:
-    c.progress.line("structured pruning (L1 norm of units), fine-tuned")
-    return [structured_finetune(c.ev, c.start, s, c.finetune_cma, c.sub(streams.STRUCTURED_TUNE, i),
-                                c.task.max_steps, c.progress)
-            for i, s in enumerate(c.sparsities)]
-
-
-def structured_fresh(c: ControlContext) -> list[Net]:
-    c.progress.line("structured pruning (L1 norm of units), trained from scratch")
-    return [structured_scratch(c.ev, c.start, s, c.retrain_cma, c.sub(streams.STRUCTURED_SCRATCH, i),
-                               c.task.max_steps, c.progress)
-            for i, s in enumerate(c.sparsities)]
-
-
-def lottery_reinit(c: ControlContext) -> list[Net]:
-    c.progress.line("lottery masks with random re-initialization")
-    return [reinit_ticket(c.ev, t, c.start.layers, c.retrain_cma, c.sub(streams.TICKET_REINIT_CMA, i),
-                          c.task.max_steps, c.progress)
-            for i, t in enumerate(c.needed("lottery"))]
 
 
 def no_rows(c: Context) -> list:
@@ -176,7 +138,7 @@ def kwta(c: ControlContext) -> list[Net]:
     nets = []
     for i, s in enumerate(c.sparsities):
         c.progress.line(f"kWTA net, k = {k}, sparse weights at {pct(s)} (serial evaluator)")
-        net = kwta_net(c.task, c.layer_sizes, k, s, c.retrain_cma, c.sub(streams.KWTA_CMA, i),
+        net = kwta_net(c.task, c.layer_sizes, k, s, c.retrain_cma, c.sub(i),
                        c.progress)
         net.in_table = False
         nets.append(net)

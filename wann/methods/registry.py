@@ -14,17 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from wann import WannError, streams
+from wann.baselines.masks import layer_counts, n_keep
 from wann.io import atomic_write
 from wann.progress import Progress
-
-
-def pct(sparsity: float) -> str:
-    """A sparsity for row names: 50%, 99.5%, 99.85% (never rounded up to 100%)."""
-    return f"{sparsity * 100:.4g}%"
 
 
 @dataclass
@@ -54,7 +51,8 @@ class Context:
     The family-neutral part: the task, the seed, the sparsity grid, the dense start's layer
     sizes, the progress line, the products of the methods run so far (read through `needed`,
     which only returns what the method declared), and the method options. Each task family's
-    context adds its training machinery and implements the four neutral operations below.
+    context adds its training machinery and implements its layered view of the dense start
+    and its trainer (the operations at the end), over which every method is written once.
     """
 
     task: object
@@ -63,6 +61,7 @@ class Context:
     layer_sizes: Sequence[int]
     progress: Progress
     options: object = None
+    lottery_rate: float = 0.2
     products: dict[str, list] = field(default_factory=dict)
     reports: dict[str, Report] = field(default_factory=dict)
     current: Method | None = None
@@ -79,13 +78,38 @@ class Context:
             raise RuntimeError(f"method {self.current.name!r} reads {name!r} without declaring it")
         return self.products.get(name, [])
 
+    def sub(self, *path: int) -> int:
+        """The seed of one training of the method being built: (run seed, the method's tag in
+        wann.streams, path), the same on every family."""
+        return streams.sub_seed(self.seed, streams.method_tag(self.current.name if self.current
+                                                              else ""), *path)
+
     def rng(self, index: int = 0) -> np.random.Generator:
-        """The random stream of the method being built (named by the method, wann.streams),
-        one per `index` (e.g. per sparsity)."""
+        """The random stream of the method being built, one per `index` (e.g. per sparsity)."""
         tag = streams.method_tag(self.current.name if self.current else "")
         return streams.generator(streams.sub_seed(self.seed, tag, index), tag)
 
-    # The family-neutral operations a method written once for every family uses.
+    def keep_per_layer(self, sparsity: float) -> list[int]:
+        """How many weights each layer keeps at a sparsity (wann.baselines.masks.layer_counts)."""
+        sizes = [m.size for m in self.initial()]
+        return [int(k) for k in layer_counts(sizes, n_keep(sum(sizes), sparsity))]
+
+    def dense_cost(self) -> int:
+        """The cost (episode steps or training samples) of the trained dense start."""
+        return self.cost_of(self.products["dense"][0])
+
+    def train_masked(self, masks: Sequence[np.ndarray], name: str, sparsity: float, index: int,
+                     weights: str = "initial", train: bool = True) -> object:
+        """A row's network: the dense start's `weights` ("initial" or "trained") under
+        `masks`, trained by the family's trainer (CMA-ES or Adam) unless `train` is False."""
+        start = self.initial() if weights == "initial" else self.trained()
+        cost = self.dense_cost() if weights == "trained" else 0
+        return self.make(masks, start, name, sparsity, self.sub(index) if train else None,
+                         base=weights, cost=cost)
+
+    # What each family implements: its layered view of the dense start, and its trainer.
+    bias_rows: ClassVar[int] = 0  # leading rows of each matrix that hold the layer's biases
+
     def initial(self) -> list[np.ndarray]:
         """The dense start's initial weights, one prunable matrix per layer."""
         raise NotImplementedError
@@ -94,26 +118,41 @@ class Context:
         """The dense start's trained weights, one prunable matrix per layer."""
         raise NotImplementedError
 
-    def keep_per_layer(self, sparsity: float) -> list[int]:
-        """How many weights each layer keeps at a sparsity (the family's pruning counts)."""
+    def fresh(self, rng: np.random.Generator) -> list[np.ndarray]:
+        """New draws of the dense start's initial distribution."""
         raise NotImplementedError
 
-    def train_masked(self, masks: Sequence[np.ndarray], name: str, sparsity: float, index: int,
-                     weights: str = "initial", train: bool = True) -> object:
-        """A row's network: the dense start's `weights` ("initial" or "trained") under
-        `masks`, trained by the family's trainer (CMA-ES or Adam) unless `train` is False."""
+    def init_sd(self) -> list[float]:
+        """Per layer, the sd of the initial distribution (the signed constants' magnitude)."""
         raise NotImplementedError
 
+    def weights_of(self, net: object) -> list[np.ndarray]:
+        """A row's own weights, as matrices."""
+        raise NotImplementedError
 
-def top_masks(scores: Sequence[np.ndarray], keep: Sequence[int]) -> list[np.ndarray]:
-    """Per layer, a mask of the `keep[l]` largest scores (ties: the lower index)."""
-    out = []
-    for s, k in zip(scores, keep):
-        flat = np.asarray(s, np.float64).ravel()
-        mask = np.zeros(flat.size, bool)
-        mask[np.argsort(-flat, kind="stable")[: int(k)]] = True
-        out.append(mask.reshape(np.shape(s)))
-    return out
+    def masks_of(self, net: object) -> list[np.ndarray]:
+        """A row's masks."""
+        raise NotImplementedError
+
+    def cost_of(self, net: object) -> int:
+        """What making a row cost: episode steps or training samples, parents included."""
+        raise NotImplementedError
+
+    def make(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray], name: str,
+             sparsity: float, seed: int | None, base: object = "initial", cost: int = 0,
+             note: str = "", meta: dict | None = None) -> object:
+        """A row's network: `weights` under `masks`, trained from there by the family's
+        trainer with `seed` (None: not trained). `base` is where the rest comes from (the
+        start's "initial" or "trained" state, or a row's net: biases outside the view, the
+        training budget: retraining from initial values, fine-tuning otherwise); `cost` is
+        what the row derives from; `meta` goes into a genome's record."""
+        raise NotImplementedError
+
+    def hessian(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray], base: object,
+                seed: int, level: int) -> tuple[list[np.ndarray], int]:
+        """OBD: the diagonal of the loss's Hessian at `weights` under `masks` (0 where
+        masked), and its cost."""
+        raise NotImplementedError
 
 
 Builder = Callable[[Context], list]
