@@ -31,7 +31,7 @@ def test_selection_keeps_the_registry_order_and_adds_what_is_needed() -> None:
         "dense", "lottery", "lottery_reinit"]
     every = names(select(["all"], "control"))
     assert every == [n for n in method_names()
-                     if n not in ("learned_supermask", "random_weights")]
+                     if n not in ("learned_supermask", "random_weights", "set")]
     assert names(select(None, "classification")) == [
         "dense", "pruned", "lottery", "signed_constant", "supermask", "random_mask",
         "learned_supermask", "random_weights"]

@@ -182,15 +182,15 @@ def test_structured_pruning_fine_tunes_or_starts_afresh(make_ctx, monkeypatch) -
 def test_obd_deletes_the_least_salient_level_by_level(make_ctx, monkeypatch) -> None:
     ctx, family = make_ctx([0.8, 0.5])
     n = sum(m.size for m in ctx.initial())
-    seen, real = [], ctx.hessian
+    seen, real = [], ctx.derivatives
 
-    def hessian(masks, weights, *args):
-        h, cost = real(masks, weights, *args)
+    def derivatives(masks, weights, *args):
+        g, h, cost = real(masks, weights, *args)
         seen.append([0.5 * np.asarray(x) * np.asarray(w, np.float64) ** 2
                      for x, w in zip(h, weights)])
-        return h, cost
+        return g, h, cost
 
-    monkeypatch.setattr(ctx, "hessian", hessian)
+    monkeypatch.setattr(ctx, "derivatives", derivatives)
     nets = run(ctx, family, "obd")
     assert [x.name for x in nets] == ["OBD 50%", "OBD 80%"]
     masks = [ctx.masks_of(x) for x in nets]
@@ -200,6 +200,50 @@ def test_obd_deletes_the_least_salient_level_by_level(make_ctx, monkeypatch) -> 
         if m.any() and not m.all():
             assert sal[m].min() >= sal[~m].max()
     assert ctx.dense_cost() < ctx.cost_of(nets[0]) < ctx.cost_of(nets[1])
+
+
+def test_snip_keeps_the_most_sensitive_connections_before_any_training(make_ctx,
+                                                                        monkeypatch) -> None:
+    ctx, family = make_ctx([0.5, 0.9])
+    n = sum(m.size for m in ctx.initial())
+    seen, real = [], ctx.derivatives
+
+    def derivatives(masks, weights, base, *args):
+        out = real(masks, weights, base, *args)
+        seen.append((base, [np.array(w) for w in weights], out[0]))
+        return out
+
+    monkeypatch.setattr(ctx, "derivatives", derivatives)
+    calls = spy_make(ctx, monkeypatch)
+    nets = run(ctx, family, "snip")
+    assert [x.name for x in nets] == ["SNIP 50%", "SNIP 90%"] and len(seen) == 1
+    base, at, grad = seen[0]
+    assert base == "initial" and same(at, ctx.initial())  # at initialization, not trained
+    score = np.concatenate([np.abs(g * w).ravel() for g, w in zip(grad, at)])
+    for net, s, (_, weights, start) in zip(nets, [0.5, 0.9], calls):
+        kept = np.concatenate([m.ravel() for m in ctx.masks_of(net)])
+        assert kept.sum() == n_keep(n, s)  # over the whole net, not layer by layer
+        assert score[kept].min() >= score[~kept].max()
+        assert start == "initial" and same(weights, ctx.initial())
+
+
+def test_set_keeps_its_sparsity_while_its_mask_moves(digits) -> None:
+    from wann.baselines.classifier import sparse_evolutionary
+    from wann.baselines.masks import layer_counts, random_masks
+    from wann.classify.mlp import init_mlp
+
+    layers, settings = [64, 12, 8, 10], TrainSettings(epochs=3)
+    init = init_mlp(layers, np.random.default_rng(0))
+    sizes = [w.size for w in init.weights]
+    counts = layer_counts(sizes, n_keep(sum(sizes), 0.8))
+    masks = random_masks(np.random.default_rng(1), [w.shape for w in init.weights], counts)
+    net, samples = sparse_evolutionary(init, masks, digits.x_train, digits.y_train, settings, 3)
+    assert [int(m.sum()) for m in net.masks] == list(counts)  # the sparsity is fixed
+    assert any(not np.array_equal(a, b) for a, b in zip(net.masks, masks))  # the mask moved
+    assert all(np.all(w[~m] == 0) for w, m in zip(net.weights, net.masks))
+    assert samples == 3 * digits.y_train.size
+    again, _ = sparse_evolutionary(init, masks, digits.x_train, digits.y_train, settings, 3)
+    assert all(np.array_equal(a, b) for a, b in zip(net.weights, again.weights))
 
 
 def test_every_method_has_a_stream_of_its_own() -> None:

@@ -30,6 +30,7 @@ RETEST = 0xBE57  # re-test episodes of each generation's best (best_reps per wei
 # Classification (gradient-trained nets and data), each seeded from a run seed like the above.
 ADAM_BATCHES = 0xADA5  # the minibatch order of one Adam training (seeded per training, below)
 SUPERMASK = 0x5A9E  # the learned supermask's Bernoulli draws and minibatches
+SET_REGROW = 0x5E7  # sparse evolutionary training: where weights regrow and their values
 WANN_ADAM = 0xF17E  # the WANN's own weights trained by Adam from its tuned shared weight
 CLASSIFY_RANDOM = 0xC1A5  # random (shared) weights of classification's random columns
 MINIBATCH = 0xBA7C  # the training images of one fitness evaluation (keyed by episode seed)
@@ -50,6 +51,8 @@ METHOD_TAGS = {
     "structured_scratch": 13,  # structured pruning, trained from scratch (index: sparsity)
     "lottery_reinit": 14,  # a re-initialized ticket's training (index: ticket)
     "kwta": 15,  # a kWTA net's draw and training (index: sparsity)
+    "snip": 16,  # SNIP's trainings (index: sparsity)
+    "set": 17,  # sparse evolutionary training: its mask, regrowth and training (index: sparsity)
 }
 
 

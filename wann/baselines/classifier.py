@@ -1,8 +1,9 @@
 """What the classification family's comparison has of its own, beside the methods written
 once for every family (wann.methods.literature): the row type and the dense start of masked
 MLPs trained by Adam, Zhou et al.'s learned supermask, the untrained dense net, OBD's Hessian
-diagonal by backpropagation of second derivatives, layer resets (Zhang, Bengio & Singer 2019)
-and k-winners-take-all nets with sparse random weights (Ahmad & Scheinkman 2019).
+diagonal by backpropagation of second derivatives, layer resets (Zhang, Bengio & Singer 2019),
+k-winners-take-all nets with sparse random weights (Ahmad & Scheinkman 2019) and sparse
+evolutionary training (Mocanu et al. 2018), which prunes and regrows while Adam trains.
 """
 
 from __future__ import annotations
@@ -214,3 +215,36 @@ def kwta_net(
     net = train(with_masks(net, masks), x, y, settings, seed, log)
     return ClassifierNet(f"kWTA k={k} {pct(sparsity)}", net, True, net.sparsity, log.samples,
                          note=f"{k} winners per hidden layer, random sparse weights")
+
+
+SET_ZETA = 0.3  # the share of each layer's live weights pruned and regrown after an epoch
+
+
+def sparse_evolutionary(init: MLP, masks: Sequence[np.ndarray], x: np.ndarray, y: np.ndarray,
+                        settings: TrainSettings, seed: int, zeta: float = SET_ZETA
+                        ) -> tuple[MLP, int]:
+    """SET (Mocanu et al. 2018): train a sparse net at a fixed sparsity; after every epoch each
+    layer drops the `zeta` share of its live weights closest to zero and grows as many at
+    random empty places, from fresh draws of the initial distribution. The net, and the
+    samples trained on."""
+    rng = streams.generator(seed, streams.SET_REGROW)
+    sds = [float(np.sqrt(2.0 / sum(w.shape))) for w in init.weights]
+
+    def evolve(net: MLP) -> list[np.ndarray]:
+        grown = []
+        for w, m, sd in zip(net.weights, net.masks, sds):
+            wf, mf = w.reshape(-1), m.reshape(-1)  # views: edited in place
+            live = np.flatnonzero(mf)
+            k = int(round(zeta * live.size))
+            drop = live[np.argsort(np.abs(wf[live]), kind="stable")[:k]]
+            mf[drop], wf[drop] = False, 0.0
+            new = rng.choice(np.flatnonzero(~mf), size=k, replace=False)
+            mf[new], wf[new] = True, rng.normal(0.0, sd, k)
+            g = np.zeros(mf.size, bool)
+            g[new] = True
+            grown.append(g.reshape(m.shape))
+        return grown
+
+    log = TrainLog()
+    net = train(with_masks(init, list(masks)), x, y, settings, seed, log, between_epochs=evolve)
+    return net, log.samples

@@ -1,4 +1,4 @@
-"""Optimal Brain Damage on control tasks: the Hessian diagonal of minus the mean return.
+"""Optimal Brain Damage (and SNIP) on control tasks: derivatives of minus the mean return.
 
 OBD (LeCun, Denker & Solla 1990) deletes the weights of least saliency h_kk w_k^2 / 2
 (wann.methods.literature.obd). On RL the loss is minus the mean return over a fixed set of
@@ -41,11 +41,19 @@ FD_MIN_CALL = 256
 
 def fd_hessian_diagonal(objective: Objective, x: np.ndarray, step: float,
                         progress: Progress | None = None, label: str = "Hessian") -> np.ndarray:
-    """Diagonal of the Hessian of the loss (minus the objective) at x by central differences.
+    """Diagonal of the Hessian of the loss (minus the objective) at x by central differences."""
+    return fd_derivatives(objective, x, step, progress, label)[1]
 
-    The 2 n + 1 vectors go to the objective in one call, or (with `progress`) in chunks that
-    each advance the display; each vector's score is the same either way. Exact for a
-    quadratic loss.
+
+def fd_derivatives(objective: Objective, x: np.ndarray, step: float,
+                   progress: Progress | None = None, label: str = "derivatives"
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The gradient and the Hessian diagonal of the loss (minus the objective) at x by
+    central differences, from the same 2 n + 1 scored vectors.
+
+    The vectors go to the objective in one call, or (with `progress`) in chunks that each
+    advance the display; each vector's score is the same either way. Exact for a quadratic
+    loss.
     """
     x = np.asarray(x, np.float64)
     n = x.size
@@ -64,4 +72,5 @@ def fd_hessian_diagonal(objective: Objective, x: np.ndarray, step: float,
             progress.update(a + len(parts[-1]), "networks scored")
         progress.close()
         loss = -np.concatenate(parts)
-    return (loss[1 : n + 1] - 2.0 * loss[0] + loss[n + 1 :]) / step**2
+    return ((loss[1 : n + 1] - loss[n + 1 :]) / (2.0 * step),
+            (loss[1 : n + 1] - 2.0 * loss[0] + loss[n + 1 :]) / step**2)

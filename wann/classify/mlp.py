@@ -13,7 +13,7 @@ connections), so the WANN scoring code scores it too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -189,8 +189,13 @@ def gradients(net: MLP, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.nd
 def train(
     net: MLP, x: np.ndarray, y: np.ndarray, settings: TrainSettings, seed: int,
     log: TrainLog | None = None,
+    between_epochs: Callable[[MLP], list[np.ndarray]] | None = None,
 ) -> MLP:
-    """A copy of `net` trained with Adam; masked weights stay zero. Deterministic in seed."""
+    """A copy of `net` trained with Adam; masked weights stay zero. Deterministic in seed.
+
+    `between_epochs(net)`, if given, may change the net's masks and weights in place after
+    every epoch but the last (dynamic sparse training); it returns, per layer, where weights
+    were grown, whose Adam moments restart from zero."""
     s = settings
     net = net.copy()
     for w, m in zip(net.weights, net.masks):
@@ -203,7 +208,7 @@ def train(
     n = len(y)
     t = 0
     log = log if log is not None else TrainLog()
-    for _ in range(s.epochs):
+    for epoch in range(s.epochs):
         order = rng.permutation(n)
         total = 0.0
         for lo in range(0, n, s.batch_size):
@@ -227,4 +232,8 @@ def train(
             log.samples += len(batch)
             log.steps += 1
         log.loss.append(total / max(n, 1))
+        if between_epochs is not None and epoch < s.epochs - 1:
+            for grown, a, v in zip(between_epochs(net), m1, m2):
+                a[grown] = 0.0
+                v[grown] = 0.0
     return net

@@ -19,6 +19,7 @@ import numpy as np
 from wann import streams
 from wann.baselines.classifier import (
     MASK_LR,
+    SET_ZETA,
     ClassifierNet,
     DenseMLP,
     LayerReset,
@@ -30,10 +31,12 @@ from wann.baselines.classifier import (
     train_dense,
     with_masks,
 )
+from wann.baselines.classifier import sparse_evolutionary as set_train
 from wann.baselines.kwta import default_k
 from wann.baselines.layer_reinit import LayerReinit
+from wann.baselines.masks import pct, random_masks
 from wann.baselines.noise import NoiseCurve, check_levels
-from wann.classify.mlp import MLP, TrainLog, TrainSettings, init_mlp
+from wann.classify.mlp import MLP, TrainLog, TrainSettings, gradients, init_mlp
 from wann.classify.mlp import train as adam
 from wann.classify.scoring import batch_probs
 from wann.methods.registry import Context, Report
@@ -104,11 +107,15 @@ class ClassifyContext(Context):
         net = adam(net, *self.xy, self.settings, seed, log)
         return ClassifierNet(name, net, True, sparsity, cost + log.samples, note)
 
-    def hessian(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray], base: object,
-                seed: int, level: int) -> tuple[list[np.ndarray], int]:
-        """The Gauss-Newton diagonal by backpropagation of second derivatives (no samples
+    def derivatives(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray],
+                    base: object, seed: int, level: int
+                    ) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+        """The gradient of the mean training cross-entropy and its Gauss-Newton diagonal by
+        backpropagation of second derivatives, over the whole training set (no samples
         trained on)."""
-        return obd_diagonal(self._net(masks, weights, base), self.task.x_train), 0
+        net = self._net(masks, weights, base)
+        _, grad, _ = gradients(net, *self.xy)
+        return [g.astype(np.float64) for g in grad], obd_diagonal(net, self.task.x_train), 0
 
 
 def dense(c: ClassifyContext) -> list[ClassifierNet]:
@@ -125,6 +132,21 @@ def learned(c: ClassifyContext) -> list[ClassifierNet]:
 
 def untrained(c: ClassifyContext) -> list[ClassifierNet]:
     return [random_weights(c.start)]
+
+
+def sparse_evolutionary(c: ClassifyContext) -> list[ClassifierNet]:
+    """SET at each sparsity: a uniform random mask with the per-layer counts of magnitude
+    pruning, pruned and regrown after every epoch of Adam."""
+    nets = []
+    for i, s in enumerate(c.sparsities):
+        c.progress.line(f"SET at {pct(s)}: prune and regrow while training")
+        seed, init = c.sub(i), c.initial()
+        masks = random_masks(streams.generator(seed, streams.RANDOM_MASK), [m.shape for m in init],
+                             c.keep_per_layer(s))
+        net, samples = set_train(c.start.init, masks, *c.xy, c.settings, seed)
+        nets.append(ClassifierNet(f"SET {pct(s)}", net, True, s, samples,
+                                  note=f"{SET_ZETA:.0%} of each layer regrown after every epoch"))
+    return nets
 
 
 def kwta(c: ClassifyContext) -> list[ClassifierNet]:

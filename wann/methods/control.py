@@ -23,7 +23,7 @@ from wann.baselines.layer_reinit import layer_reinit, reinit_csv, reinit_markdow
 from wann.baselines.layered import apply_mask, flatten, matrices
 from wann.baselines.masks import pct
 from wann.baselines.noise import noise_csv, noise_curves, noise_markdown
-from wann.baselines.obd import fd_hessian_diagonal
+from wann.baselines.obd import fd_derivatives
 from wann.baselines.objectives import ReturnObjective
 from wann.cmaes import CMASettings, cma_es
 from wann.methods.registry import Context, Report
@@ -94,18 +94,19 @@ class ControlContext(Context):
         return Net(name, res.genome, cost + res.rollouts * self.task.max_steps,
                    sparsity=sparsity, note=note)
 
-    def hessian(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray], base: object,
-                seed: int, level: int) -> tuple[list[np.ndarray], int]:
-        """Central second differences of minus the mean return on common episodes."""
+    def derivatives(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray],
+                    base: object, seed: int, level: int
+                    ) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+        """Central differences of minus the mean return on common episodes."""
         alive, w = flatten(masks).astype(bool), flatten(weights)
         episodes = self.options.obd.episodes
         objective = ReturnObjective(self.ev, apply_mask(self.start.result.genome, alive, w),
                                     stream_seeds(seed, streams.OBD, episodes, level))
         free = np.flatnonzero(alive)
-        h = np.zeros(w.size)
-        h[free] = fd_hessian_diagonal(objective, w[free], self.options.obd.step, self.progress,
-                                      f"OBD Hessian ({free.size} weights)")
-        return self._mats(h), objective.rollouts * self.task.max_steps
+        g, h = np.zeros(w.size), np.zeros(w.size)
+        g[free], h[free] = fd_derivatives(objective, w[free], self.options.obd.step,
+                                          self.progress, f"derivatives ({free.size} weights)")
+        return self._mats(g), self._mats(h), objective.rollouts * self.task.max_steps
 
 
 def fixed_topology(c: ControlContext) -> list[Net]:

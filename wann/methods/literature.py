@@ -10,7 +10,9 @@ returns, Adam on cross-entropy) behind `Context.make`.
 - random masks with the same per-layer counts, trained from the initial weights;
 - Optimal Brain Damage (LeCun et al. 1990): the saliency h_kk w_k^2 / 2 from the family's
   Hessian diagonal, the least salient deleted, retrained, each level from the previous one;
-- structured pruning (Liu et al. 2019, Li et al.'s L1 criterion), fine-tuned or from scratch.
+- structured pruning (Liu et al. 2019, Li et al.'s L1 criterion), fine-tuned or from scratch;
+- SNIP (Lee et al. 2019): a mask chosen before any training, by each connection's
+  sensitivity |w dL/dw| at the initial weights, trained from there.
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ def obd(c: Context) -> list:
             prev = nets[-1] if nets else c.needed("dense")[0]
             nets.append(replace(prev, name=f"OBD {pct(s)}", sparsity=s, family=""))
             continue
-        h, spent = c.hessian(alive, weights, base, seed, i)
+        _, h, spent = c.derivatives(alive, weights, base, seed, i)
         sal = [0.5 * np.asarray(hh) * np.asarray(w, np.float64) ** 2 for hh, w in zip(h, weights)]
         alive = top_masks(sal, allocate(keep, [a.sum() for a in alive]), alive)
         base = c.make(alive, weights, f"OBD {pct(s)}", s, streams.sub_seed(seed, i), base=base,
@@ -169,4 +171,26 @@ def structured_scratch(c: Context) -> list:
         nets.append(c.make(masks, c.fresh(streams.generator(seed, streams.STRUCTURED_INIT)),
                            f"structured scratch {pct(s)}", s, seed,
                            note=_units(counts, list(c.layer_sizes)), meta={"units": counts}))
+    return nets
+
+
+def snip(c: Context) -> list:
+    """Keep the connections of largest sensitivity |w dL/dw| at the initial weights, over the
+    whole net as Lee et al. do (a layer may lose every weight at high sparsity), and train
+    them from the initial weights. It needs no trained dense net: its cost is the gradient's
+    and its own training's."""
+    c.progress.line("SNIP: connection sensitivity at the initial weights")
+    init = c.initial()
+    grad, _, spent = c.derivatives([np.ones(m.shape, bool) for m in init], init, "initial",
+                                   c.sub(), 0)
+    score = np.concatenate([np.abs(g * np.asarray(w, np.float64)).ravel()
+                            for g, w in zip(grad, init)])
+    order = np.argsort(-score, kind="stable")
+    ends = np.cumsum([m.size for m in init])[:-1]
+    nets = []
+    for i, s in enumerate(c.sparsities):
+        keep = np.zeros(score.size, bool)
+        keep[order[: n_keep(score.size, s)]] = True
+        masks = [k.reshape(m.shape) for k, m in zip(np.split(keep, ends), init)]
+        nets.append(c.make(masks, init, f"SNIP {pct(s)}", s, c.sub(i), cost=spent))
     return nets

@@ -148,10 +148,11 @@ class Context:
         what the row derives from; `meta` goes into a genome's record."""
         raise NotImplementedError
 
-    def hessian(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray], base: object,
-                seed: int, level: int) -> tuple[list[np.ndarray], int]:
-        """OBD: the diagonal of the loss's Hessian at `weights` under `masks` (0 where
-        masked), and its cost."""
+    def derivatives(self, masks: Sequence[np.ndarray], weights: Sequence[np.ndarray],
+                    base: object, seed: int, level: int
+                    ) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+        """The gradient of the loss and its Hessian's diagonal at `weights` under `masks` (0
+        where masked), and their cost (OBD, SNIP)."""
         raise NotImplementedError
 
 
