@@ -63,6 +63,29 @@ class InfrastructureError(RuntimeError):
     """
 
 
+_PENDING: list[KeyboardInterrupt] = []
+
+
+def stop_requested(stop: KeyboardInterrupt) -> KeyboardInterrupt:
+    """Record a Ctrl-C or SIGTERM as its signal handler raises it. Python raises it wherever
+    the main thread is, and a library callback that swallows exceptions (a garbage-collector
+    hook prints "Exception ignored" and goes on) would lose it: `raise_pending_stop` raises it
+    again between generations."""
+    _PENDING[:] = [stop]
+    return stop
+
+
+def raise_pending_stop() -> None:
+    """Raise a recorded Ctrl-C or SIGTERM that never reached the run (see `stop_requested`)."""
+    if _PENDING:
+        raise _PENDING.pop()
+
+
+def clear_pending_stop() -> None:
+    """The stop reached its handler: nothing is pending any more."""
+    _PENDING.clear()
+
+
 def as_interrupt(exc: BaseException) -> BaseException:
     """`exc`, or the KeyboardInterrupt that caused it. Ctrl-C raised inside a library's
     callback can reach us wrapped in another exception (numba loading a cached function

@@ -18,7 +18,15 @@ import threading
 import warnings
 from collections.abc import Callable
 
-from wann import InfrastructureError, Terminated, WannError, __version__, as_interrupt
+from wann import (
+    InfrastructureError,
+    Terminated,
+    WannError,
+    __version__,
+    as_interrupt,
+    clear_pending_stop,
+    stop_requested,
+)
 
 EPILOG = """examples:
   wann evolve --task swingup --generations 20
@@ -28,7 +36,11 @@ EPILOG = """examples:
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated()
+    raise stop_requested(Terminated())
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    raise stop_requested(KeyboardInterrupt())
 
 
 def _one_line_warning(message: Warning | str, category: type[Warning], filename: str,
@@ -111,9 +123,12 @@ def _guarded(body: Callable[[], int]) -> int:
     warnings.filterwarnings("ignore", module="gymnasium")
     previous_show = warnings.showwarning
     warnings.showwarning = _one_line_warning
-    previous = None
+    previous = previous_int = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when ignored
+            previous_int = signal.signal(signal.SIGINT, _on_sigint)
+    clear_pending_stop()
     try:
         try:
             return body()
@@ -138,9 +153,12 @@ def _guarded(body: Callable[[], int]) -> int:
     except BrokenPipeError:
         return 1
     finally:
+        clear_pending_stop()
         warnings.showwarning = previous_show
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wann import WannError
+from wann import WannError, raise_pending_stop
 from wann.evaluation.protocol import Evaluator
 from wann.genome import Genome
 from wann.network import NetBatch, compile_genome, pack_batches
@@ -257,6 +257,7 @@ def cma_es(
 
     check_mean(x0, 0)
     for gen in range(s.generations):
+        raise_pending_stop()  # a Ctrl-C that a library's callback swallowed
         xs = np.asarray(es.ask())
         seeds = stream_seeds(seed, CMA, s.rollouts, gen)
         r, _ = ev.evaluate(wb.batch(base, xs), ones, seeds)

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from wann import WannError, as_interrupt, layout, streams
+from wann import (
+    WannError,
+    as_interrupt,
+    clear_pending_stop,
+    layout,
+    raise_pending_stop,
+    streams,
+)
 from wann import checkpoint as ckp
 from wann.config import Hyperparameters, edited_settings
 from wann.evaluation.protocol import Evaluator, episode_seeds
@@ -252,9 +259,12 @@ class Run:
         self._notify("start")
         try:
             while self.search.generation < self.hp.generations:
+                raise_pending_stop()  # a Ctrl-C that a library's callback swallowed
                 self.step()
         except BaseException as exc:
             stop = as_interrupt(exc)
+            if isinstance(stop, KeyboardInterrupt):
+                clear_pending_stop()
             self.error = stop
             if stop is exc:
                 raise

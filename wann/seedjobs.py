@@ -58,7 +58,7 @@ def _in_processes(todo: Sequence[tuple[int, Path | None]], child: Callable, jobs
 
     ctx = multiprocessing.get_context("spawn")
     waiting, running, failed = list(todo), [], []
-    interruptible = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    interruptible = callable(signal.getsignal(signal.SIGINT))  # not when ignored
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
