@@ -43,6 +43,18 @@ def _on_sigint(signum: int, frame: object) -> None:
     raise stop_requested(KeyboardInterrupt())
 
 
+def _quiet_lost_stop(previous: Callable) -> Callable:
+    """An unraisable-exception hook that says nothing of a Ctrl-C or SIGTERM a library
+    callback swallowed (it is recorded and stops the run at its next step), and passes
+    anything else on."""
+
+    def hook(unraisable: object) -> None:
+        if not isinstance(getattr(unraisable, "exc_value", None), KeyboardInterrupt):
+            previous(unraisable)
+
+    return hook
+
+
 def _one_line_warning(message: Warning | str, category: type[Warning], filename: str,
                       lineno: int, file: object = None, line: str | None = None) -> None:
     """A Python warning as the command's other messages: one 'wann: warning:' line."""
@@ -129,6 +141,8 @@ def _guarded(body: Callable[[], int]) -> int:
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when ignored
             previous_int = signal.signal(signal.SIGINT, _on_sigint)
     clear_pending_stop()
+    previous_unraisable = sys.unraisablehook
+    sys.unraisablehook = _quiet_lost_stop(previous_unraisable)
     try:
         try:
             return body()
@@ -154,6 +168,7 @@ def _guarded(body: Callable[[], int]) -> int:
         return 1
     finally:
         clear_pending_stop()
+        sys.unraisablehook = previous_unraisable
         warnings.showwarning = previous_show
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
