@@ -34,11 +34,12 @@ from wann.baselines.classifier import (
 from wann.baselines.classifier import sparse_evolutionary as set_train
 from wann.baselines.kwta import default_k
 from wann.baselines.layer_reinit import LayerReinit
-from wann.baselines.masks import pct, random_masks
+from wann.baselines.masks import pct
 from wann.baselines.noise import NoiseCurve, check_levels
 from wann.classify.mlp import MLP, TrainLog, TrainSettings, gradients, init_mlp
 from wann.classify.mlp import train as adam
 from wann.classify.scoring import batch_probs
+from wann.methods.literature import uniform_masks
 from wann.methods.registry import Context, Report
 from wann.network import compile_genome
 from wann.plotting.comparison import noise_figure, reinit_figure
@@ -140,10 +141,8 @@ def sparse_evolutionary(c: ClassifyContext) -> list[ClassifierNet]:
     nets = []
     for i, s in enumerate(c.sparsities):
         c.progress.line(f"SET at {pct(s)}: prune and regrow while training")
-        seed, init = c.sub(i), c.initial()
-        masks = random_masks(streams.generator(seed, streams.RANDOM_MASK), [m.shape for m in init],
-                             c.keep_per_layer(s))
-        net, samples = set_train(c.start.init, masks, *c.xy, c.settings, seed)
+        seed = c.sub(i)
+        net, samples = set_train(c.start.init, uniform_masks(c, seed, s), *c.xy, c.settings, seed)
         nets.append(ClassifierNet(f"SET {pct(s)}", net, True, s, samples,
                                   note=f"{SET_ZETA:.0%} of each layer regrown after every epoch"))
     return nets

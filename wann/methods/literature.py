@@ -104,16 +104,21 @@ def supermask(c: Context) -> list:
                    cost=c.dense_cost()) for s in c.sparsities]
 
 
+def uniform_masks(c: Context, seed: int, sparsity: float) -> list[np.ndarray]:
+    """Uniform random masks with magnitude pruning's per-layer counts, drawn from `seed`."""
+    return random_masks(streams.generator(seed, streams.RANDOM_MASK),
+                        [m.shape for m in c.initial()], c.keep_per_layer(sparsity))
+
+
 def random_mask(c: Context) -> list:
     """A uniform random mask with magnitude pruning's per-layer counts, trained from the
     initial weights: it differs from a one-round ticket only in how the mask was chosen."""
     nets = []
     for i, s in enumerate(c.sparsities):
         c.progress.line(f"random mask at {pct(s)}")
-        seed, init = c.sub(i), c.initial()
-        masks = random_masks(streams.generator(seed, streams.RANDOM_MASK), [m.shape for m in init],
-                             c.keep_per_layer(s))
-        nets.append(c.make(masks, init, f"random mask {pct(s)}", s, seed))
+        seed = c.sub(i)
+        nets.append(c.make(uniform_masks(c, seed, s), c.initial(), f"random mask {pct(s)}", s,
+                           seed))
     return nets
 
 
