@@ -453,3 +453,14 @@ def test_a_full_disk_mid_comparison_is_one_line(tmp_path, capsys, monkeypatch) -
     assert err[0].startswith("wann: error: cannot write the comparison")
     assert "resumes" in err[0] and any((out / ".cma-journal").glob("*.npz"))
     assert not list(out.rglob("*.tmp"))
+
+
+def test_past_ten_methods_a_curve_that_repeats_a_colour_has_another_line_style() -> None:
+    names = [f"m{i}" for i in range(12)]
+    pts = [{"method": m, "seed": 0, "sparsity": 0.5, "connections": c, "connected": True,
+            "mean": float(i), "std": 0.0} for i, m in enumerate(names) for c in (10, 100)]
+    fig = curves_figure(pts, {m: m for m in names}, "t")
+    lines = {m: fig.findobj(lambda o, m=m: o.get_gid() == f"curve:{m}")[0] for m in names}
+    for a, b in [("m0", "m10"), ("m1", "m11")]:
+        assert lines[a].get_color() == lines[b].get_color()
+        assert lines[a].get_linestyle() != lines[b].get_linestyle()

@@ -101,7 +101,8 @@ def curves_figure(points: Sequence[dict], labels: dict[str, str], title: str,
         color = f"C{i % 10}"
         x = np.array([r["connections"] for r in a])
         y = np.array([r["mean"] for r in a])
-        (line,) = ax.plot(x, y, "-", color=color, lw=1.4, label=label)
+        style = ("-", "--", ":")[i // 10 % 3]  # past ten methods the colours repeat
+        (line,) = ax.plot(x, y, style, color=color, lw=1.4, label=label)
         line.set_gid(f"curve:{method}")
         if n_seeds > 1:
             band = ax.fill_between(x, [r["ci_low"] for r in a], [r["ci_high"] for r in a],
