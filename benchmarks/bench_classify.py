@@ -1,14 +1,17 @@
-"""A classification generation on the CPU: the host's share (breeding, compiling the nets,
-ranking, the run folder) beside the compiled kernel's, and the time to load MNIST.
+"""A classification generation on the CPU and on the GPU: the host's share (breeding,
+compiling the nets, ranking, the run folder) beside the evaluator's, and the time to load MNIST.
 
 The search is the paper's `mnist256` preset (population 960, one minibatch of 1,000 images,
-six shared weights) on the real 16x16 MNIST, for its first generations, with the compiled
-evaluator on `--workers` threads; each part of the loop is timed as in bench_host.py. The
-loads: the 16x16 set built from the gzipped files, the same again (kept in memory), and the
-28x28 set.
+six shared weights) on the real 16x16 MNIST, for its first generations, once per backend in
+the same process: `compiled` (the CPU kernel on `--workers` threads) and, with `--cuda`, the
+GPU evaluator (one launch a generation, overlapped with the host's breeding as in `wann
+evolve --backend cuda`). Each part of the loop is timed as in bench_host.py. The loads: the
+16x16 set built from the gzipped files, the same again (kept in memory), and the 28x28 set.
 
     python benchmarks/bench_classify.py --data ../shared/data/mnist --generations 20 \
         --workers 2 --out results/bench-classify-local.md
+    python benchmarks/bench_classify.py --data DIR --generations 200 --workers 16 --cuda \
+        --out results/bench-classify-device.md          # on the GPU machine
 """
 
 from __future__ import annotations
@@ -49,51 +52,115 @@ def load_times(data: str) -> list[list[object]]:
     return rows
 
 
+def search_times(task: object, evaluator: object, generations: int, eval_owner: type,
+                 eval_name: str) -> tuple[list[list[str]], float, list[dict]]:
+    """Time the first `generations` of `mnist256` with `evaluator`, by part."""
+    hp = preset("mnist256").replace(generations=generations, checkpoint_every=0)
+    parts = {"ask": 0.0, "compile": 0.0, "evaluate": 0.0, "tell": 0.0, "reporters": 0.0}
+    saved = [(o, n, getattr(o, n)) for o, n in ((Search, "ask"), (Search, "tell"),
+                                                (run_module, "compile_population"),
+                                                (eval_owner, eval_name), (Run, "_notify"))]
+    timed(Search, "ask", parts, "ask")
+    timed(Search, "tell", parts, "tell")
+    timed(run_module, "compile_population", parts, "compile")
+    timed(eval_owner, eval_name, parts, "evaluate")
+    timed(Run, "_notify", parts, "reporters")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            r = Run.new(task, hp, evaluator, Path(tmp) / "run", 1)
+            t0 = time.perf_counter()
+            r.run()
+            total = time.perf_counter() - t0
+            history = r.rows
+    finally:
+        for o, n, f in saved:
+            setattr(o, n, f)
+    n = generations
+    rows = [[k, f"{v:.2f}", f"{1e3 * v / n:.1f}"] for k, v in parts.items()]
+    rows.append(["whole loop", f"{total:.2f}", f"{1e3 * total / n:.1f}"])
+    return rows, total, history
+
+
+def warm(evaluator: object, task: object) -> None:
+    """Compile (or load) the evaluator's kernel before timing."""
+    pop = Search(preset("mnist256"), task.n_in, task.n_out, task.hidden_acts).ask()[:2]
+    evaluator.evaluate(run_module.compile_population(pop), np.ones(1), np.arange(1))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True, help="folder of the four MNIST IDX files")
     ap.add_argument("--generations", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--cuda", action="store_true", help="also time the GPU evaluator")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     loads = load_times(args.data)
     task = from_dataset(load_dataset("mnist", args.data))
-    hp = preset("mnist256").replace(generations=args.generations, checkpoint_every=0)
-    parts = {"ask": 0.0, "compile": 0.0, "evaluate (kernel)": 0.0, "tell": 0.0,
-             "reporters": 0.0}
-    timed(Search, "ask", parts, "ask")
-    timed(Search, "tell", parts, "tell")
-    timed(run_module, "compile_population", parts, "compile")
-    timed(ClassifyEvaluator, "evaluate", parts, "evaluate (kernel)")
-    timed(Run, "_notify", parts, "reporters")
-    ev = ClassifyEvaluator(task, threads=args.workers)
-    ev.evaluate(run_module.compile_population(Search(hp, task.n_in, task.n_out,
-                                                     task.hidden_acts).ask()[:2]),
-                np.ones(1), np.arange(1))  # compile (or load) the kernel first
-    parts["evaluate (kernel)"] = 0.0
-    with tempfile.TemporaryDirectory() as tmp:
-        r = Run.new(task, hp, ev, Path(tmp) / "run", 1)
-        t0 = time.perf_counter()
-        r.run()
-        total = time.perf_counter() - t0
-        history = r.rows
     n = args.generations
-    rows = [[k, f"{v:.2f}", f"{1e3 * v / n:.0f}"] for k, v in parts.items()]
-    host = total - parts["evaluate (kernel)"]
-    rows.append(["host (whole loop less the kernel)", f"{host:.2f}", f"{1e3 * host / n:.0f}"])
-    rows.append(["whole loop", f"{total:.2f}", f"{1e3 * total / n:.0f}"])
-    conns = [h["median_connections"] for h in history]
-    text = [f"## A `mnist256` generation on the CPU: {machine()}", "",
+    runs = []
+    ev = ClassifyEvaluator(task, threads=args.workers)
+    warm(ev, task)
+    runs.append((f"compiled, {args.workers} threads",
+                 *search_times(task, ev, n, ClassifyEvaluator, "evaluate")))
+    ev.close()
+    if args.cuda:
+        from wann.classify.cuda import ClassifyCudaEvaluator
+
+        gpu = ClassifyCudaEvaluator(task)
+        warm(gpu, task)
+        # With `submit` the loop launches, breeds, then collects: evaluate is the launch (the
+        # copies to the device) plus the wait for the results, timed in `_launch`'s collector.
+        launch = ClassifyCudaEvaluator._launch
+
+        def launch_and_time(self, *a, **k):  # noqa: ANN001, ANN002, ANN003, ANN202
+            t = time.perf_counter()
+            collect = launch(self, *a, **k)
+            spent = time.perf_counter() - t
+
+            def timed_collect():  # noqa: ANN202
+                t1 = time.perf_counter()
+                try:
+                    return collect()
+                finally:
+                    gpu_parts["launch + wait"] += spent + time.perf_counter() - t1
+
+            return timed_collect
+
+        gpu_parts = {"launch + wait": 0.0}
+        ClassifyCudaEvaluator._launch = launch_and_time
+        try:
+            rows, total, history = search_times(task, gpu, n, ClassifyCudaEvaluator, "close")
+        finally:
+            ClassifyCudaEvaluator._launch = launch
+        rows = [r if r[0] != "evaluate" else
+                ["evaluate", f"{gpu_parts['launch + wait']:.2f}",
+                 f"{1e3 * gpu_parts['launch + wait'] / n:.1f}"] for r in rows]
+        runs.append(("cuda (one launch a generation)", rows, total, history))
+        gpu.close()
+    text = [f"## `mnist256` generations by backend: {machine()}", "",
             f"_The first {n} generations of the `mnist256` preset (population 960, 6 shared "
-            f"weights, a minibatch of 1,000 16x16 images), seed 1, the compiled evaluator on "
-            f"{args.workers} threads, a run folder written every generation, no checkpoints; "
-            f"median connections {conns[0]:.0f} in the first generation, {conns[-1]:.0f} in "
-            "the last. evaluate includes the best nets' re-tests. Load average when it "
-            f"ended: {os.getloadavg()[0]:.1f} (other jobs shared the cores)._", "",
-            table(["part", "seconds", "ms per generation"], rows), "",
-            "Loading MNIST from the gzipped IDX files:", "",
-            table(["set", "seconds", "training images"], loads), "",
-            "The GPU evaluator (`--backend cuda`) was not timed here: no GPU on this machine."]
+            "weights, a minibatch of 1,000 16x16 images of the real MNIST), seed 1, a run "
+            "folder written every generation, no checkpoints, each backend's kernel compiled "
+            "before its timing. evaluate includes the best nets' re-tests; on the GPU it is "
+            "the copies and launch plus the wait for the results (the breeding between them "
+            "is the host's). Load average when it ended: "
+            f"{os.getloadavg()[0]:.1f}._", ""]
+    body = []
+    for label, rows, _total, history in runs:
+        conns = [h["median_connections"] for h in history]
+        body += [[label, *r] for r in rows]
+        text.append(f"- {label}: median connections {conns[0]:.0f} in the first generation, "
+                    f"{conns[-1]:.0f} in the last; best accuracy-based fitness "
+                    f"{history[-1]['best_fitness']:.4f}")
+    text += ["", table(["backend", "part", "seconds", "ms per generation"], body), ""]
+    if len(runs) == 2:
+        cpu, gpu_total = runs[0][2], runs[1][2]
+        text += [f"Whole loop, {runs[0][0]} / GPU: {cpu / gpu_total:.1f}x.", ""]
+    text += ["Loading MNIST from the gzipped IDX files:", "",
+             table(["set", "seconds", "training images"], loads)]
+    if not args.cuda:
+        text += ["", "The GPU evaluator (`--cuda`) was not timed here."]
     Path(args.out).write_text("\n".join(text) + "\n")
     print("\n".join(text))
 

@@ -348,6 +348,15 @@ def _id_bound(node_id):  # pragma: no cover - compiled
 # 13 ms serial, benchmarks/bench_host.py).
 PARALLEL_FROM = 1000
 PARALLEL_THREADS = 8
+# ... or from this many genes in all, whatever the population's size: an MNIST population of
+# 960 carries every one of its 2,560 input-output connections, mostly disabled (2.5 million).
+PARALLEL_GENES = 500_000
+
+
+def parallel_pays(n_genomes: int, n_genes: int) -> bool:
+    """Whether a population this large compiles and breeds on all threads."""
+    return (n_genomes >= PARALLEL_FROM or n_genes >= PARALLEL_GENES) and (
+        numba.get_num_threads() >= PARALLEL_THREADS)
 
 
 def compile_many(
@@ -368,6 +377,6 @@ def compile_many(
         node_id, conn_src, conn_dst = node_id - lo, conn_src - lo, conn_dst - lo
     args = (node_off, node_id, node_kind, node_act, conn_off, conn_src, conn_dst,
             conn_enabled, conn_weight, n_in, n_out, use_weights)
-    if node_off.size - 1 >= PARALLEL_FROM and numba.get_num_threads() >= PARALLEL_THREADS:
+    if parallel_pays(node_off.size - 1, int(conn_off[-1])):
         return _compile_parallel(*args, 4 * numba.get_num_threads())
     return _compile_serial(*args)

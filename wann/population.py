@@ -99,9 +99,10 @@ class Population(Sequence[Genome]):
 
     def n_enabled(self) -> np.ndarray:
         """Enabled connections of each genome."""
-        csum = np.zeros(self.conn_enabled.size + 1, np.int64)
-        np.cumsum(self.conn_enabled, out=csum[1:])
-        return csum[self.conn_off[1:]] - csum[self.conn_off[:-1]]
+        # Positions of the enabled genes, counted between each genome's offsets: cheaper than
+        # a running sum over every gene (most of an MNIST population's genes are disabled).
+        on = np.flatnonzero(self.conn_enabled)
+        return np.diff(np.searchsorted(on, self.conn_off)).astype(np.int64)
 
     def uniform_sizes(self) -> bool:
         """Whether every genome has the population's input and output sizes."""

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-import numba
 import numpy as np
 
 from wann import netcompile, rngcore, streams
@@ -243,8 +242,7 @@ class Search:
             reg.rows, reg.hkeys, reg.hvals, reg.split_of, reg.split_keys, reg.ctr, pos,
         )
         self.rng.bit_generator.state = rngcore.state_dict(st)
-        many = hp.pop_size >= netcompile.PARALLEL_FROM and (
-            numba.get_num_threads() >= netcompile.PARALLEL_THREADS)
+        many = netcompile.parallel_pays(hp.pop_size, int(p.conn_off[-1]))
         nid, nkind, nact, cinnov, csrc, cdst, cen, cw = (build_parallel if many else build)(
             parent, steps, noff, coff, p.node_off, p.node_id, p.node_kind, p.node_act,
             p.conn_off, p.conn_innov, p.conn_src, p.conn_dst, p.conn_enabled, p.conn_weight,
