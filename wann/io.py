@@ -53,6 +53,13 @@ def atomic_write(path: str | Path, data: str | bytes, durable: bool = True) -> N
         raise
 
 
+def write_files(folder: str | Path, files: dict[str, str | bytes | None]) -> None:
+    """Write several files of one folder, each atomically (`atomic_write`); None skips one."""
+    for name, data in files.items():
+        if data is not None:
+            atomic_write(Path(folder) / name, data)
+
+
 def genome_to_dict(g: Genome) -> dict[str, Any]:
     return {
         "format": GENOME_FORMAT,

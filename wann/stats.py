@@ -37,6 +37,13 @@ class Aggregate:
         d["values"] = list(self.values)
         return d
 
+    def scaled(self, s: float) -> Aggregate:
+        """The same cell in other units (accuracy as a percentage)."""
+        if s == 1:
+            return self
+        return Aggregate(self.mean * s, self.low * s, self.high * s, self.iqm * s, self.n,
+                         tuple(v * s for v in self.values))
+
     def cell(self, digits: int = 0) -> str:
         """'mean [low, high]' (just the mean for one seed)."""
         f = f"{{:.{digits}f}}"

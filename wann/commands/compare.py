@@ -11,10 +11,11 @@ from wann.baselines.noise import DEFAULT_LEVELS
 from wann.commands import argtypes
 from wann.comparison.control import DEFAULT_SPARSITIES
 from wann.evaluation import BACKENDS
+from wann.families import family_of
 from wann.methods import method_names
 from wann.progress import Progress
 from wann.seeds import add_seeds_flag
-from wann.study import ComparePlan, champion_task, run_study
+from wann.study import ComparePlan, run_study, task_name
 
 NAME = "compare"
 ORDER = 3
@@ -135,8 +136,9 @@ def plan_from(args: argparse.Namespace) -> ComparePlan:
 def run(args: argparse.Namespace) -> int:
     plan = plan_from(args)
     if args.out is None:
-        task, _ = champion_task(plan)
-        args.out = f"results/compare-{task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        name = task_name(plan)  # read without loading the task's data
+        args.out = f"results/compare-{family_of(name).canonical(name)}-" + time.strftime(
+            "%Y%m%d-%H%M%S")
     out = Path(args.out)
     t0 = time.perf_counter()
     progress = Progress()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wann.comparison.table import Row, Style
-from wann.io import atomic_write
+from wann.io import write_files
 from wann.plotting.curves import curve_points, write_curves
 from wann.stats import FOOTNOTE, Aggregate, aggregate
 
@@ -61,7 +61,7 @@ def compare_aggregate(out: str | Path | None, style: Style, task: str, seeds: Se
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     csv_rows = []
     for a in rows:
-        cells = {k: _scaled(v, sc) for k, v in a.cells.items()}
+        cells = {k: v.scaled(sc) for k, v in a.cells.items()}
         conns = a.connections
         conn_txt = f"{conns.mean:.0f}" if conns.low == conns.high else conns.cell(0)
         lines.append("| " + " | ".join([
@@ -96,20 +96,13 @@ def compare_aggregate(out: str | Path | None, style: Style, task: str, seeds: Se
     if out is None:
         return rows, text
     out = Path(out)
-    atomic_write(out / "table.md", text)
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(csv_rows[0]), lineterminator="\n")
     w.writeheader()
     w.writerows(csv_rows)
-    atomic_write(out / "compare.csv", buf.getvalue())
+    write_files(out, {"table.md": text, "compare.csv": buf.getvalue()})
     points = [p for s, rs in zip(seeds, per_seed) for p in curve_points(rs, s, list(labels))]
     write_curves(out, points, labels, f"{task}: {style.unit} against remaining connections, "
                  f"{len(seeds)} seeds", style.unit)
     return rows, text
 
-
-def _scaled(a: Aggregate, s: float) -> Aggregate:
-    if s == 1:
-        return a
-    return Aggregate(a.mean * s, a.low * s, a.high * s, a.iqm * s, a.n,
-                     tuple(v * s for v in a.values))

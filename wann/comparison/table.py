@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wann.io import atomic_write
+from wann.io import write_files
 from wann.plotting.comparison import bar_chart
 
 
@@ -128,13 +128,12 @@ def write_table(out: Path, style: Style, task: str, rows: Sequence[Row], seed: i
                 episodes: int, record: dict, ylabel: str, intro: str | None = None) -> None:
     """table.md, compare.csv, sweeps.csv (where rows have sweeps), compare.json (`record`
     plus the rows) and compare.png."""
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "table.md", markdown_table(style, task, rows, episodes, seed, intro))
-    atomic_write(out / "compare.csv", csv_table(style, rows))
-    if any(r.sweep is not None for r in rows):
-        atomic_write(out / "sweeps.csv", sweeps_csv(rows))
     record = {**record, "rows": [row_record(style, r) for r in rows]}
-    atomic_write(out / "compare.json", json.dumps(record, indent=1) + "\n")
+    files = {"table.md": markdown_table(style, task, rows, episodes, seed, intro),
+             "compare.csv": csv_table(style, rows),
+             "sweeps.csv": sweeps_csv(rows) if any(r.sweep is not None for r in rows) else None,
+             "compare.json": json.dumps(record, indent=1) + "\n"}
+    write_files(out, files)
     bar_chart(style, task, rows, out / "compare.png", ylabel)
 
 

@@ -146,9 +146,9 @@ def curves_figure(points: Sequence[dict], labels: dict[str, str], title: str,
 def write_curves(out: Path, points: Sequence[dict], labels: dict[str, str], title: str,
                  unit: str = "return") -> None:
     """curves.csv (every point), curves_aggregate.csv (over seeds) and curves.png."""
-    from wann.io import atomic_write
+    from wann.io import write_files
 
-    atomic_write(out / "curves.csv", points_csv(points))
-    atomic_write(out / "curves_aggregate.csv", aggregate_csv(points))
+    files = {"curves.csv": points_csv(points), "curves_aggregate.csv": aggregate_csv(points)}
+    write_files(out, files)
     fig = curves_figure(points, labels, title, unit)
     fig.savefig(out / "curves.png", dpi=120)
