@@ -464,3 +464,39 @@ def test_past_ten_methods_a_curve_that_repeats_a_colour_has_another_line_style()
     for a, b in [("m0", "m10"), ("m1", "m11")]:
         assert lines[a].get_color() == lines[b].get_color()
         assert lines[a].get_linestyle() != lines[b].get_linestyle()
+
+
+def test_plot_redraws_a_comparisons_curves_and_takes_other_champions_as_the_wann(
+        tmp_path, capsys) -> None:
+    """`wann plot CMP` draws curves.png again from curves.csv (read back exactly as written);
+    `--wann RUN...` puts those runs' scored champions at their connections instead of the
+    comparison's own WANN; a folder without eval.json/tune.json is one error line."""
+    import shutil
+
+    from wann.plotting.curves import champion_points, points_csv, read_points
+
+    root = Path(__file__).resolve().parents[1] / "results"
+    cmp = tmp_path / "cmp"
+    shutil.copytree(root / "compare-small" / "digits", cmp)
+    text = (cmp / "curves.csv").read_text()
+    assert points_csv(read_points(cmp / "curves.csv")) == text
+    (cmp / "curves.png").unlink()
+    assert main(["plot", str(cmp)]) == 0
+    assert (cmp / "curves.png").stat().st_size > 10_000
+    ev = json.loads((root / "digits" / "eval.json").read_text())
+    tune = json.loads((root / "digits" / "tune.json").read_text())
+    assert main(["plot", str(cmp), "--wann", str(root / "digits")]) == 0
+    assert (cmp / "curves-wann.png").is_file() and (cmp / "curves.csv").read_text() == text
+    pts = champion_points(ev, tune, 0)
+    assert [(p["connections"], p["mean"]) for p in pts] == [
+        (ev["connections"], ev["random_shared_weight"]["mean"]),
+        (ev["connections"], tune["tuned_shared_weight"]["accuracy"]),
+        (ev["connections"], tune["tuned_weights"]["accuracy"])]
+    fig = curves_figure(pts, {}, "t", "test accuracy")
+    star = fig.findobj(lambda o: o.get_gid() == "WANN, tuned weights")[0]
+    assert star.get_offsets().tolist() == [[ev["connections"],
+                                            tune["tuned_weights"]["accuracy"]]]
+    capsys.readouterr()
+    assert main(["plot", str(cmp), "--wann", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "eval.json" in err[0]

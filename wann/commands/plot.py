@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from wann import WannError
 from wann.evaluation import BACKENDS
@@ -17,6 +18,8 @@ EXAMPLES = """examples:
   wann plot results/swingup-run --svg --sweep   # also SVG; compute the weight sweep first
   wann plot results/runs/seed-*                 # several runs on one fitness figure
   wann plot results/runs/seed-* --column mean_fitness --out results/figures
+  wann plot results/cmp3                        # a comparison: its curves.png drawn again
+  wann plot results/cmp-mnist28 --wann results/mnist256/seed-*   # other champions as the WANN
 
 One run gives: fitness (mean, median, best, best's peak, best ever), complexity, the last
 generation's objectives with its Pareto front, the champion's network and, when the folder
@@ -46,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="auto", choices=BACKENDS, help="backend for --sweep")
     p.add_argument("--workers", type=int, default=1, help="workers for --sweep")
     p.add_argument("--data", metavar="DIR", help="mnist runs: folder of the IDX files")
+    p.add_argument("--wann", nargs="+", metavar="RUN_DIR", help="a comparison folder: draw "
+                   "its sparsity curves again with these runs' champions as the WANN "
+                   "(each scored by wann eval --random --json > eval.json and wann tune)")
     p.set_defaults(func=run)
 
 
@@ -54,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         check_writable(args.out, "figure folder")
+    if len(args.runs) == 1 and (Path(args.runs[0]) / "curves.csv").is_file():
+        from wann.comparison.run import redraw_curves
+
+        print(redraw_curves(args.runs[0], args.wann or ()))
+        return 0
+    if args.wann:
+        raise WannError("--wann goes with one comparison folder (one holding curves.csv)")
     if len(args.runs) == 1:
         paths, notes = plot_run(args.runs[0], args.out, args.svg, args.sweep, args.backend,
                                 args.workers, args.data)

@@ -64,6 +64,28 @@ def points_csv(points: Sequence[dict]) -> str:
     return _csv(POINT_COLUMNS, points)
 
 
+def read_points(path: str | Path) -> list[dict]:
+    """The points of a curves.csv, as `curve_points` made them."""
+    with open(path, newline="") as f:
+        return [{"method": r["method"], "seed": int(r["seed"]),
+                 "sparsity": float(r["sparsity"]), "connections": int(r["connections"]),
+                 "connected": r["connected"] == "True", "mean": float(r["mean"]),
+                 "std": float(r["std"])} for r in csv.DictReader(f)]
+
+
+def champion_points(eval_result: dict, tune_result: dict, seed: int) -> list[dict]:
+    """The WANN's three points from a champion's `wann eval --random --json` and `wann tune`
+    results (classification): random shared weight, tuned shared weight, tuned weights."""
+    values = {"random_shared": eval_result["random_shared_weight"],
+              "tuned_shared": tune_result["tuned_shared_weight"],
+              "tuned_weights": tune_result["tuned_weights"]}
+    return [{"method": name, "seed": int(seed), "sparsity": -1.0,
+             "connections": int(eval_result["connections"]), "connected": True,
+             "mean": float(values[key].get("mean", values[key].get("accuracy"))),
+             "std": float(values[key].get("std", 0.0))}
+            for name, key, _ in WANN_POINTS]
+
+
 def aggregate_points(points: Sequence[dict]) -> list[dict]:
     """Per (method, sparsity): mean connections, mean return over seeds with its interval."""
     groups: dict[tuple[str, float], list[dict]] = {}
@@ -93,7 +115,8 @@ def curves_figure(points: Sequence[dict], labels: dict[str, str], title: str,
     fig = Figure(figsize=(8.5, 5.4), layout="constrained")
     ax = fig.add_subplot()
     agg = aggregate_points(points)
-    n_seeds = len({p["seed"] for p in points})
+    n_seeds = len({p["seed"] for p in points if not p["method"].startswith("WANN")} or
+                  {p["seed"] for p in points})
     for i, (method, label) in enumerate(labels.items()):
         a = sorted((r for r in agg if r["method"] == method), key=lambda r: r["connections"])
         if not a:
@@ -127,9 +150,9 @@ def curves_figure(points: Sequence[dict], labels: dict[str, str], title: str,
             sc.set_gid(name)
     ax.set_xscale("log")
     ax.set_xlabel("remaining connections (log scale)")
-    ax.set_ylabel(("return, mean over test episodes" if unit == "return" else unit) + (
-        f"\n(lines: mean over {n_seeds} seeds; bands: 95% bootstrap CI)" if n_seeds > 1 else ""))
-    ax.set_title(title)
+    ax.set_ylabel("return, mean over test episodes" if unit == "return" else unit)
+    ax.set_title(title + (f"\nlines: mean over {n_seeds} seeds; bands: 95% bootstrap interval"
+                          if n_seeds > 1 else ""), fontsize=10)
     ax.grid(alpha=0.3, which="both")
     handles, lab = ax.get_legend_handles_labels()
     if unit == "return":
