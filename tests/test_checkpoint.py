@@ -253,11 +253,60 @@ def test_round_trip_is_exact(small_ckpt: bytes) -> None:
     (lambda b: b[:-40] + bytes([b[-40] ^ 0xFF]) + b[-39:], "corrupted or truncated"),
     (lambda b: b"\x80\x04garbage" + b, "not a wann checkpoint"),
     (lambda b: b"", "not a wann checkpoint"),
-    (lambda b: b.replace(b'"version": 1', b'"version": 99', 1), "version 99 is not supported"),
+    (lambda b: b.replace(f'"version": {ckp.VERSION}'.encode(), b'"version": 99', 1),
+     "version 99 is not supported"),
 ])
 def test_damaged_checkpoint_is_one_clear_error(small_ckpt: bytes, damage, message) -> None:  # noqa: ANN001
     with pytest.raises(WannError, match=message):
         ckp.decode(damage(small_ckpt))
+
+
+def _rewrapped(ckpt: ckp.Checkpoint, version: int, edit=None) -> bytes:  # noqa: ANN001
+    """A checkpoint file whose body is edited JSON under a valid header (as another writer
+    would make it)."""
+    import gzip
+    import hashlib
+    import json
+
+    payload = json.loads(gzip.decompress(ckp.encode(ckpt).partition(b"\n")[2]))
+    if edit is not None:
+        edit(payload)
+    body = gzip.compress(json.dumps(payload).encode())
+    header = {"format": ckp.FORMAT, "version": version, "generation": ckpt.generation,
+              "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+    return json.dumps(header).encode() + b"\n" + body
+
+
+def test_population_is_packed_and_version_1_files_still_read(small_ckpt: bytes) -> None:
+    """Version 2 writes the population as compressed arrays; a version 1 file (every genome
+    as JSON) gives the same search state."""
+    from wann.io import genome_to_dict
+
+    ck = ckp.decode(small_ckpt)
+    assert b'"packed"' in __import__("gzip").decompress(small_ckpt.partition(b"\n")[2])
+
+    def as_v1(payload: dict) -> None:
+        payload["search"]["population"] = [genome_to_dict(g) for g in ck.search.population]
+
+    old = ckp.decode(_rewrapped(ck, 1, as_v1))
+    assert len(old.search.population) == len(ck.search.population)
+    for a, b in zip(old.search.population, ck.search.population):
+        for f in ("node_id", "node_kind", "node_act", "conn_innov", "conn_src", "conn_dst",
+                  "conn_enabled", "conn_weight"):
+            np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    assert ckp.encode(old) == small_ckpt  # and it is written again as version 2, the same
+
+
+@pytest.mark.parametrize("edit", [
+    lambda p: p["search"]["population"]["packed"]["arrays"]["conn_off"].update(
+        data=__import__("base64").b64encode(__import__("zlib").compress(
+            np.array([0, 5, 3], "<i4").tobytes())).decode()),
+    lambda p: p["search"]["population"]["packed"]["arrays"]["conn_src"].update(dtype="<c16"),
+    lambda p: p["search"]["population"]["packed"]["arrays"]["node_id"].update(data="@@"),
+])
+def test_a_damaged_packed_population_is_one_clear_error(small_ckpt: bytes, edit) -> None:  # noqa: ANN001
+    with pytest.raises(WannError, match="unreadable"):
+        ckp.decode(_rewrapped(ckp.decode(small_ckpt), ckp.VERSION, edit))
 
 
 def test_valid_checksum_over_bad_content_is_caught(small_ckpt: bytes) -> None:

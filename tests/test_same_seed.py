@@ -49,13 +49,21 @@ def _csv_without_timing(text: str) -> str:
 
 
 def _checkpoint_contents(path: Path) -> str:
-    """The checkpoint's decoded JSON body, less the log rows' wall-clock columns, the
+    """The checkpoint's decoded JSON body (its population listed genome by genome, as version
+    1 of the format wrote it), less the log rows' wall-clock columns, the
     settings removed since (save_mod, which nothing read), those added since for
     classification tasks only (DATA_KEYS: minibatch, split, data digest) and those added since
     at their default (fast_math = false: the exact kernel, the only one before)."""
     data = path.read_bytes()
     body = data[data.index(b"\n") + 1 :]
     payload = json.loads(gzip.decompress(body))
+    pop = payload["search"]["population"]
+    if isinstance(pop, dict):  # version 2 packs it: compare it as version 1 listed it
+        from wann.checkpoint import _read_population
+        from wann.io import genome_to_dict
+
+        payload["search"]["population"] = [genome_to_dict(g) for g in
+                                           _read_population(pop, str(path))]
     payload["rows"] = [{k: v for k, v in r.items() if k not in TIMING} for r in payload["rows"]]
     for hp in (payload["hp"], payload["search"]["hp"]):
         for key in (*REMOVED, *DATA_KEYS):
