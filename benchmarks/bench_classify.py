@@ -151,7 +151,7 @@ def main() -> None:
         conns = [h["median_connections"] for h in history]
         body += [[label, *r] for r in rows]
         text.append(f"- {label}: median connections {conns[0]:.0f} in the first generation, "
-                    f"{conns[-1]:.0f} in the last; best accuracy-based fitness "
+                    f"{conns[-1]:.0f} in the last; best fitness (minus the minibatch cross-entropy) "
                     f"{history[-1]['best_fitness']:.4f}")
     text += ["", table(["backend", "part", "seconds", "ms per generation"], body), ""]
     if len(runs) == 2:
