@@ -151,3 +151,31 @@ def test_negative_node_ids_compile_as_any_others(threads) -> None:
     a, b = compile_population(genomes), compile_population(shifted)
     for name in NetBatch._fields:
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+def test_a_population_of_many_genes_compiles_on_all_threads_as_one_genome_after_another(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """PARALLEL_GENES: a few genomes carrying many genes (MNIST's disabled connections) take
+    the parallel path, with the serial path's arrays."""
+
+    from wann.genome import InnovationRegistry, initial_genome
+    from wann.population import Population
+
+    rng = np.random.default_rng(3)
+    reg = InnovationRegistry(64, 10)
+    pop = Population.from_genomes([initial_genome(64, 10, reg, rng, 0.1) for _ in range(5)])
+    args = (pop.node_off, pop.node_id, pop.node_kind, pop.node_act, pop.conn_off, pop.conn_src,
+            pop.conn_dst, pop.conn_enabled, pop.conn_weight, 64, 10, False)
+    calls = []
+    for name in ("_compile_serial", "_compile_parallel"):
+        fn = getattr(netcompile, name)
+        monkeypatch.setattr(netcompile, name, lambda *a, fn=fn, name=name: (
+            calls.append(name), fn(*a))[1])
+    monkeypatch.setattr(netcompile, "PARALLEL_THREADS", 1)
+    serial = netcompile.compile_many(*args)
+    monkeypatch.setattr(netcompile, "PARALLEL_GENES", int(pop.conn_off[-1]))
+    assert netcompile.parallel_pays(5, int(pop.conn_off[-1]))
+    parallel = netcompile.compile_many(*args)
+    assert calls == ["_compile_serial", "_compile_parallel"]
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)

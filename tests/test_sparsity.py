@@ -500,3 +500,6 @@ def test_plot_redraws_a_comparisons_curves_and_takes_other_champions_as_the_wann
     assert main(["plot", str(cmp), "--wann", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "eval.json" in err[0]
+    assert main(["plot", str(cmp), "--out", str(tmp_path / "figs"), "--svg"]) == 0
+    assert {p.name for p in (tmp_path / "figs").iterdir()} == {"curves.png", "curves.svg"}
+    assert main(["plot", str(cmp), "--sweep"]) == 2

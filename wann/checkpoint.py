@@ -191,7 +191,7 @@ def _header(data: bytes, source: str) -> tuple[dict, bytes]:
     if header.get("version") not in READS:
         raise WannError(
             f"{source}: checkpoint format version {header.get('version')!r} is not supported "
-            f"(this wann reads version {VERSION})"
+            f"(this wann reads versions {', '.join(map(str, READS))})"
         )
     body = data[len(line) + 1 :]
     if header.get("bytes") != len(body) or header.get("sha256") != hashlib.sha256(body).hexdigest():

@@ -545,3 +545,61 @@ def _compare_child(plan: ComparePlan, seed: int, folder: Path, workers: int) -> 
     separate `run_study` of that seed."""
     run_study(replace(plan, seeds=(seed,), several=False, seed_jobs=1, workers=workers),
               folder, Progress())
+
+
+def redraw_curves(folder: str | Path, wann_runs: Sequence[str | Path] = (),
+                  out: str | Path | None = None, svg: bool = False) -> list[Path]:
+    """A comparison folder's sparsity curves drawn again from its curves.csv (curves.png, in
+    `out` or the folder). With `wann_runs`, classification run folders whose champions were
+    scored by `wann eval --random --json > eval.json` and `wann tune` (tune.json), those
+    champions stand for the WANN instead (curves-wann.png): a search of its own, at its own
+    scale, on the same axes."""
+    from wann.families import family_of
+    from wann.methods import registered
+    from wann.plotting.curves import (
+        WANN_POINTS,
+        champion_points,
+        curves_figure,
+        curves_title,
+        read_points,
+    )
+
+    folder = Path(folder)
+    points = read_points(folder / "curves.csv")
+    records = sorted(folder.glob("compare.json")) or sorted(folder.glob("seed-*/compare.json"))
+    if not records:
+        raise WannError(f"{str(folder)!r} holds no comparison (compare.json)")
+    task = json.loads(records[0].read_text())["task"]
+    unit = FAMILIES[family_of(task).name].style.unit
+    wann = {w for w, _, _ in WANN_POINTS}
+    present = {p["method"] for p in points}
+    labels = {m.name: m.title for m in registered() if m.curve and m.name in present}
+    # a curve of a method this wann does not register keeps its name as its label
+    labels.update({m: m for m in sorted(present - wann - {"dense start"}
+                                        - {m.name for m in registered()})})
+    title = curves_title(task, unit, sorted({p["seed"] for p in points}))
+    name = "curves"
+    if wann_runs:
+        points = [p for p in points if p["method"] not in wann]
+        for i, run in enumerate(wann_runs):
+            run = Path(run)
+            try:
+                ev = json.loads((run / "eval.json").read_text())
+                tune = json.loads((run / "tune.json").read_text())
+            except (OSError, ValueError) as exc:
+                raise WannError(f"{str(run)!r}: needs eval.json (wann eval --random --json) "
+                                f"and tune.json (wann tune): {exc}") from None
+            if "random_shared_weight" not in ev or "tuned_weights" not in tune:
+                raise WannError(f"{str(run)!r}: eval.json or tune.json is not a "
+                                "classification champion's (wann eval --random --json)")
+            points += champion_points(ev, tune, i)
+        k = len(wann_runs)
+        title += f"; WANN: {k} {ev['task']} champion{'s' if k > 1 else ''}"
+        name = "curves-wann"
+    fig = curves_figure(points, labels, title, unit)
+    target = Path(out) if out is not None else folder
+    target.mkdir(parents=True, exist_ok=True)
+    paths = [target / f"{name}.{ext}" for ext in ("png", "svg")[: 2 if svg else 1]]
+    for path in paths:
+        fig.savefig(path, dpi=120)
+    return paths

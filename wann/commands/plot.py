@@ -61,9 +61,12 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_writable(args.out, "figure folder")
     if len(args.runs) == 1 and (Path(args.runs[0]) / "curves.csv").is_file():
-        from wann.comparison.run import redraw_curves
+        from wann.study import redraw_curves
 
-        print(redraw_curves(args.runs[0], args.wann or ()))
+        if args.sweep:
+            raise WannError("--sweep is for a run folder, not a comparison")
+        for path in redraw_curves(args.runs[0], args.wann or (), args.out, args.svg):
+            print(path)
         return 0
     if args.wann:
         raise WannError("--wann goes with one comparison folder (one holding curves.csv)")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from wann.comparison.table import Row, Style
 from wann.io import write_files
-from wann.plotting.curves import curve_points, write_curves
+from wann.plotting.curves import curve_points, curves_title, write_curves
 from wann.stats import FOOTNOTE, Aggregate, aggregate
 
 
@@ -102,7 +102,6 @@ def compare_aggregate(out: str | Path | None, style: Style, task: str, seeds: Se
     w.writerows(csv_rows)
     write_files(out, {"table.md": text, "compare.csv": buf.getvalue()})
     points = [p for s, rs in zip(seeds, per_seed) for p in curve_points(rs, s, list(labels))]
-    write_curves(out, points, labels, f"{task}: {style.unit} against remaining connections, "
-                 f"{len(seeds)} seeds", style.unit)
+    write_curves(out, points, labels, curves_title(task, style.unit, seeds), style.unit)
     return rows, text
 

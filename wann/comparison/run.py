@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wann import WannError
 from wann.cmaes import journal
 from wann.comparison.table import Row, write_table
 from wann.genome import Genome
 from wann.methods import Method
-from wann.plotting.curves import curve_points, write_curves
+from wann.plotting.curves import curve_points, curves_title, write_curves
 from wann.progress import Progress
 
 JOURNAL = ".cma-journal"  # finished CMA-ES trainings of a comparison under way
@@ -136,59 +135,5 @@ def write_seed(out: Path, comparison: object, task: str, rows: Sequence[Row], se
                 comparison.ylabel.format(episodes=episodes), intro)
     labels = curve_labels(methods)
     write_curves(out, curve_points(rows, seed, list(labels)), labels,
-                 f"{task}: {comparison.style.unit} against remaining connections (seed {seed})",
-                 comparison.style.unit)
+                 curves_title(task, comparison.style.unit, [seed]), comparison.style.unit)
 
-
-def redraw_curves(folder: str | Path, wann_runs: Sequence[str | Path] = ()) -> Path:
-    """A comparison folder's sparsity curves drawn again from its curves.csv (curves.png).
-    With `wann_runs`, classification run folders whose champions were scored by `wann eval
-    --random --json > eval.json` and `wann tune` (tune.json), those champions stand for the
-    WANN instead (curves-wann.png): a search of its own, at its own scale, on the same axes."""
-    import json
-
-    from wann.families import family_of
-    from wann.methods import registered
-    from wann.plotting.curves import (
-        WANN_POINTS,
-        champion_points,
-        curves_figure,
-        read_points,
-    )
-
-    folder = Path(folder)
-    points = read_points(folder / "curves.csv")
-    records = sorted(folder.glob("compare.json")) or sorted(folder.glob("seed-*/compare.json"))
-    if not records:
-        raise WannError(f"{str(folder)!r} holds no comparison (compare.json)")
-    task = json.loads(records[0].read_text())["task"]
-    present = {p["method"] for p in points}
-    labels = {m.name: m.title for m in registered() if m.curve and m.name in present}
-    wann_names = {w for w, _, _ in WANN_POINTS}
-    labels.update({m: m for m in sorted(present - set(labels) - wann_names - {"dense start"}
-                                        - {m.name for m in registered()})})
-    unit = "return" if family_of(task).name == "control" else "test accuracy"
-    seeds = sorted({p["seed"] for p in points})
-    title = f"{task}: {unit} against remaining connections" + (
-        f", {len(seeds)} seeds" if len(seeds) > 1 else f" (seed {seeds[0]})")
-    name = "curves.png"
-    if wann_runs:
-        points = [p for p in points if p["method"] not in wann_names]
-        for i, run in enumerate(wann_runs):
-            run = Path(run)
-            try:
-                ev = json.loads((run / "eval.json").read_text())
-                tune = json.loads((run / "tune.json").read_text())
-            except (OSError, ValueError) as exc:
-                raise WannError(f"{str(run)!r}: needs eval.json (wann eval --random --json) "
-                                f"and tune.json (wann tune): {exc}") from None
-            if "random_shared_weight" not in ev or "tuned_weights" not in tune:
-                raise WannError(f"{str(run)!r}: eval.json or tune.json is not a "
-                                "classification champion's (wann eval --random --json)")
-            points += champion_points(ev, tune, i)
-        k = len(wann_runs)
-        title += f"; WANN: {k} {ev['task']} champion{'s' if k > 1 else ''}"
-        name = "curves-wann.png"
-    fig = curves_figure(points, labels, title, unit)
-    fig.savefig(folder / name, dpi=120)
-    return folder / name

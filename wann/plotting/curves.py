@@ -64,6 +64,12 @@ def points_csv(points: Sequence[dict]) -> str:
     return _csv(POINT_COLUMNS, points)
 
 
+def curves_title(task: str, unit: str, seeds: Sequence[int]) -> str:
+    """The curves' title: one seed's, or the number of seeds aggregated."""
+    return f"{task}: {unit} against remaining connections" + (
+        f", {len(seeds)} seeds" if len(seeds) > 1 else f" (seed {seeds[0]})")
+
+
 def read_points(path: str | Path) -> list[dict]:
     """The points of a curves.csv, as `curve_points` made them."""
     with open(path, newline="") as f:
