@@ -277,24 +277,32 @@ def _rewrapped(ckpt: ckp.Checkpoint, version: int, edit=None) -> bytes:  # noqa:
     return json.dumps(header).encode() + b"\n" + body
 
 
-def test_population_is_packed_and_version_1_files_still_read(small_ckpt: bytes) -> None:
-    """Version 2 writes the population as compressed arrays; a version 1 file (every genome
-    as JSON) gives the same search state."""
+@pytest.mark.parametrize("version", [1, 2])
+def test_arrays_are_packed_and_older_versions_still_read(small_ckpt: bytes, version: int) -> None:
+    """Version 3 writes the population and the innovation registry's table as compressed
+    arrays; a version 1 file (every genome and the registry as JSON lists) and a version 2
+    file (the registry as a JSON list) give the same search state, and are written again as
+    the same version 3 bytes."""
     from wann.io import genome_to_dict
 
     ck = ckp.decode(small_ckpt)
-    assert b'"packed"' in __import__("gzip").decompress(small_ckpt.partition(b"\n")[2])
+    body = __import__("gzip").decompress(small_ckpt.partition(b"\n")[2])
+    assert b'"packed"' in body and b'"delta":true' in body
 
-    def as_v1(payload: dict) -> None:
-        payload["search"]["population"] = [genome_to_dict(g) for g in ck.search.population]
+    def older(payload: dict) -> None:
+        payload["search"]["registry"]["conn"] = ck.search.registry["conn"].tolist()
+        if version == 1:
+            payload["search"]["population"] = [genome_to_dict(g) for g in ck.search.population]
 
-    old = ckp.decode(_rewrapped(ck, 1, as_v1))
+    old = ckp.decode(_rewrapped(ck, version, older))
     assert len(old.search.population) == len(ck.search.population)
     for a, b in zip(old.search.population, ck.search.population):
         for f in ("node_id", "node_kind", "node_act", "conn_innov", "conn_src", "conn_dst",
                   "conn_enabled", "conn_weight"):
             np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
-    assert ckp.encode(old) == small_ckpt  # and it is written again as version 2, the same
+    np.testing.assert_array_equal(np.asarray(old.search.registry["conn"]),
+                                  ck.search.registry["conn"])
+    assert ckp.encode(old) == small_ckpt
 
 
 @pytest.mark.parametrize("edit", [
@@ -303,6 +311,8 @@ def test_population_is_packed_and_version_1_files_still_read(small_ckpt: bytes) 
             np.array([0, 5, 3], "<i4").tobytes())).decode()),
     lambda p: p["search"]["population"]["packed"]["arrays"]["conn_src"].update(dtype="<c16"),
     lambda p: p["search"]["population"]["packed"]["arrays"]["node_id"].update(data="@@"),
+    lambda p: p["search"]["population"]["packed"]["arrays"]["conn_innov"].update(delta=1),
+    lambda p: p["search"]["registry"]["conn"].update(dtype="<f4"),
 ])
 def test_a_damaged_packed_population_is_one_clear_error(small_ckpt: bytes, edit) -> None:  # noqa: ANN001
     with pytest.raises(WannError, match="unreadable"):

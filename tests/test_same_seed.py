@@ -49,8 +49,8 @@ def _csv_without_timing(text: str) -> str:
 
 
 def _checkpoint_contents(path: Path) -> str:
-    """The checkpoint's decoded JSON body (its population listed genome by genome, as version
-    1 of the format wrote it), less the log rows' wall-clock columns, the
+    """The checkpoint's decoded JSON body (its population listed genome by genome and its
+    registry's table as a list, as version 1 of the format wrote them), less the log rows' wall-clock columns, the
     settings removed since (save_mod, which nothing read), those added since for
     classification tasks only (DATA_KEYS: minibatch, split, data digest) and those added since
     at their default (fast_math = false: the exact kernel, the only one before)."""
@@ -64,6 +64,11 @@ def _checkpoint_contents(path: Path) -> str:
 
         payload["search"]["population"] = [genome_to_dict(g) for g in
                                            _read_population(pop, str(path))]
+    reg = payload["search"]["registry"]
+    if isinstance(reg["conn"], dict):  # version 3 packs the registry's table too
+        from wann.checkpoint import _read_registry
+
+        reg["conn"] = _read_registry(reg)["conn"].tolist()
     payload["rows"] = [{k: v for k, v in r.items() if k not in TIMING} for r in payload["rows"]]
     for hp in (payload["hp"], payload["search"]["hp"]):
         for key in (*REMOVED, *DATA_KEYS):
