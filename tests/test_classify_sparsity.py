@@ -8,6 +8,7 @@ import csv
 import numpy as np
 import pytest
 
+from wann import streams
 from wann.baselines.classifier import (
     ClassifierNet,
     DenseMLP,
@@ -18,9 +19,9 @@ from wann.baselines.classifier import (
 )
 from wann.baselines.masks import layer_counts, n_keep
 from wann.classify import get_classify_task
-from wann.classify.mlp import MLP, TrainSettings, gradients, init_mlp, winners
+from wann.classify.mlp import MLP, KWinners, TrainSettings, gradients, init_mlp, train, winners
 from wann.cli import main
-from wann.methods.classification import noise_curves, pixel_noise
+from wann.methods.classification import noise_curves, noised, pixel_ranks, white_value
 
 
 def small_net(layers: list[int], seed: int = 0) -> MLP:
@@ -99,7 +100,7 @@ def test_kwta_keeps_exactly_k_winners_and_its_gradient_matches_differences() -> 
     assert keep.sum(axis=1).tolist() == [2, 2]
     assert keep[0, 0] and keep[1, 3] and keep[1, 2]
     net = small_net([4, 6, 3], seed=7)
-    net.k = 3
+    net.kwta = KWinners(3)
     rng = np.random.default_rng(8)
     x, y = rng.normal(size=(10, 4)), rng.integers(0, 3, 10)
     h = x @ net.weights[0] + net.biases[0]
@@ -115,32 +116,93 @@ def test_kwta_keeps_exactly_k_winners_and_its_gradient_matches_differences() -> 
         assert gw[0][idx] == pytest.approx(fd, rel=1e-4, abs=1e-8)
 
 
+def test_boosting_follows_the_duty_cycles() -> None:
+    """Duty cycles are the running share of inputs each unit won (over `period` inputs once
+    that many were seen); a unit that wins less than its share k/n is boosted into winning;
+    at test time round(1.5 k) units win."""
+    kw = KWinners(2, strength=2.0, k_factor=1.5, period=4)
+    a = np.array([[1.0, 2.0, 3.0, 0.0]] * 2)
+    kw.learn([a])  # 2 inputs seen: the mean over them
+    np.testing.assert_allclose(kw.duty[0], [1.0, 1.0, 1.0, 0.0])
+    kw.learn([np.array([[0.0, 0.0, 1.0, 1.0]] * 4)])  # 6 seen: period 4, (d * 0 + 4) / 4
+    np.testing.assert_allclose(kw.duty[0], [0.0, 0.0, 1.0, 1.0])
+    kw.learn([np.array([[1.0, 0.0, 0.0, 0.0]] * 2)])  # (d * 2 + count) / 4
+    np.testing.assert_allclose(kw.duty[0], [0.5, 0.0, 0.5, 0.5])
+    # Unit 1 has won nothing: boost exp(2 * 0.5) against exp(2 * 0) lifts its 1.0 past 2.5.
+    z = np.array([[1.0, 1.0, 2.5, 0.2]])
+    out = kw.apply(z, 0, training=True)
+    np.testing.assert_array_equal(out, [[0.0, 1.0, 2.5, 0.0]])  # its own value, not boosted
+    assert np.count_nonzero(KWinners(2).apply(z, 0, training=True)) == 2
+    assert np.count_nonzero(kw.apply(np.array([[1.0, 2.0, 3.0, 4.0]]), 0, training=False)) == 3
+
+
+def test_boosting_spreads_the_winning_over_more_units() -> None:
+    """Boosting is what spreads a kWTA code over the units: from the same start, the boosted
+    net ends with fewer units that never win and a higher entropy of its duty cycles (the
+    measure Ahmad & Scheinkman track), and its strength has decayed every epoch."""
+    task = get_classify_task("digits")
+    s = TrainSettings(epochs=3)
+    boosted = kwta_net([64, 40, 10], task.x_train, task.y_train, 4, 0.0, s, seed=1).net
+    start = init_mlp([64, 40, 10], streams.generator(1, streams.KWTA), np.float32)
+    start.kwta = KWinners(4)
+    plain = train(start, task.x_train, task.y_train, s, seed=1)
+    assert boosted.kwta.strength == pytest.approx(1.5 * 0.85**3)
+    assert boosted.kwta.seen == plain.kwta.seen == 3 * task.y_train.size
+
+    def entropy(net: MLP) -> float:
+        q = net.kwta.duty[0] / net.kwta.duty[0].sum()
+        return float(-np.sum(q[q > 0] * np.log2(q[q > 0])))
+
+    def dead(net: MLP) -> int:
+        return int(np.sum(net.kwta.duty[0] == 0))
+    assert dead(boosted) < dead(plain)
+    assert entropy(boosted) > entropy(plain) + 0.3
+
+
 def test_kwta_net_is_sparse_and_deterministic() -> None:
     task = get_classify_task("digits")
     s = TrainSettings(epochs=1)
     a = kwta_net([64, 12, 10], task.x_train, task.y_train, 4, 0.5, s, seed=3)
     b = kwta_net([64, 12, 10], task.x_train, task.y_train, 4, 0.5, s, seed=3)
-    assert a.net.k == 4 and a.net.n_alive == n_keep(888, 0.5)
+    assert a.net.kwta.k == 4 and a.net.n_alive == n_keep(888, 0.5)
     assert [int(m.sum()) for m in a.net.masks] == list(layer_counts([768, 120], 444))
     assert all(np.array_equal(u, v) for u, v in zip(a.net.weights, b.net.weights))
 
 
 def test_pixel_noise_is_the_same_for_every_row() -> None:
+    """Ahmad & Scheinkman's noise: at level s, int(s x pixels) pixels of each image are set to
+    the white value, a level's pixels holding the lower levels'; the same images for every
+    row and for the same seed."""
     task = get_classify_task("digits")
     a = ClassifierNet("a", small_net([64, 9, 10], seed=9), True, 0.0, 0)
     twin = ClassifierNet("twin", a.net.copy(), True, 0.0, 0)
     b = ClassifierNet("b", small_net([64, 9, 10], seed=10), True, 0.0, 0)
-    levels = [0.0, 0.3, 1.0]
+    levels = [0.0, 0.25, 0.5]
     curves = noise_curves(task, [a, twin, b], levels, seed=4)
     assert np.array_equal(curves[0].returns, curves[1].returns)  # same images, same answers
-    z = pixel_noise(task.x_test.shape, 4)
-    assert np.array_equal(z, pixel_noise(task.x_test.shape, 4))
+    ranks = pixel_ranks(task.x_test.shape, 4)
+    assert np.array_equal(ranks, pixel_ranks(task.x_test.shape, 4))
+    assert not np.array_equal(ranks, pixel_ranks(task.x_test.shape, 5))
+    white = white_value(task.x_train)
+    assert white == pytest.approx(task.x_train.mean() + 2 * task.x_train.std())
+    quarter, half = (noised(task.x_test, ranks, s, white) for s in (0.25, 0.5))
+    set_q, set_h = quarter != task.x_test, half != task.x_test
+    white_q = quarter == np.asarray(white, task.x_test.dtype)
+    assert np.all(white_q.sum(axis=1) == 16)  # int(64 x 0.25) per image
+    assert np.all((half == quarter) | ~white_q)  # the quarter's pixels stay noised at half
+    assert set_q.sum() <= set_h.sum()
     for i, s in enumerate(levels):
-        x = task.x_test + s * z
+        x = noised(task.x_test, ranks, s, white)
         assert curves[2].mean[i] == pytest.approx(b.net.accuracy(x, task.y_test))
     assert curves[0].mean[0] == pytest.approx(a.net.accuracy(task.x_test, task.y_test))
-    again = noise_curves(task, [b], [1.0], seed=4)
+    again = noise_curves(task, [b], [0.5], seed=4)
     assert np.array_equal(again[0].returns[0], curves[2].returns[2])  # not tied to the row list
+
+
+def test_the_noise_value_on_mnist_is_ahmad_and_scheinkmans(mnist_dir) -> None:
+    """On MNIST's 28x28 images the training pixels' mean + 2 sd is their 0.1307 + 2 x 0.3081."""
+    task = get_classify_task("mnist28", mnist_dir)
+    assert white_value(task.x_train) == pytest.approx(0.1307 + 2 * 0.3081, abs=2e-4)
 
 
 @pytest.mark.parametrize(
@@ -148,6 +210,7 @@ def test_pixel_noise_is_the_same_for_every_row() -> None:
     [
         (["--methods", "obd", "bogus"], "unknown method 'bogus'"),
         (["--methods", "noise", "--noise-levels", "0", "-0.1"], "noise levels must be at least 0"),
+        (["--methods", "noise", "--noise-levels", "0", "1.5"], "shares of an image's pixels"),
         (["--methods", "kwta", "--kwta-k", "0"], "kWTA k must lie in [1, 3]"),
         (["--methods", "kwta", "--kwta-k", "4"], "kWTA k must lie in [1, 3]"),
     ],

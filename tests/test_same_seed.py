@@ -50,8 +50,8 @@ def _csv_without_timing(text: str) -> str:
 
 def _checkpoint_contents(path: Path) -> str:
     """The checkpoint's decoded JSON body (its population listed genome by genome and its
-    registry's table as a list, as version 1 of the format wrote them), less the log rows' wall-clock columns, the
-    settings removed since (save_mod, which nothing read), those added since for
+    registry's table as a list, as version 1 of the format wrote them), less the log rows'
+    wall-clock columns, the settings removed since (save_mod, which nothing read), those added since for
     classification tasks only (DATA_KEYS: minibatch, split, data digest) and those added since
     at their default (fast_math = false: the exact kernel, the only one before)."""
     data = path.read_bytes()

@@ -260,13 +260,14 @@ def resolve(plan: ComparePlan) -> Resolved:
 
     _check_numbers(plan)
     budget = _budget(plan)
-    options = MethodOptions(plan.noise_levels or DEFAULT_LEVELS, plan.noise_episodes or 20,
-                            plan.kwta_k, plan.episodes)
     name = task_name(plan)
     fam = family_of(name).name
     if fam not in FAMILIES:
         raise WannError(f"task {name!r} is of the {fam} family, which has no comparison")
     comparison = FAMILIES[fam]
+    options = MethodOptions(
+        tuple(comparison.check_noise(plan.noise_levels or comparison.noise_levels)),
+        plan.noise_episodes or 20, plan.kwta_k, plan.episodes)
     for flag in comparison.refuses:
         if getattr(plan, flag) not in (None, False):
             raise WannError(f"{{{flag}}} does not apply to {fam} tasks such as {name!r}")

@@ -6,7 +6,8 @@ products per step, which numpy's BLAS does as fast on 2 cores as a deep-learning
 with no large dependency, and masks are one elementwise product.
 
 A mask zeroes a weight and its gradient for good (biases are never masked, as in Frankle &
-Carbin). Hidden units are ReLU (or k-winners-take-all, `MLP.k`), outputs linear then
+Carbin). Hidden units are ReLU (or k-winners-take-all with boosting, `MLP.kwta`), outputs
+linear then
 softmax. `to_genome` turns a (ReLU) net into a wann genome (masked weights as disabled
 connections), so the WANN scoring code scores it too.
 """
@@ -14,7 +15,7 @@ connections), so the WANN scoring code scores it too.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -36,19 +37,66 @@ def mlp_layers(n_in: int, n_out: int, hidden: Sequence[int]) -> list[int]:
 
 
 @dataclass
+class KWinners:
+    """k-winners-take-all hidden layers with boosting (Ahmad & Scheinkman 2019).
+
+    In training each hidden layer passes on the k units of largest boosted activity (their
+    own activity, not the boosted one; the rest give 0). A unit's boost is
+    exp(strength * (k/n - duty)), where `duty` is the share of recent inputs it won (a running
+    mean over `period` inputs): a unit that wins less than its share is favoured until it
+    wins, so every unit comes to carry part of the code. `strength` is multiplied by `decay`
+    after every epoch. At test time round(k * k_factor) units win (at most n), with the duty
+    cycles and strength the training ended on. strength 0 is plain kWTA.
+    """
+
+    k: int
+    strength: float = 0.0
+    decay: float = 1.0
+    k_factor: float = 1.0
+    period: int = 1000
+    duty: list[np.ndarray] = field(default_factory=list)  # per hidden layer, float64[n]
+    seen: int = 0  # training inputs the duty cycles have seen
+
+    def copy(self) -> KWinners:
+        return replace(self, duty=[d.copy() for d in self.duty])
+
+    def apply(self, z: np.ndarray, layer: int, training: bool) -> np.ndarray:
+        n = z.shape[1]
+        k = self.k if training else min(n, int(round(self.k * self.k_factor)))
+        pick = z
+        if self.strength and layer < len(self.duty):
+            boost = np.exp(self.strength * (self.k / n - self.duty[layer]))
+            pick = z * boost.astype(z.dtype)
+        return np.where(winners(pick, k), z, 0.0)
+
+    def learn(self, outs: Sequence[np.ndarray]) -> None:
+        """The duty cycles after a training batch, from its hidden layers' outputs."""
+        b = outs[0].shape[0]
+        self.seen += b
+        period = min(self.period, self.seen)
+        if not self.duty:
+            self.duty = [np.zeros(h.shape[1]) for h in outs]
+        for d, h in zip(self.duty, outs):
+            d *= period - b
+            d += (h > 0).sum(axis=0)
+            d /= period
+
+
+@dataclass
 class MLP:
     """Weights W[l] of shape [n_l, n_{l+1}], biases b[l], boolean masks m[l] (same shape as W);
-    k: None for ReLU hidden units, else k-winners-take-all hidden layers (`hidden`)."""
+    kwta: None for ReLU hidden units, else k-winners-take-all hidden layers (`hidden`)."""
 
     layers: list[int]
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     masks: list[np.ndarray]
-    k: int | None = None
+    kwta: KWinners | None = None
 
     def copy(self) -> MLP:
         return MLP(list(self.layers), [w.copy() for w in self.weights],
-                   [b.copy() for b in self.biases], [m.copy() for m in self.masks], self.k)
+                   [b.copy() for b in self.biases], [m.copy() for m in self.masks],
+                   None if self.kwta is None else self.kwta.copy())
 
     @property
     def n_weights(self) -> int:
@@ -69,7 +117,7 @@ class MLP:
         for i, (w, b, m) in enumerate(zip(self.weights, self.biases, self.masks)):
             h = h @ (w * m) + b
             if i < len(self.weights) - 1:
-                h = hidden(h, self.k)
+                h = hidden(h, self.kwta, i)
         return h
 
     def probs(self, x: np.ndarray) -> np.ndarray:
@@ -84,7 +132,7 @@ class MLP:
 
     def to_genome(self) -> Genome:
         """The net as a genome: ReLU hidden nodes, linear outputs, masked weights disabled."""
-        if self.k is not None:
+        if self.kwta is not None:
             raise WannError("a k-winners-take-all net has no genome (kWTA acts on whole layers)")
         flat, alive = [], []
         for w, b, m in zip(self.weights, self.biases, self.masks):
@@ -109,10 +157,11 @@ def winners(z: np.ndarray, k: int) -> np.ndarray:
     return keep
 
 
-def hidden(z: np.ndarray, k: int | None) -> np.ndarray:
-    """A hidden layer's output: ReLU, or with k, the k largest pre-activations kept as they
-    are and the rest zeroed."""
-    return np.maximum(z, 0.0) if k is None else np.where(winners(z, k), z, 0.0)
+def hidden(z: np.ndarray, kwta: KWinners | None, layer: int, training: bool = False
+           ) -> np.ndarray:
+    """Hidden layer `layer`'s output: ReLU, or with kwta, its winners' pre-activations kept
+    as they are and the rest zeroed (`KWinners.apply`; `training`: the training count)."""
+    return np.maximum(z, 0.0) if kwta is None else kwta.apply(z, layer, training)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -162,13 +211,18 @@ class TrainLog:
     loss: list[float] = field(default_factory=list)  # mean training loss per epoch
 
 
-def gradients(net: MLP, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
-    """Mean cross-entropy on (x, y) and its gradients w.r.t. the (masked) weights and biases."""
+def gradients(net: MLP, x: np.ndarray, y: np.ndarray, step: bool = False
+              ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+    """Mean cross-entropy on (x, y) and its gradients w.r.t. the (masked) weights and biases.
+    `step`: a training step, so kWTA layers run as in training and learn their duty cycles
+    from the batch."""
     hs = [np.asarray(x, net.weights[0].dtype)]
     eff = [w * m for w, m in zip(net.weights, net.masks)]
     for i, (w, b) in enumerate(zip(eff, net.biases)):
         z = hs[-1] @ w + b
-        hs.append(hidden(z, net.k) if i < len(eff) - 1 else z)
+        hs.append(hidden(z, net.kwta, i, step) if i < len(eff) - 1 else z)
+    if step and net.kwta is not None:
+        net.kwta.learn(hs[1:-1])
     z = hs[-1]
     p = softmax(z)
     n = len(y)
@@ -213,7 +267,7 @@ def train(
         total = 0.0
         for lo in range(0, n, s.batch_size):
             batch = order[lo : lo + s.batch_size]
-            loss, gw, gb = gradients(net, x[batch], y[batch])
+            loss, gw, gb = gradients(net, x[batch], y[batch], step=True)
             total += loss * len(batch)
             t += 1
             grads = [*gw, *gb]
@@ -232,6 +286,8 @@ def train(
             log.samples += len(batch)
             log.steps += 1
         log.loss.append(total / max(n, 1))
+        if net.kwta is not None:
+            net.kwta.strength *= net.kwta.decay
         if between_epochs is not None and epoch < s.epochs - 1:
             for grown, a, v in zip(between_epochs(net), m1, m2):
                 a[grown] = 0.0

@@ -85,8 +85,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="families to run (default: the standard ones): "
                    f"{', '.join(method_names())}; 'standard' or 'all'")
     p.add_argument("--noise-levels", type=float, nargs="+",
-                   metavar="SD", help="observation noise sds of the noise method "
-                   f"({' '.join(f'{v:g}' for v in DEFAULT_LEVELS)})")
+                   metavar="LEVEL", help="levels of the noise method: observation noise sds "
+                   f"on control tasks ({' '.join(f'{v:g}' for v in DEFAULT_LEVELS)}); on "
+                   "classification the share of each test image's pixels set to a bright "
+                   "value, as Ahmad & Scheinkman (0 0.05 ... 0.5)")
     p.add_argument("--noise-episodes", type=int,
                    help="episodes per network and noise level (20; serial evaluator)")
     p.add_argument("--kwta-k", type=int, help="winners per hidden layer of the kwta method "

@@ -25,7 +25,7 @@ from wann.classify.scoring import accuracy, table_row, tuned_shared_weight
 from wann.comparison.table import Row, Style
 from wann.config import STANDARD_WEIGHTS
 from wann.genome import Genome
-from wann.methods.classification import ClassifyContext
+from wann.methods.classification import PIXEL_LEVELS, ClassifyContext, check_pixel_levels
 from wann.progress import Progress
 from wann.scoring import summary
 
@@ -55,7 +55,8 @@ LEGEND = {
             "zeroed) with a uniform random weight mask, trained by Adam (no boosting)",
     "layer_reinit": "layer_reinit.md: each layer of the trained dense net reset to its initial or "
                     "to fresh random values",
-    "noise": "noise.md: every row's accuracy with Gaussian noise on the test pixels",
+    "noise": "noise.md: every row's accuracy with a share of each test image's pixels set to a "
+             "bright value (Ahmad & Scheinkman), and its noise score",
 }
 
 
@@ -107,7 +108,7 @@ def mlp_probs(net: MLP, x: np.ndarray, weights: list[np.ndarray] | None = None,
         for i, (w, b, m) in enumerate(zip(ws, bs, net.masks)):
             h = h @ (w * m) + b
             if i < len(ws) - 1:
-                h = hidden(h, net.k)
+                h = hidden(h, net.kwta, i)
         return softmax(h)
 
 
@@ -186,6 +187,8 @@ class ClassifyComparison:
     style = STYLE
     ratios = None
     sparsities = DEFAULT_SPARSITIES
+    noise_levels = PIXEL_LEVELS  # shares of an image's pixels noised
+    check_noise = staticmethod(check_pixel_levels)
     refuses = ("budget", "tuned", "generations", "finetune_generations", "tune_generations",
                "rollouts", "sweep_episodes", "noise_episodes", "fast_math", "hidden")
 

@@ -17,6 +17,7 @@ from wann.baselines.common import Net
 from wann.baselines.connectivity import input_reaches_output
 from wann.baselines.dense import connection_layers, dense_layers, start_layers
 from wann.baselines.masks import n_keep
+from wann.baselines.noise import DEFAULT_LEVELS, check_levels
 from wann.cmaes import CMASettings
 from wann.comparison.table import Row, Style, slug
 from wann.genome import HIDDEN, Genome
@@ -244,6 +245,8 @@ class ControlComparison:
     style = STYLE
     ratios = Ratios
     sparsities = DEFAULT_SPARSITIES
+    noise_levels = DEFAULT_LEVELS  # observation noise sds
+    check_noise = staticmethod(check_levels)
     refuses = ("data", "epochs")  # classification's settings
 
     def check_grid(self, layer_sizes: Sequence[int], sparsities: Sequence[float],
