@@ -4,6 +4,7 @@ pixel noise on small hand-built MLPs; `--methods` on digits."""
 from __future__ import annotations
 
 import csv
+import io
 
 import numpy as np
 import pytest
@@ -21,7 +22,14 @@ from wann.baselines.masks import layer_counts, n_keep
 from wann.classify import get_classify_task
 from wann.classify.mlp import MLP, KWinners, TrainSettings, gradients, init_mlp, train, winners
 from wann.cli import main
-from wann.methods.classification import noise_curves, noised, pixel_ranks, white_value
+from wann.methods.classification import (
+    noise_aggregate,
+    noise_csv,
+    noise_curves,
+    noised,
+    pixel_ranks,
+    white_value,
+)
 
 
 def small_net(layers: list[int], seed: int = 0) -> MLP:
@@ -251,3 +259,20 @@ def test_digits_compare_runs_every_new_method(tmp_path, capsys) -> None:
     for name in ("noise.md", "noise.png", "layer_reinit.md", "layer_reinit.png", "table.md",
                  "curves.png"):
         assert (out / name).stat().st_size > 60, name
+
+
+def test_noise_scores_over_seeds() -> None:
+    """A study's noise.md: each row's noise score (correct answers summed over the levels),
+    mean over the seeds with its interval and sd, from the seeds' noise.csv files."""
+    task = get_classify_task("digits")
+    a = ClassifierNet("a", small_net([64, 9, 10], seed=9), True, 0.0, 0)
+    levels = [0.0, 0.25, 0.5]
+    csvs = {s: noise_csv(noise_curves(task, [a], levels, seed=s)) for s in (0, 1, 2)}
+    scores = [sum(int(r["correct"]) for r in csv.DictReader(io.StringIO(t))) for t in
+              csvs.values()]
+    text = noise_aggregate(csvs, "digits")["noise.md"]
+    row = next(line for line in text.splitlines() if line.startswith("| a |")).split(" | ")
+    assert row[3].startswith(f"{np.mean(scores):.0f} [")
+    assert row[4] == f"{np.std(scores, ddof=1):,.0f}" and row[5] == "3 |"
+    assert f"at most {3 * task.y_test.size:,}" in text
+    assert noise_aggregate({0: csvs[0]}, "digits") == {}

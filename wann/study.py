@@ -33,7 +33,7 @@ from wann.comparison.run import compare_seed, curve_labels
 from wann.comparison.table import Row, print_rows, row_from_record
 from wann.config import STANDARD_WEIGHTS, Hyperparameters, load_file
 from wann.genome import Genome
-from wann.io import load_genome
+from wann.io import load_genome, write_files
 from wann.methods import Method, select
 from wann.outdir import RunLock, check_writable
 from wann.progress import Progress
@@ -499,6 +499,9 @@ def run_study(plan: ComparePlan, out: str | Path | None = None,
             table, text = compare_aggregate(base, style, r.task.name, seeds, per_seed,
                                             curve_labels(r.methods), plan.episodes,
                                             r.family.ratios)
+            if base is not None:
+                write_files(base, r.family.study_files(
+                    r.task.name, {s: folders[seeds.index(s)] for s in seeds}))
         else:
             from wann.comparison.aggregate import aggregate_rows
 

@@ -13,6 +13,7 @@ numpy (ReLU hidden layers, linear outputs), the WANN through its compiled genome
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -25,7 +26,12 @@ from wann.classify.scoring import accuracy, table_row, tuned_shared_weight
 from wann.comparison.table import Row, Style
 from wann.config import STANDARD_WEIGHTS
 from wann.genome import Genome
-from wann.methods.classification import PIXEL_LEVELS, ClassifyContext, check_pixel_levels
+from wann.methods.classification import (
+    PIXEL_LEVELS,
+    ClassifyContext,
+    check_pixel_levels,
+    noise_aggregate,
+)
 from wann.progress import Progress
 from wann.scoring import summary
 
@@ -256,6 +262,12 @@ class ClassifyComparison:
                 f"{plan.episodes} draws (seed {ctx.seed}); dense net "
                 f"{'-'.join(map(str, ctx.layer_sizes))} trained by Adam ({t.epochs} epochs, "
                 f"batch {t.batch_size}, lr {t.lr:g}).")
+
+    def study_files(self, task: str, seed_dirs: dict[int, Path]) -> dict[str, str]:
+        """The study's files over its seeds beyond the table: the noise scores."""
+        csvs = {s: (d / "noise.csv").read_text() for s, d in seed_dirs.items()
+                if (d / "noise.csv").is_file()}
+        return noise_aggregate(csvs, task)
 
     def save(self, out: object, net: object) -> None:
         """MLP rows are described by the table; their weights are not written."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -290,6 +291,11 @@ class ControlComparison:
     def intro(self, ctx: ControlContext, plan: object) -> str | None:
         """The line under the table's title (None: the style's)."""
         return None
+
+    def study_files(self, task: str, seed_dirs: dict[int, Path]) -> dict[str, str]:
+        """The study's files over its seeds beyond the table: none (each seed's noise and
+        kWTA tables stand on their own)."""
+        return {}
 
     def save(self, out: object, net: Net) -> None:
         save_genome(net.genome, out / "genomes" / f"{slug(net.name)}.json")

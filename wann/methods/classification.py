@@ -43,6 +43,7 @@ from wann.methods.literature import uniform_masks
 from wann.methods.registry import Context, Report
 from wann.network import compile_genome
 from wann.plotting.comparison import noise_figure, reinit_figure
+from wann.stats import FOOTNOTE, aggregate
 
 
 @dataclass
@@ -292,6 +293,38 @@ def noise_markdown(curves: Sequence[NoiseCurve], task: object, seed: int) -> str
         lines.append("| " + " | ".join([c.model, *(f"{100 * r.mean():.1f}" for r in c.returns),
                                         f"{int(c.returns.sum()):,}"]) + " |")
     return "\n".join(lines) + "\n"
+
+
+def noise_aggregate(seed_csvs: dict[int, str], task: str) -> dict[str, str]:
+    """noise.md of a study over seeds, from each seed's noise.csv: every row's clean accuracy,
+    accuracy at the highest level and noise score, mean over the seeds [95% bootstrap
+    interval] and standard deviation (as Ahmad & Scheinkman report theirs). {} when fewer
+    than two seeds hold one."""
+    per_row: dict[str, dict[int, list[dict]]] = {}
+    for seed, text in sorted(seed_csvs.items()):
+        for r in csv.DictReader(io.StringIO(text)):
+            per_row.setdefault(r["model"], {}).setdefault(seed, []).append(r)
+    if len(seed_csvs) < 2 or not per_row:
+        return {}
+    seeds = sorted(seed_csvs)
+    first = next(iter(per_row.values()))[seeds[0]]
+    levels = [float(r["pixels_noised"]) for r in first]
+    images = int(first[0]["images"])
+    lines = [f"# {task}: noise scores over {len(seeds)} seeds", "",
+             f"Seeds {', '.join(map(str, seeds))} (each seed's `seed-N/noise.md`); pixel levels "
+             f"{', '.join(f'{100 * v:g}%' for v in levels)} of {images:,} test images, so a "
+             f"noise score is at most {images * len(levels):,}. {FOOTNOTE}", "",
+             f"| model | clean accuracy | accuracy at {100 * levels[-1]:g}% | noise score "
+             "| noise score sd | seeds |", "|---|---|---|---|---|---|"]
+    for model, by_seed in per_row.items():
+        rows = [by_seed[s] for s in seeds if s in by_seed]
+        clean = aggregate([100 * float(r[0]["accuracy"]) for r in rows])
+        worst = aggregate([100 * float(r[-1]["accuracy"]) for r in rows])
+        score = aggregate([sum(int(x["correct"]) for x in r) for r in rows])
+        sd = float(np.std(score.values, ddof=1)) if score.n > 1 else 0.0
+        lines.append(f"| {model} | {clean.cell(1)} | {worst.cell(1)} | {score.cell(0)} | "
+                     f"{sd:,.0f} | {score.n} |")
+    return {"noise.md": "\n".join(lines) + "\n"}
 
 
 def reset_csv(rows: Sequence[LayerReset], net: str) -> str:
