@@ -272,7 +272,7 @@ def test_noise_scores_over_seeds() -> None:
               csvs.values()]
     text = noise_aggregate(csvs, "digits")["noise.md"]
     row = next(line for line in text.splitlines() if line.startswith("| a |")).split(" | ")
-    assert row[3].startswith(f"{np.mean(scores):.0f} [")
+    assert row[3].startswith(f"{np.mean(scores):,.0f} [")
     assert row[4] == f"{np.std(scores, ddof=1):,.0f}" and row[5] == "3 |"
     assert f"at most {3 * task.y_test.size:,}" in text
     assert noise_aggregate({0: csvs[0]}, "digits") == {}

@@ -322,8 +322,10 @@ def noise_aggregate(seed_csvs: dict[int, str], task: str) -> dict[str, str]:
         worst = aggregate([100 * float(r[-1]["accuracy"]) for r in rows])
         score = aggregate([sum(int(x["correct"]) for x in r) for r in rows])
         sd = float(np.std(score.values, ddof=1)) if score.n > 1 else 0.0
-        lines.append(f"| {model} | {clean.cell(1)} | {worst.cell(1)} | {score.cell(0)} | "
-                     f"{sd:,.0f} | {score.n} |")
+        cell = (f"{score.mean:,.0f} [{score.low:,.0f}, {score.high:,.0f}]" if score.n > 1
+                else f"{score.mean:,.0f}")
+        lines.append(f"| {model} | {clean.cell(1)} | {worst.cell(1)} | {cell} | {sd:,.0f} | "
+                     f"{score.n} |")
     return {"noise.md": "\n".join(lines) + "\n"}
 
 
