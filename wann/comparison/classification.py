@@ -58,7 +58,8 @@ LEGEND = {
     "lottery_reinit": "ticket random reinit: each lottery ticket's mask on fresh random weights, "
                       "trained like one lottery round",
     "kwta": "kWTA: k-winners-take-all hidden layers (the k largest pre-activations kept, the rest "
-            "zeroed) with a uniform random weight mask, trained by Adam (no boosting)",
+            "zeroed, rarely winning units boosted) with a uniform random weight mask, trained "
+            "by Adam",
     "layer_reinit": "layer_reinit.md: each layer of the trained dense net reset to its initial or "
                     "to fresh random values",
     "noise": "noise.md: every row's accuracy with a share of each test image's pixels set to a "

@@ -214,7 +214,8 @@ def noise_report(c: ClassifyContext, nets: Sequence, rows: Sequence) -> Report:
     pct_curves = [NoiseCurve(k.model, 100 * k.levels, 100 * k.returns) for k in curves]
     title = f"{c.task.name}: test accuracy against pixel noise"
     return Report(
-        {"noise.csv": noise_csv(curves), "noise.md": noise_markdown(curves, c.task, c.seed)},
+        {"noise.csv": noise_csv(curves),
+         "noise.md": noise_markdown(curves, c.task.name, white_value(c.task.x_train), c.seed)},
         {"noise.png": lambda p: noise_figure(
             pct_curves, p, title, xlabel="pixels set to the noise value (%)",
             ylabel="test accuracy (%)",
@@ -274,14 +275,14 @@ def noise_csv(curves: Sequence[NoiseCurve]) -> str:
     return buf.getvalue()
 
 
-def noise_markdown(curves: Sequence[NoiseCurve], task: object, seed: int) -> str:
+def noise_markdown(curves: Sequence[NoiseCurve], task: str, white: float, seed: int) -> str:
     levels = curves[0].levels if curves else np.array([])
     n = curves[0].returns.shape[1] if curves else 0
     head = ["model", *(f"{100 * lv:g}%" for lv in levels), "noise score"]
     lines = [
-        f"# {task.name}: robustness to pixel noise (test accuracy, %)", "",
+        f"# {task}: robustness to pixel noise (test accuracy, %)", "",
         f"Ahmad & Scheinkman's noise: in each of the {n} test images a share of the pixels "
-        f"(the column) is set to {white_value(task.x_train):.4f}, the training pixels' mean "
+        f"(the column) is set to {white:.4f}, the training pixels' mean "
         "plus two standard deviations; the pixels in a random order per image (seed "
         f"{seed}), the same noisy images for every row. Noise score: correct answers summed "
         f"over the levels (at most {n * len(levels):,}). Own weights; the WANN as its ensemble "
