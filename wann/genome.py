@@ -102,9 +102,7 @@ class InnovationRegistry:
         self.n_out = n_out
         self._alloc(64, np.zeros((0, 3), np.int64))
         self.ctr = np.array([0, 1 + n_in + n_out, 0], dtype=np.int64)
-        for s in range(1 + n_in):
-            for d in range(1 + n_in, 1 + n_in + n_out):
-                self.connection(s, d)
+        self.connections(*io_pairs(n_in, n_out))
 
     def _alloc(self, cap: int, rows: np.ndarray) -> None:
         """Room for `cap` connections (rows, splits) and a hash table at most half full."""
@@ -157,6 +155,14 @@ class InnovationRegistry:
     def connection(self, src: int, dst: int) -> int:
         self.reserve(1, 0)
         return int(_connection(self.rows, self.hkeys, self.hvals, self.ctr, int(src), int(dst)))
+
+    def connections(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """`connection` for each pair in order, in one compiled call (an MNIST genome's
+        2,570 input-output pairs, 960 times at a search's start)."""
+        src = np.ascontiguousarray(src, dtype=np.int64)
+        dst = np.ascontiguousarray(dst, dtype=np.int64)
+        self.reserve(src.size, 0)
+        return _connections(self.rows, self.hkeys, self.hvals, self.ctr, src, dst)
 
     def split_node(self, innov: int, taken: np.ndarray) -> int:
         """Node id for splitting connection `innov`; fresh if the genome already holds that id."""
@@ -247,6 +253,21 @@ def _connection(rows, hkeys, hvals, ctr, src, dst):  # pragma: no cover - compil
     return innov
 
 
+@numba.njit(cache=True)
+def _connections(rows, hkeys, hvals, ctr, src, dst):  # pragma: no cover - compiled
+    out = np.empty(src.size, np.int64)
+    for i in range(src.size):
+        out[i] = _connection(rows, hkeys, hvals, ctr, src[i], dst[i])
+    return out
+
+
+def io_pairs(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sources, destinations) of every bias/input to output connection, source-major."""
+    src = np.repeat(np.arange(1 + n_in, dtype=np.int64), n_out)
+    dst = np.tile(np.arange(1 + n_in, 1 + n_in + n_out, dtype=np.int64), 1 + n_in)
+    return src, dst
+
+
 def initial_genome(
     n_in: int,
     n_out: int,
@@ -257,9 +278,8 @@ def initial_genome(
 ) -> Genome:
     """Every bias/input to output connection exists, each enabled with probability p_enable."""
     node_id, kind, act = io_nodes(n_in, n_out, output_act)
-    src = np.repeat(np.arange(1 + n_in, dtype=np.int64), n_out)
-    dst = np.tile(np.arange(1 + n_in, 1 + n_in + n_out, dtype=np.int64), 1 + n_in)
-    innov = np.array([registry.connection(s, d) for s, d in zip(src, dst)], dtype=np.int64)
+    src, dst = io_pairs(n_in, n_out)
+    innov = registry.connections(src, dst)
     enabled = rng.random(src.size) < p_enable
     weight = np.ones(src.size, dtype=np.float64)
     return Genome(n_in, n_out, node_id, kind, act, innov, src, dst, enabled, weight)

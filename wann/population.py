@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import overload
 
+import numba
 import numpy as np
 
 from wann.genome import Genome
@@ -99,12 +100,22 @@ class Population(Sequence[Genome]):
 
     def n_enabled(self) -> np.ndarray:
         """Enabled connections of each genome."""
-        # Positions of the enabled genes, counted between each genome's offsets: cheaper than
-        # a running sum over every gene (most of an MNIST population's genes are disabled).
-        on = np.flatnonzero(self.conn_enabled)
-        return np.diff(np.searchsorted(on, self.conn_off)).astype(np.int64)
+        return _count_between(self.conn_enabled, self.conn_off)
 
     def uniform_sizes(self) -> bool:
         """Whether every genome has the population's input and output sizes."""
         sizes = self.__dict__.get("_sizes")
         return sizes is None or all(s == (self.n_in, self.n_out) for s in sizes)
+
+
+@numba.njit(cache=True, nogil=True)
+def _count_between(flags, off):  # pragma: no cover - compiled
+    """The true flags between each pair of neighbouring offsets: one pass, no index array
+    (an MNIST generation has 2.5 million genes, most of them disabled)."""
+    out = np.zeros(off.size - 1, np.int64)
+    for g in range(off.size - 1):
+        n = 0
+        for i in range(off[g], off[g + 1]):
+            n += flags[i]
+        out[g] = n
+    return out
