@@ -163,3 +163,49 @@ def test_classification_compare_over_seeds_has_an_aggregate(tmp_path, capsys) ->
             == (tmp_path / "one" / "table.md").read_text())
     table = (tmp_path / "two" / "table.md").read_text()
     assert "2 seeds" in table and "| pruned 50% |" in table
+
+
+def test_the_linear_row_on_both_task_families(tmp_path, capsys) -> None:
+    """`linear`: every input wired to every output, trained by the family's trainer, drawn on
+    the sparsity curves as one point (the WANN paper's reference row on MNIST)."""
+    g = from_dense([5, 3, 1], np.random.default_rng(0).normal(size=22))
+    g.meta.update({"task": "swingup", "weights": "tuned"})
+    save_genome(g, tmp_path / "g.json")
+    out = tmp_path / "control"
+    assert main(["compare", "--quick", "--champion", str(tmp_path / "g.json"), "--methods",
+                 "linear", "--generations", "1", "--rollouts", "1", "--episodes", "2",
+                 "--grid", "3", "--sweep-episodes", "1", "--out", str(out),
+                 "--workers", "2"]) == 0
+    with open(out / "compare.csv") as f:
+        rows = {r["model"]: r for r in csv.DictReader(f)}
+    assert list(rows) == ["WANN", "linear (5-1)"]
+    assert int(rows["linear (5-1)"]["connections"]) == 6  # 5 inputs and the bias
+    assert rows["linear (5-1)"]["family"] == "linear"
+
+    from wann.baselines.classifier import train_dense
+    from wann.classify.mlp import TrainSettings
+    from wann.families import resolve_task
+    from wann.streams import METHOD_TAGS, sub_seed
+
+    out = tmp_path / "classify"
+    champion = tmp_path / "c.json"
+    c = from_dense([64, 10])
+    c.meta["task"] = "digits"
+    save_genome(c, champion)
+    assert main(["compare", "--task", "digits", "--champion", str(champion), "--methods",
+                 "linear", "--epochs", "4", "--episodes", "2", "--grid", "3", "--seed", "3",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    with open(out / "compare.csv") as f:
+        rows = {r["model"]: r for r in csv.DictReader(f)}
+    row = rows["linear 64-10"]
+    assert int(row["connections"]) == 640 and row["note"] == "trained"
+    # the row is the linear net trained on its own stream: the same net made by hand
+    task = resolve_task("digits")
+    net = train_dense([64, 10], task.x_train, task.y_train, TrainSettings(epochs=4),
+                      sub_seed(3, METHOD_TAGS["linear"])).trained
+    assert float(row["tuned_weights_mean"]) == pytest.approx(
+        net.accuracy(task.x_test, task.y_test), abs=5e-7)  # the CSV keeps 6 decimals
+    with open(out / "curves.csv") as f:
+        points = [r for r in csv.DictReader(f) if r["method"] == "linear net"]
+    assert [(p["connections"], p["sparsity"]) for p in points] == [("640", "0.0")]

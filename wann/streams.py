@@ -53,6 +53,7 @@ METHOD_TAGS = {
     "kwta": 15,  # a kWTA net's draw and training (index: sparsity)
     "snip": 16,  # SNIP's trainings (index: sparsity)
     "set": 17,  # sparse evolutionary training: its mask, regrowth and training (index: sparsity)
+    "linear": 18,  # the linear net (inputs wired to outputs only) and its training
 }
 
 

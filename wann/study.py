@@ -561,6 +561,7 @@ def redraw_curves(folder: str | Path, wann_runs: Sequence[str | Path] = (),
     from wann.families import family_of
     from wann.methods import registered
     from wann.plotting.curves import (
+        SINGLE,
         WANN_POINTS,
         champion_points,
         curves_figure,
@@ -579,7 +580,7 @@ def redraw_curves(folder: str | Path, wann_runs: Sequence[str | Path] = (),
     present = {p["method"] for p in points}
     labels = {m.name: m.title for m in registered() if m.curve and m.name in present}
     # a curve of a method this wann does not register keeps its name as its label
-    labels.update({m: m for m in sorted(present - wann - {"dense start"}
+    labels.update({m: m for m in sorted(present - wann - set(SINGLE.values())
                                         - {m.name for m in registered()})})
     title = curves_title(task, unit, sorted({p["seed"] for p in points}))
     name = "curves"

@@ -60,6 +60,8 @@ LEGEND = {
     "kwta": "kWTA: k-winners-take-all hidden layers (the k largest pre-activations kept, the rest "
             "zeroed, rarely winning units boosted) with a uniform random weight mask, trained "
             "by Adam",
+    "linear": "linear: every input wired to every output and nothing else (softmax regression), "
+              "trained by Adam like the dense net; the WANN paper's reference row on MNIST",
     "layer_reinit": "layer_reinit.md: each layer of the trained dense net reset to its initial or "
                     "to fresh random values",
     "noise": "noise.md: every row's accuracy with a share of each test image's pixels set to a "

@@ -46,6 +46,8 @@ for _m in (
            label="SET: pruned and regrown while training"),
     Method("kwta", _both(co.kwta, cl.kwta), report={CONTROL: co.kwta_report},
            label="k-winners-take-all, sparse weights"),
+    Method("linear", _both(co.linear, cl.linear), curve=False,
+           label="linear (inputs to outputs), trained"),
     Method("learned_supermask", {CLASSIFICATION: cl.learned}, needs=("dense",), standard=True,
            curve=False),
     Method("random_weights", {CLASSIFICATION: cl.untrained}, needs=("dense",), standard=True,

@@ -128,6 +128,17 @@ def dense(c: ClassifyContext) -> list[ClassifierNet]:
                           0.0, c.dense.samples)]
 
 
+def linear(c: ClassifyContext) -> list[ClassifierNet]:
+    """A linear classifier (softmax regression: every input wired to every output) trained
+    by Adam with the dense start's settings: the WANN paper's reference row on MNIST (91.6%,
+    LeCun et al. 1998's linear classifier on deskewed images)."""
+    layers = [c.task.n_in, c.task.n_out]
+    name = "-".join(map(str, layers))
+    c.progress.line(f"training the linear {name} classifier ({c.settings.epochs} epochs of Adam)")
+    d = train_dense(layers, *c.xy, c.settings, c.sub())
+    return [ClassifierNet(f"linear {name}", d.trained, True, 0.0, d.samples)]
+
+
 def learned(c: ClassifyContext) -> list[ClassifierNet]:
     return [learned_supermask(c.start, *c.xy, replace(c.settings, lr=MASK_LR), c.seed)]
 

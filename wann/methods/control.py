@@ -118,6 +118,18 @@ def fixed_topology(c: ControlContext) -> list[Net]:
     return [d.net]
 
 
+def linear(c: ControlContext) -> list[Net]:
+    """Every input wired to every output and nothing else, trained by CMA-ES with the
+    fixed topology's budget: the simplest trained policy (the WANN paper holds that swing-up
+    is beyond a linear controller; this row measures one)."""
+    layers = [c.task.n_in, c.task.n_out]
+    name = "-".join(map(str, layers))
+    c.progress.line(f"training the linear {name} policy")
+    d = train_dense(c.ev, c.task, layers, c.paper_cma or c.dense_cma, c.sub(), c.progress)
+    d.net.name = f"linear ({name})"
+    return [d.net]
+
+
 def dense(c: ControlContext) -> list[Net]:
     name = "-".join(map(str, c.layer_sizes))
     c.progress.line(f"training the dense {name} start ({c.dense_cma.generations} generations "

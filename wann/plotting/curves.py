@@ -27,6 +27,9 @@ WANN_POINTS = (
     ("WANN, tuned shared weight", "tuned_shared", "^"),
     ("WANN, tuned weights", "tuned_weights", "*"),
 )
+# Rows drawn as one marker each rather than a line: method -> (point name, marker).
+SINGLE = {"dense": "dense start", "linear": "linear net"}
+SINGLE_MARKERS = {"dense start": "s", "linear net": "D"}
 POINT_COLUMNS = ("method", "seed", "sparsity", "connections", "connected", "mean", "std")
 AGGREGATE_COLUMNS = ("method", "sparsity", "connections", "n_seeds", "n_disconnected", "mean",
                      "ci_low", "ci_high", "iqm")
@@ -34,14 +37,14 @@ AGGREGATE_COLUMNS = ("method", "sparsity", "connections", "n_seeds", "n_disconne
 
 def curve_points(rows: Sequence, seed: int, families: Sequence[str]) -> list[dict]:
     """The curve points of one seed's rows: every row of a curve family (its own weights),
-    the dense start, and the WANN's three points."""
+    the dense start, the linear net, and the WANN's three points."""
     pts = []
     for r in rows:
         if r.family == "wann":
             for name, key, _ in WANN_POINTS:
                 pts.append(_point(name, seed, r, key))
-        elif r.family in families or r.family == "dense":
-            pts.append(_point("dense start" if r.family == "dense" else r.family, seed, r, OWN))
+        elif r.family in families or r.family in SINGLE:
+            pts.append(_point(SINGLE.get(r.family, r.family), seed, r, OWN))
     return pts
 
 
@@ -142,10 +145,11 @@ def curves_figure(points: Sequence[dict], labels: dict[str, str], title: str,
         if dead.any():
             ax.scatter(x[dead], y[dead], s=30, facecolors="none", edgecolors=color, lw=1.2,
                        zorder=3).set_gid(f"disconnected:{method}")
-    start = [p for p in points if p["method"] == "dense start"]
-    if start:
-        ax.scatter([p["connections"] for p in start], [p["mean"] for p in start], marker="s",
-                   s=36, color="0.3", zorder=4, label="dense start").set_gid("dense start")
+    for name, marker in SINGLE_MARKERS.items():
+        ps = [p for p in points if p["method"] == name]
+        if ps:
+            ax.scatter([p["connections"] for p in ps], [p["mean"] for p in ps], marker=marker,
+                       s=36, color="0.3", zorder=4, label=name).set_gid(name)
     for name, _, marker in WANN_POINTS:
         ps = [p for p in points if p["method"] == name]
         if ps:
