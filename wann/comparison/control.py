@@ -132,6 +132,9 @@ def _notes(rows: Sequence[Row]) -> list[str]:
         "  pruned, lottery, signed-constant, supermask and random-mask rows derive from, pruned",
         "  layer-wise with the output layer at half the rate (Frankle & Carbin).",
     ]
+    if any(r.family == "linear" for r in rows):
+        lines += ["- linear: every input (and the bias) wired to every output, nothing else,",
+                  "  trained by CMA-ES with the fixed topology's budget."]
     wann = next((r for r in rows if r.family == "wann"), None)
     if wann is not None:
         ratios = summary_ratios(wann)
