@@ -113,3 +113,23 @@ def test_writer_keeps_order_and_the_first_error() -> None:
     assert seen[-1] == 49
     with pytest.raises(OSError):
         w.submit(lambda: None)
+
+
+def test_settle_leaves_one_generation_in_flight() -> None:
+    """A step waits for the files of the generation before last, not for the last one's:
+    a slow write (a checkpoint) overlaps the next generation instead of stalling it."""
+    w = FolderWriter()
+    release = threading.Event()
+    w.settle(0)
+    w.submit(lambda: release.wait(30))  # generation 0's files, held back
+    w.settle(1)  # returns although they are not written
+    w.settle(1)  # another reporter's call in the same step: the same wait
+    w.submit(lambda: None)  # generation 1's files
+    waiter = threading.Thread(target=w.settle, args=(2,))  # needs generation 0's files
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive()
+    release.set()
+    waiter.join(30)
+    assert not waiter.is_alive()
+    w.flush()
