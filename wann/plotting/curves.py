@@ -27,7 +27,8 @@ WANN_POINTS = (
     ("WANN, tuned shared weight", "tuned_shared", "^"),
     ("WANN, tuned weights", "tuned_weights", "*"),
 )
-# Rows drawn as one marker each rather than a line: method -> (point name, marker).
+# Rows drawn as one marker each rather than a line: method -> point name, point name ->
+# marker.
 SINGLE = {"dense": "dense start", "linear": "linear net"}
 SINGLE_MARKERS = {"dense start": "s", "linear net": "D"}
 POINT_COLUMNS = ("method", "seed", "sparsity", "connections", "connected", "mean", "std")
