@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, table  # noqa: E402
 
-from wann.baselines import classifier  # noqa: E402
+from wann.baselines.classifier import KWTA_BOOST, kwta_net  # noqa: E402
 from wann.classify import get_classify_task  # noqa: E402
 from wann.classify.mlp import TrainSettings  # noqa: E402
 from wann.methods.classification import PIXEL_LEVELS, noise_curves  # noqa: E402
@@ -39,18 +39,13 @@ def main() -> None:
     sparsities = [float(s) for s in args.sparsities.split(",")]
     rows = []
     t0 = time.perf_counter()
-    boost = dict(classifier.KWTA_BOOST)
     for name, layers, k, epochs in CASES:
         task = get_classify_task(name, args.data if name != "digits" else None)
         settings = TrainSettings(epochs=epochs)
         for sparsity in sparsities:
-            for strength in (boost["strength"], 0.0):
-                classifier.KWTA_BOOST.update(strength=strength)
-                try:
-                    row = classifier.kwta_net(layers, task.x_train, task.y_train, k, sparsity,
-                                              settings, seed=args.seed)
-                finally:
-                    classifier.KWTA_BOOST.update(boost)
+            for strength in (KWTA_BOOST["strength"], 0.0):
+                row = kwta_net(layers, task.x_train, task.y_train, k, sparsity, settings,
+                               seed=args.seed, boost={**KWTA_BOOST, "strength": strength})
                 for factor in (1.0, 1.5):
                     row.net.kwta.k_factor = factor
                     curve = noise_curves(task, [row], PIXEL_LEVELS, seed=args.seed)[0]

@@ -11,6 +11,7 @@ import pytest
 
 from wann import streams
 from wann.baselines.classifier import (
+    KWTA_BOOST,
     ClassifierNet,
     DenseMLP,
     kwta_net,
@@ -165,6 +166,13 @@ def test_boosting_spreads_the_winning_over_more_units() -> None:
         return int(np.sum(net.kwta.duty[0] == 0))
     assert dead(boosted) < dead(plain)
     assert entropy(boosted) > entropy(plain) + 0.3
+    # kwta_net at strength 0 is that plain net
+    off = kwta_net([64, 40, 10], task.x_train, task.y_train, 4, 0.0, s, seed=1,
+                   boost={**KWTA_BOOST, "strength": 0.0})
+    assert "not boosted" in off.note and "not boosted" not in kwta_net(
+        [64, 12, 10], task.x_train, task.y_train, 4, 0.5, TrainSettings(epochs=0), seed=1).note
+    for a, b in zip(off.net.weights, plain.weights):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_kwta_net_is_sparse_and_deterministic() -> None:

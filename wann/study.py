@@ -580,7 +580,7 @@ def redraw_curves(folder: str | Path, wann_runs: Sequence[str | Path] = (),
     present = {p["method"] for p in points}
     labels = {m.name: m.title for m in registered() if m.curve and m.name in present}
     # a curve of a method this wann does not register keeps its name as its label
-    labels.update({m: m for m in sorted(present - wann - set(SINGLE.values())
+    labels.update({m: m for m in sorted(present - wann - {n for n, _ in SINGLE.values()}
                                         - {m.name for m in registered()})})
     title = curves_title(task, unit, sorted({p["seed"] for p in points}))
     name = "curves"

@@ -8,7 +8,7 @@ evolutionary training (Mocanu et al. 2018), which prunes and regrows while Adam 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -218,21 +218,25 @@ KWTA_BOOST = {"strength": 1.5, "decay": 0.85, "k_factor": 1.0, "period": 1000}
 def kwta_net(
     layers: Sequence[int], x: np.ndarray, y: np.ndarray, k: int, sparsity: float,
     settings: TrainSettings, seed: int, dtype: type = np.float32,
+    boost: Mapping[str, float] = KWTA_BOOST,
 ) -> ClassifierNet:
-    """k-winners-take-all hidden layers with boosting (`KWinners`, Ahmad & Scheinkman's
-    settings) and a uniform random weight mask at the sparsity (fixed, as their sparse
-    weights; magnitude pruning's per-layer counts), trained by Adam from Glorot weights."""
+    """k-winners-take-all hidden layers with boosting (`KWinners`, by default Ahmad &
+    Scheinkman's settings; strength 0 is plain kWTA) and a uniform random weight mask at the
+    sparsity (fixed, as their sparse weights; magnitude pruning's per-layer counts), trained
+    by Adam from Glorot weights."""
     check_kwta_k(k, layers)
     rng = streams.generator(seed, streams.KWTA)
     net = init_mlp(layers, rng, dtype)
-    net.kwta = KWinners(k, **KWTA_BOOST)
+    net.kwta = KWinners(k, **boost)
     sizes = [w.size for w in net.weights]
     masks = random_masks(rng, [w.shape for w in net.weights],
                          layer_counts(sizes, n_keep(sum(sizes), sparsity)))
     log = TrainLog()
     net = train(with_masks(net, masks), x, y, settings, seed, log)
     return ClassifierNet(f"kWTA k={k} {pct(sparsity)}", net, True, net.sparsity, log.samples,
-                         note=f"{k} winners per hidden layer, boosted; random sparse weights")
+                         note=f"{k} winners per hidden layer, "
+                              f"{'boosted' if boost['strength'] else 'not boosted'}; "
+                              "random sparse weights")
 
 
 SET_ZETA = 0.3  # the share of each layer's live weights pruned and regrown after an epoch

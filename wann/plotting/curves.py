@@ -27,10 +27,8 @@ WANN_POINTS = (
     ("WANN, tuned shared weight", "tuned_shared", "^"),
     ("WANN, tuned weights", "tuned_weights", "*"),
 )
-# Rows drawn as one marker each rather than a line: method -> point name, point name ->
-# marker.
-SINGLE = {"dense": "dense start", "linear": "linear net"}
-SINGLE_MARKERS = {"dense start": "s", "linear net": "D"}
+# Rows drawn as one marker each rather than a line: method -> (point name, marker).
+SINGLE = {"dense": ("dense start", "s"), "linear": ("linear net", "D")}
 POINT_COLUMNS = ("method", "seed", "sparsity", "connections", "connected", "mean", "std")
 AGGREGATE_COLUMNS = ("method", "sparsity", "connections", "n_seeds", "n_disconnected", "mean",
                      "ci_low", "ci_high", "iqm")
@@ -45,7 +43,8 @@ def curve_points(rows: Sequence, seed: int, families: Sequence[str]) -> list[dic
             for name, key, _ in WANN_POINTS:
                 pts.append(_point(name, seed, r, key))
         elif r.family in families or r.family in SINGLE:
-            pts.append(_point(SINGLE.get(r.family, r.family), seed, r, OWN))
+            name = SINGLE[r.family][0] if r.family in SINGLE else r.family
+            pts.append(_point(name, seed, r, OWN))
     return pts
 
 
@@ -146,7 +145,7 @@ def curves_figure(points: Sequence[dict], labels: dict[str, str], title: str,
         if dead.any():
             ax.scatter(x[dead], y[dead], s=30, facecolors="none", edgecolors=color, lw=1.2,
                        zorder=3).set_gid(f"disconnected:{method}")
-    for name, marker in SINGLE_MARKERS.items():
+    for name, marker in SINGLE.values():
         ps = [p for p in points if p["method"] == name]
         if ps:
             ax.scatter([p["connections"] for p in ps], [p["mean"] for p in ps], marker=marker,
